@@ -1,0 +1,46 @@
+# Concurrency demos in Rust. `make` or `make all` runs every demo in order; `make test`
+# is the project's test command. `make help` lists the rest.
+SHELL := bash
+.DEFAULT_GOAL := all
+
+# The order of the demos lives in scripts/demos; only crates that exist are listed.
+DEMOS := $(shell scripts/list-demos.sh)
+# Extra arguments for a single demo: make gather ARGS="--blocking"
+ARGS ?=
+
+.PHONY: all build test fmt lint unit standalone list help bench compare new $(DEMOS)
+
+all: build ## build the release binaries once, then run every demo, framed and timed
+	@scripts/run-demos.sh $(DEMOS)
+
+build: ## build every demo in release mode
+	cargo build --release --workspace
+
+test: ## the project's test command: fmt, clippy, every crate's tests, standalone check
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo test --workspace
+	scripts/check-standalone.sh
+
+$(DEMOS): ## (one target per demo) run one demo: make gather ARGS="--count 10"
+	cargo run --release --quiet -p $@ -- $(ARGS)
+
+bench: build ## measure each demo's headline figure at scale (see BENCHMARKS.md)
+	@scripts/bench.sh
+
+compare: build ## run each demo's Python twin beside the Rust one
+	@scripts/compare.sh
+
+new: ## scaffold a new demo crate: make new NAME=my-demo
+	@scripts/new-demo.sh $(NAME)
+
+list: ## the demos, in the order `make all` runs them
+	@i=0; for d in $(DEMOS); do i=$$((i+1)); printf '%2d  %-28s %s\n' $$i $$d \
+	  "$$(sed -n 's/^description *= *"\(.*\)"$$/\1/p' crates/$$d/Cargo.toml)"; done
+
+help: ## this list
+	@echo "Targets:"
+	@grep -hE '^[a-z$$()A-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  sed -E 's/^([^:]+):.*## (.*)$$/  \1\t\2/' | sed 's/\$$(DEMOS)/<demo>/' | \
+	  awk -F'\t' '{ printf "  %-14s %s\n", $$1, $$2 }' | sed 's/^    /  /'
+	@echo "Demos: $(DEMOS)"
