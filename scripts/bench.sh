@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# `make bench`: each demo's headline claim, measured as a ratio at a scale the tutorial
+# runs never reach, printed as one table: demo | scenario | figure | goal | met.
+#
+# It runs the release binaries (make bench builds them first) with flags the demos have,
+# reads the figures from each run's closing `summary:` line, and takes peak memory from
+# the operating system (GNU time -v on Linux, time -l on macOS), never from the program.
+# A figure from a short run is the median of $RUNS runs (default 3).
+#
+#   scripts/bench.sh            (about three minutes on a 2-core machine)
+#   RUNS=5 scripts/bench.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bin=${CARGO_TARGET_DIR:-target}/release
+runs=${RUNS:-3}
+cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || sysctl -n hw.ncpu)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+rows=()
+missed=0
+# row DEMO SCENARIO FIGURE GOAL MET   (MET: yes, NO, or - where there is no goal)
+row() {
+  rows+=("$1"$'\t'"$2"$'\t'"$3"$'\t'"$4"$'\t'"$5")
+  [ "$5" = NO ] && missed=$((missed + 1))
+  printf '  %-14s %-44s %-22s %s\n' "$1" "$2" "$3" "$4 $([ "$5" = - ] || echo "($5)")" >&2
+}
+
+# The value of KEY in the summary line of FILE.
+val() { sed -n 's/^summary: //p' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1; }
+# Median of the numbers on stdin.
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.6g\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# Arithmetic with awk: calc 'expression'
+calc() { awk "BEGIN { printf \"%.6g\", $1 }"; }
+# goal checks: le X LIMIT / ge X LIMIT print yes or NO
+le() { awk -v x="$1" -v l="$2" 'BEGIN { print (x != "" && x + 0 <= l + 0) ? "yes" : "NO" }'; }
+ge() { awk -v x="$1" -v l="$2" 'BEGIN { print (x != "" && x + 0 >= l + 0) ? "yes" : "NO" }'; }
+fmt() { awk -v x="$1" -v d="${2:-2}" 'BEGIN { if (x == "" || x == "nan") print "n/a"; else printf "%." d "f", x }'; }
+
+# run OUT CMD...: runs CMD with its stdout in OUT; prints its peak RSS in KiB (or empty).
+if /usr/bin/time -v true >/dev/null 2>&1; then
+  run() { local out=$1; shift; /usr/bin/time -v -o "$tmp/rss" "$@" >"$out" 2>"$tmp/err" || { echo "bench: '$*' failed: $(tail -n 1 "$tmp/err")" >&2; return 1; }; sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/rss"; }
+elif /usr/bin/time -l true >/dev/null 2>&1; then
+  run() { local out=$1; shift; /usr/bin/time -l -o "$tmp/rss" "$@" >"$out" 2>"$tmp/err" || { echo "bench: '$*' failed: $(tail -n 1 "$tmp/err")" >&2; return 1; }; awk '/maximum resident set size/ { printf "%d\n", $1 / 1024 }' "$tmp/rss"; }
+else
+  run() { local out=$1; shift; "$@" >"$out" 2>"$tmp/err" || { echo "bench: '$*' failed: $(tail -n 1 "$tmp/err")" >&2; return 1; }; echo; }
+fi
+
+# repeat N KEY CMD...: runs CMD N times; prints the median of summary KEY, then the
+# median peak RSS (KiB), on one line. The last run's output stays in $tmp/last.
+repeat() {
+  local n=$1 key=$2; shift 2
+  local i vals=() rss=()
+  for ((i = 0; i < n; i++)); do
+    local r
+    r=$(run "$tmp/last" "$@") || return 1
+    vals+=("$(val "$key" "$tmp/last")")
+    rss+=("${r:-}")
+  done
+  echo "$(printf '%s\n' "${vals[@]}" | median) $(printf '%s\n' "${rss[@]}" | grep . | median)"
+}
+
+have() { [ -x "$bin/$1" ] || { echo "bench: $bin/$1 is missing; skipping $1" >&2; return 1; }; }
+
+echo "make bench: $cores cores, $(uname -sm), medians of $runs runs where a run is short" >&2
+
+if have gather; then
+  for count in 3 100000 1000000; do
+    case $count in 3) goal=1.01 ;; 100000) goal=1.10 ;; 1000000) goal=1.25 ;; esac
+    read -r ratio rss < <(repeat "$runs" ratio "$bin/gather" --count "$count" --delay-ms 1000) || continue
+    row gather "$count coroutines, 1 s sleep each" "elapsed/sleep $(fmt "$ratio" 3)" "<= $goal" "$(le "$ratio" "$goal")"
+    if [ "$count" = 3 ]; then base_rss=$rss; fi
+    if [ "$count" != 3 ] && [ -n "$rss" ]; then
+      per=$(calc "($rss - ${base_rss:-0}) * 1024 / $count")
+      row gather "$count coroutines: peak RSS" "$(fmt "$(calc "$rss / 1024")" 1) MiB, $(fmt "$per" 0) B each" "-" -
+    fi
+  done
+  read -r ratio _ < <(repeat "$runs" ratio "$bin/gather" --blocking --count 3 --delay-ms 300) &&
+    row gather "--blocking, 3 x 300 ms" "elapsed/(3 x sleep) $(fmt "$ratio" 3)" "about 1.0" "$(awk -v x="$ratio" 'BEGIN { print (x >= 0.95 && x <= 1.1) ? "yes" : "NO" }')"
+fi
+
+if have sockets; then
+  read -r ratio rss < <(repeat "$runs" nonblocking_ratio "$bin/sockets" --server nonblocking --clients 10000 --delay-ms 100) &&
+    row sockets "non-blocking server, 10,000 clients x 100 ms" "elapsed/delay $(fmt "$ratio")" "<= 2.0" "$(le "$ratio" 2.0)" &&
+    row sockets "  peak RSS (server + client processes)" "$(fmt "$(calc "${rss:-0} / 1024")" 1) MiB (largest one)" "-" -
+  read -r ratio _ < <(repeat 1 blocking_ratio "$bin/sockets" --server blocking --clients 20 --delay-ms 100) &&
+    row sockets "blocking server, 20 clients x 100 ms" "elapsed/(20 x delay) $(fmt "$ratio")" "about 1.0" "$(awk -v x="$ratio" 'BEGIN { print (x >= 0.95 && x <= 1.3) ? "yes" : "NO" }')"
+fi
+
+if have io-bound; then
+  if run "$tmp/io" "$bin/io-bound" --requests 100 --latency-ms 100 >/dev/null; then
+    for m in threads pool async; do
+      s=$(val "speedup_$m" "$tmp/io")
+      if [ $m = pool ]; then
+        row io-bound "100 requests x 100 ms: $m ($(val pool "$tmp/io") workers)" "$(fmt "$s" 1)x" "-" -
+      else
+        row io-bound "100 requests x 100 ms: $m" "$(fmt "$s" 1)x" ">= 30x" "$(ge "$s" 30)"
+      fi
+    done
+    s=$(val speedup_blocked_async "$tmp/io")
+    row io-bound "100 requests: ureq inside async (mistake)" "$(fmt "$s" 2)x" "about 1x" -
+  fi
+fi
+
+for demo in cpu-bound parallel-map; do
+  have $demo || continue
+  if [ $demo = cpu-bound ]; then methods="threads processes rayon"; else methods=""; fi
+  if [ -n "$methods" ]; then
+    for m in $methods; do
+      read -r s _ < <(repeat "$runs" "speedup_$m" "$bin/$demo") &&
+        row $demo "default workload: $m" "$(fmt "$s")x ($(fmt "$(calc "$s / $cores")") x cores)" ">= 0.9 x $cores" "$(ge "$s" "$(calc "0.9 * $cores")")"
+    done
+  else
+    read -r s _ < <(repeat "$runs" speedup "$bin/$demo") &&
+      row $demo "default items, rayon pool" "$(fmt "$s")x ($(fmt "$(calc "$s / $cores")") x cores)" ">= 0.9 x $cores" "$(ge "$s" "$(calc "0.9 * $cores")")"
+    read -r s _ < <(repeat "$runs" tiny_speedup "$bin/$demo") &&
+      row $demo "tiny items (overhead wins)" "$(fmt "$s")x" "< 1 expected" -
+  fi
+done
+
+if have gil; then
+  read -r s _ < <(repeat "$runs" speedup_gil "$bin/gil") &&
+    row gil "$cores CPU threads, emulated GIL" "$(fmt "$s")x" "<= 1.1x" "$(le "$s" 1.1)"
+  read -r s _ < <(repeat "$runs" speedup_nogil "$bin/gil") &&
+    row gil "$cores CPU threads, no lock" "$(fmt "$s")x" ">= 0.9 x $cores" "$(ge "$s" "$(calc "0.9 * $cores")")"
+  read -r s _ < <(repeat "$runs" speedup_io "$bin/gil") &&
+    row gil "$cores I/O threads, GIL released" "$(fmt "$s")x" "-" -
+fi
+
+# The whole tour on a warm build: wall time against the waits the demos ask for.
+if [ -n "$(scripts/list-demos.sh)" ]; then
+  TIMEFORMAT='%R'
+  wall=$({ time make -s --no-print-directory all >"$tmp/all" 2>"$tmp/all.err"; } 2>&1)
+  wall=${wall##*$'\n'}
+  ideal=$(sed -n 's/^summary: //p' "$tmp/all" | tr ' ' '\n' | sed -n 's/^ideal_s=//p' | awk '{ s += $1 } END { printf "%.2f", s }')
+  n=$(grep -c '^summary: ' "$tmp/all")
+  row "make all" "$n demos, warm build" "$(fmt "$wall") s wall, $(fmt "$ideal") s waits" "-" -
+  row "make all" "  overhead beyond the waits" "$(fmt "$(calc "$wall - $ideal")") s" "-" -
+fi
+
+printf '\n| demo | scenario | figure | goal |\n|---|---|---|---|\n'
+for r in "${rows[@]}"; do
+  IFS=$'\t' read -r d s f g m <<<"$r"
+  if [ "$m" = - ]; then mark=""; elif [ "$m" = yes ]; then mark=" (met)"; else mark=" (MISSED)"; fi
+  printf '| %s | %s | %s | %s%s |\n' "$d" "$s" "$f" "$g" "$mark"
+done
+printf '\n%s cores, %s; %d goal(s) missed.\n' "$cores" "$(uname -sm)" "$missed"

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# `make compare`: each demo's Python twin, then the Rust program, on the same scenario.
+# Prints a table: demo, scenario, Python seconds, Rust seconds, their ratio, and each
+# side's headline figure (a key of the closing `summary:` line both sides print).
+# Wall times are measured here, around each whole program, with bash's `time`.
+#
+#   scripts/compare.sh [demo ...]      (default: every demo that has a Python twin)
+#
+# Without python3 it says so and exits 0, having run nothing.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bin=${CARGO_TARGET_DIR:-target}/release
+
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "make compare: python3 is not installed, so there is no Python side to compare; nothing run."
+  exit 0
+fi
+
+# demo | scenario (for the table) | arguments for both sides | headline summary keys
+scenarios=$(cat <<'EOF'
+io-vs-cpu|fetch from the local server, 100 ms latency|--latency-ms 100|io_share
+concurrency-vs-parallelism|two cakes, default work and oven|--|one_baker_s two_bakers_s
+multitasking|spinning task vs ticker|--|worst_late_spin_ms worst_late_yield_ms
+process-thread-identity|4 extra named threads|--threads 4|threads_during
+fork-process|2 children split a sum|--children 2|speedup
+gil|CPU threads, I/O threads|--|speedup_nogil speedup_io
+cpu-bound|20 jobs, sum of i*i|--|speedup_threads speedup_processes
+parallel-map|joblib filter and map|--|speedup tiny_speedup
+io-bound|20 requests x 100 ms|--requests 20 --latency-ms 100|speedup_threads speedup_async
+sockets|50 clients x 100 ms|--clients 50 --delay-ms 100|speedup
+event-loop|echo clients and sleeps|--|elapsed_s
+generator-coroutine|producer/consumer, n=5|--n 5|exchanges_state_machine
+gather|3 coroutines x 1 s|--count 3 --delay-ms 1000|ratio
+EOF
+)
+
+val() { sed -n 's/^summary: //p' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1; }
+# headline FILE KEYS...: "key=value key=value" for the keys present in FILE's summary.
+headline() {
+  local f=$1 k v out=""; shift
+  for k in "$@"; do v=$(val "$k" "$f"); [ -n "$v" ] && out+="$k=$v "; done
+  echo "${out% }"
+}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/compare.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+TIMEFORMAT='%R'
+# timed OUT CMD...: runs CMD (stdout to OUT, stderr to OUT.err); prints wall seconds,
+# or "failed" if it did not exit 0.
+timed() {
+  local out=$1 t rc; shift
+  t=$({ time "$@" >"$out" 2>"$out.err"; } 2>&1); rc=$?
+  t=${t##*$'\n'}
+  if [ $rc -eq 0 ]; then echo "$t"; else echo "failed"; fi
+}
+
+wanted=("$@")
+lines=()
+while IFS='|' read -r name scenario args keys; do
+  if [ ${#wanted[@]} -gt 0 ] && ! printf '%s\n' "${wanted[@]}" | grep -qx "$name"; then continue; fi
+  py="crates/$name/python/$name.py"
+  [ -f "$py" ] && [ -x "$bin/$name" ] || continue
+  [ "$args" = "--" ] && args=""
+  echo "== $name: $scenario" >&2
+  # shellcheck disable=SC2086 # the arguments are words on purpose
+  py_s=$(timed "$tmp/py" python3 "$py" $args)
+  # shellcheck disable=SC2086
+  rs_s=$(timed "$tmp/rs" "$bin/$name" $args)
+  for side in py rs; do
+    if [ "$(eval echo \$${side}_s)" = failed ]; then
+      echo "   $side side failed: $(tail -n 1 "$tmp/$side.err")" >&2
+    fi
+  done
+  ratio=$(awk -v p="$py_s" -v r="$rs_s" 'BEGIN { if (p + 0 > 0 && r + 0 > 0) printf "%.1fx", p / r; else print "-" }')
+  # shellcheck disable=SC2086
+  lines+=("$name|$scenario|$py_s|$rs_s|$ratio|$(headline "$tmp/py" $keys)|$(headline "$tmp/rs" $keys)")
+done <<<"$scenarios"
+
+if [ ${#lines[@]} -eq 0 ]; then
+  echo "make compare: no demo with a Python twin and a built binary"
+  exit 0
+fi
+printf '\n| demo | scenario | Python s | Rust s | Python/Rust | Python figures | Rust figures |\n'
+printf '|---|---|---|---|---|---|---|\n'
+for l in "${lines[@]}"; do
+  IFS='|' read -r a b c d e f g <<<"$l"
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$a" "$b" "$c" "$d" "$e" "$f" "$g"
+done
+echo
+echo "Wall times include each program's start-up (CPython's is tens of milliseconds)."
