@@ -1,0 +1,443 @@
+#!/usr/bin/env python3
+"""event-loop, the Python side: a tiny event loop from scratch, then asyncio.
+
+The loop keeps a queue of ready tasks. A task here is a generator: it runs
+until it would block, then yields what it waits for ("read", sock),
+("write", sock) or ("sleep", deadline), and the loop parks it. When nothing
+is ready, one selector.select() call waits for a socket or the nearest
+timer, and whatever became ready goes back on the queue. This is how asyncio
+started (generator-based coroutines with `yield from`); the Rust crate does
+the same with futures, wakers and poll(2).
+
+The same tasks then run on asyncio and the results are compared.
+
+    python3 crates/event-loop/python/event-loop.py
+    python3 crates/event-loop/python/event-loop.py --trace --clients 2 --runtime scratch
+"""
+
+import argparse
+import asyncio
+import collections
+import errno
+import heapq
+import selectors
+import socket
+import sys
+import time
+
+# ---------------------------------------------------------------- the scenario
+# In steps (default 100 ms): the server answers client i after i steps; the
+# sleepers nap 0.5, 2.5 and 3.5 steps, so no two tasks finish together.
+
+
+def sleepers(step):
+    return [("nap", step / 2), ("rest", step * 5 / 2), ("long", step * 7 / 2)]
+
+
+def waits(clients, step):
+    return [step * i for i in range(1, clients + 1)] + [d for _, d in sleepers(step)]
+
+
+def greeting(i):
+    return f"hello from client {i}\n".encode()
+
+
+def client_of(line):
+    return int(line.split()[-1])
+
+
+class Log:
+    """Tasks append (name, value, seconds since start) as they finish."""
+
+    def __init__(self):
+        self.start = time.perf_counter()
+        self.records = []
+
+    def record(self, task, value):
+        self.records.append((task, value, time.perf_counter() - self.start))
+
+
+# ---------------------------------------------------------------- the loop from scratch
+
+
+class Loop:
+    def __init__(self, trace):
+        self.trace_on = trace
+        self.start = time.perf_counter()
+        self.ready = collections.deque()  # ids of tasks that can run now
+        self.tasks = {}  # id -> generator
+        self.names = []
+        self.selector = selectors.DefaultSelector()  # the reactor's fd half
+        self.timers = []  # the reactor's timer half: a heap of (deadline, seq, id)
+        self.seq = 0
+        self.current = None
+        self.polls = self.parks_on_io = self.timers_set = self.waits = self.wakeups = 0
+
+    def trace(self, what):
+        if self.trace_on:
+            print(f"  {'+%.3fs' % (time.perf_counter() - self.start):>8}  {what}")
+
+    def label(self, tid):
+        return f"task {tid} ({self.names[tid]})"
+
+    def spawn(self, name, gen):
+        tid = len(self.names)
+        self.names.append(name)
+        self.tasks[tid] = gen
+        self.ready.append(tid)
+        self.trace(f"spawned {self.label(tid)}")
+
+    def park(self, tid, request):
+        kind, what, detail = request
+        if kind == "sleep":
+            self.timers_set += 1
+            self.seq += 1
+            heapq.heappush(self.timers, (what, self.seq, tid))
+            self.trace(f"timer for {self.label(tid)} at +{round((what - self.start) * 1000)}ms")
+        else:
+            self.parks_on_io += 1
+            event = selectors.EVENT_READ if kind == "read" else selectors.EVENT_WRITE
+            self.selector.register(what, event, tid)
+            ready = "readable" if kind == "read" else "writable"
+            self.trace(f"{self.label(tid)} pending on fd {what.fileno()}: {detail} would block, wait until {ready}")
+
+    def wait(self):
+        self.waits += 1
+        timeout = None
+        if self.timers:
+            timeout = max(0.0, self.timers[0][0] - time.perf_counter())
+        fds = " ".join(
+            f"{k.fd}:{'read' if k.events == selectors.EVENT_READ else 'write'}"
+            for k in self.selector.get_map().values()
+        )
+        limit = "none" if timeout is None else f"{-(-timeout * 1000 // 1):.0f} ms"
+        self.trace(f"poll({len(self.selector.get_map())} fds [{fds}], timeout {limit})")
+        woken = []
+        # With no fd to watch only a timer is left (kqueue would not sleep on an empty set).
+        events = self.selector.select(timeout) if self.selector.get_map() else time.sleep(timeout) or []
+        for key, mask in events:
+            self.selector.unregister(key.fileobj)
+            ready = "readable" if mask & selectors.EVENT_READ else "writable"
+            woken.append((key.data, f"fd {key.fd} {ready}"))
+        now = time.perf_counter()
+        while self.timers and self.timers[0][0] <= now:
+            deadline, _, tid = heapq.heappop(self.timers)
+            woken.append((tid, f"timer +{round((deadline - self.start) * 1000)}ms due"))
+        for tid, reason in woken:
+            self.trace(f"woke {self.label(tid)}: {reason}")
+            self.wakeups += 1
+            self.ready.append(tid)
+
+    def run(self):
+        while self.tasks:
+            while self.ready:
+                tid = self.ready.popleft()
+                gen = self.tasks.get(tid)
+                if gen is None:
+                    continue
+                self.trace(f"polled {self.label(tid)}")
+                self.current = tid
+                self.polls += 1
+                try:
+                    request = next(gen)
+                except StopIteration:
+                    self.trace(f"{self.label(tid)} done")
+                    del self.tasks[tid]
+                    continue
+                self.park(tid, request)
+            if self.tasks:
+                if not self.timers and not self.selector.get_map():
+                    raise RuntimeError("tasks are pending but nothing can wake them")
+                self.wait()
+        self.selector.close()
+
+
+LOOP = None  # the running loop, so tasks can spawn (asyncio keeps one per thread too)
+
+
+# Leaf operations: try; on BlockingIOError yield what to wait for, then retry.
+
+
+def sleep(seconds):
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        yield ("sleep", deadline, "sleep")
+
+
+def accept(listener):
+    while True:
+        try:
+            conn, _ = listener.accept()
+            conn.setblocking(False)
+            return conn
+        except BlockingIOError:
+            yield ("read", listener, "accept")
+
+
+def connect(addr):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    err = sock.connect_ex(addr)
+    if err in (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
+        yield ("write", sock, "connect")
+        err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if err:
+        sock.close()
+        raise OSError(err, f"connect to {addr}: {errno.errorcode.get(err, err)}")
+    return sock
+
+
+def recv_line(sock):
+    line = b""
+    while b"\n" not in line:
+        try:
+            chunk = sock.recv(256)
+        except BlockingIOError:
+            yield ("read", sock, "read")
+            continue
+        if not chunk:
+            break
+        line += chunk
+    return line.decode()
+
+
+def send_all(sock, data):
+    while data:
+        try:
+            data = data[sock.send(data):]
+        except BlockingIOError:
+            yield ("write", sock, "write")
+
+
+# The tasks, written for the loop above.
+
+
+def recorded(name, log, gen):
+    try:
+        yield from gen
+    except OSError as e:
+        log.record(name, f"failed: {e}")
+
+
+def server(clients, step, listener, log):
+    for _ in range(clients):
+        conn = yield from accept(listener)
+        LOOP.spawn("echo", recorded("echo", log, echo(step, conn, log)))
+    log.record("server", f"accepted {clients} connections")
+
+
+def echo(step, conn, log):
+    with conn:
+        line = yield from recv_line(conn)
+        client = client_of(line)
+        yield from sleep(step * client)
+        yield from send_all(conn, line.encode())
+    log.record(f"echo-{client}", f'echoed "{line.strip()}" after {round(step * client * 1000)} ms')
+
+
+def client(i, addr, log):
+    sock = yield from connect(addr)
+    with sock:
+        yield from send_all(sock, greeting(i))
+        reply = yield from recv_line(sock)
+    log.record(f"client-{i}", f'got "{reply.strip()}"')
+
+
+def sleeper(name, seconds, log):
+    yield from sleep(seconds)
+    log.record(name, f"slept {round(seconds * 1000)} ms")
+
+
+def run_scratch(clients, step, trace):
+    global LOOP
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.setblocking(False)
+    addr = listener.getsockname()
+    if trace:
+        print(f"\ntrace of the scratch loop (server on {addr[0]}:{addr[1]}):")
+    LOOP = Loop(trace)
+    log = Log()
+    LOOP.spawn("server", recorded("server", log, server(clients, step, listener, log)))
+    for i in range(1, clients + 1):
+        LOOP.spawn(f"client-{i}", recorded(f"client-{i}", log, client(i, addr, log)))
+    for name, seconds in sleepers(step):
+        LOOP.spawn(name, recorded(name, log, sleeper(name, seconds, log)))
+    t0 = time.perf_counter()
+    try:
+        LOOP.run()
+    finally:
+        listener.close()
+    elapsed = time.perf_counter() - t0
+    stats = LOOP
+    print(
+        f"\nscratch loop: {len(stats.names)} tasks, {stats.polls} polls, {stats.parks_on_io} parks on I/O, "
+        f"{stats.timers_set} timers, {stats.waits} select() waits, {stats.wakeups} wake-ups"
+    )
+    return log.records, elapsed, stats
+
+
+# ---------------------------------------------------------------- the same tasks on asyncio
+
+
+async def a_server(clients, step, listener, log):
+    loop = asyncio.get_running_loop()
+    echoes = []
+    for _ in range(clients):
+        conn, _ = await loop.sock_accept(listener)
+        echoes.append(asyncio.create_task(a_echo(step, conn, log)))
+    log.record("server", f"accepted {clients} connections")
+    await asyncio.gather(*echoes)
+
+
+async def a_echo(step, conn, log):
+    loop = asyncio.get_running_loop()
+    with conn:
+        line = await a_recv_line(conn)
+        client = client_of(line)
+        await asyncio.sleep(step * client)
+        await loop.sock_sendall(conn, line.encode())
+    log.record(f"echo-{client}", f'echoed "{line.strip()}" after {round(step * client * 1000)} ms')
+
+
+async def a_client(i, addr, log):
+    loop = asyncio.get_running_loop()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    with sock:
+        await loop.sock_connect(sock, addr)
+        await loop.sock_sendall(sock, greeting(i))
+        reply = await a_recv_line(sock)
+    log.record(f"client-{i}", f'got "{reply.strip()}"')
+
+
+async def a_sleeper(name, seconds, log):
+    await asyncio.sleep(seconds)
+    log.record(name, f"slept {round(seconds * 1000)} ms")
+
+
+async def a_recv_line(sock):
+    loop = asyncio.get_running_loop()
+    line = b""
+    while b"\n" not in line:
+        chunk = await loop.sock_recv(sock, 256)
+        if not chunk:
+            break
+        line += chunk
+    return line.decode()
+
+
+async def a_main(clients, step):
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.setblocking(False)
+    addr = listener.getsockname()
+    log = Log()
+    t0 = time.perf_counter()
+    with listener:
+        tasks = [asyncio.create_task(a_server(clients, step, listener, log))]
+        tasks += [asyncio.create_task(a_client(i, addr, log)) for i in range(1, clients + 1)]
+        tasks += [asyncio.create_task(a_sleeper(n, s, log)) for n, s in sleepers(step)]
+        await asyncio.gather(*tasks)
+    return log.records, time.perf_counter() - t0
+
+
+# ---------------------------------------------------------------- output
+
+
+def order(records):
+    return " ".join(r[0] for r in records)
+
+
+def print_results(title, records):
+    print(f"\n{title}: tasks in the order they finished")
+    print(f"  {'#':>2}  {'task':<9} {'finished':>9}  result")
+    for n, (task, value, at) in enumerate(records, 1):
+        print(f"  {n:>2}  {task:<9} {'+%.3fs' % at:>9}  {value}")
+    print(f"finish order ({title}): {order(records)}")
+
+
+def compare(ours, theirs):
+    print("\nthe same tasks, scratch loop vs asyncio, in the order they finished")
+    print(f"  {'#':>2}  {'scratch':<9} {'at':>9}  {'asyncio':<9} {'at':>9}  {'same':<4}  result")
+    all_same = len(ours) == len(theirs)
+    for n in range(max(len(ours), len(theirs))):
+        a = ours[n] if n < len(ours) else ("-", "", None)
+        b = theirs[n] if n < len(theirs) else ("-", "", None)
+        same = a[:2] == b[:2]
+        all_same = all_same and same
+        at = lambda r: "-" if r[2] is None else "+%.3fs" % r[2]  # noqa: E731
+        value = a[1] if same else f"{a[1]} | {b[1]}"
+        print(f"  {n + 1:>2}  {a[0]:<9} {at(a):>9}  {b[0]:<9} {at(b):>9}  {'yes' if same else 'NO':<4}  {value}")
+    print(f"finish order (scratch loop): {order(ours)}")
+    print(f"finish order (asyncio): {order(theirs)}")
+    print(f"results match asyncio: {str(all_same).lower()}")
+    return all_same
+
+
+def main():
+    p = argparse.ArgumentParser(description="An event loop from scratch (generators + selectors) beside asyncio.")
+    p.add_argument("--trace", action="store_true", help="print each scheduling decision of the scratch loop")
+    p.add_argument("--clients", type=int, default=3, help="number of client tasks, 1..50 (default 3)")
+    p.add_argument(
+        "--runtime",
+        choices=["scratch", "asyncio", "tokio", "both"],
+        default="both",
+        help="which loop runs the tasks ('tokio' means asyncio here; default both)",
+    )
+    p.add_argument("--step-ms", type=int, default=100, help="time unit in ms, 20..2000 (default 100)")
+    args = p.parse_args()
+    if not 1 <= args.clients <= 50:
+        p.error("--clients must be in 1..50")
+    if not 20 <= args.step_ms <= 2000:
+        p.error("--step-ms must be in 20..2000")
+    step = args.step_ms / 1000
+    clients = args.clients
+    ntasks = 1 + 2 * clients + 3
+    print(f"{ntasks} tasks: 1 echo server, {clients} clients (+{clients} echo tasks), 3 sleepers; step {args.step_ms} ms")
+
+    scratch = asyncio_run = None
+    try:
+        if args.runtime in ("scratch", "both"):
+            scratch = run_scratch(clients, step, args.trace)
+        if args.runtime in ("asyncio", "tokio", "both"):
+            asyncio_run = asyncio.run(a_main(clients, step))
+    except (OSError, RuntimeError) as e:
+        print(f"error: {e}; is loopback up? run again with --trace to see where", file=sys.stderr)
+        return 1
+
+    matches = None
+    if scratch and asyncio_run:
+        matches = compare(scratch[0], asyncio_run[0])
+    elif scratch:
+        print_results("scratch loop", scratch[0])
+    else:
+        print_results("asyncio", asyncio_run[0])
+    for records in (scratch and scratch[0], asyncio_run and asyncio_run[0]):
+        for task, value, _ in records or []:
+            if value.startswith("failed"):
+                print(f"error: task {task} {value}; run again, or with --trace to see where", file=sys.stderr)
+                return 1
+
+    longest, total = max(waits(clients, step)), sum(waits(clients, step))
+    print(f"\nwaits in the tasks: longest {longest:.3f} s, all added up {total:.3f} s")
+    for name, run in (("scratch loop", scratch), ("asyncio", asyncio_run)):
+        if run:
+            e = run[1]
+            print(f"  {name:<12} elapsed {e:.3f} s = {e / longest:.2f} x longest wait, {e / total:.2f} x their sum")
+
+    runs = (scratch is not None) + (asyncio_run is not None)
+    elapsed = scratch[1] if scratch else asyncio_run[1]
+    stats = scratch[2] if scratch else None
+    na = "na"
+    print(
+        f"summary: tasks={ntasks} clients={clients} elapsed_s={elapsed:.3f} results_match_tokio=na "
+        f"results_match_asyncio={na if matches is None else str(matches).lower()} "
+        f"parks_on_io={stats.parks_on_io if stats else na} wakeups={stats.wakeups if stats else na} "
+        f"polls={stats.polls if stats else na} ideal_s={longest * runs:.3f} "
+        f"longest_wait_s={longest:.3f} sum_of_waits_s={total:.3f} "
+        f"asyncio_elapsed_s={'%.3f' % asyncio_run[1] if asyncio_run else na}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

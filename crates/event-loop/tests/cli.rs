@@ -1,0 +1,173 @@
+//! Runs the built binary and checks what the demo claims.
+
+use std::collections::HashMap;
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_event-loop"))
+        .args(args)
+        .output()
+        .expect("the demo binary runs")
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}, stderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn summary(text: &str) -> HashMap<String, String> {
+    let last = text.lines().last().unwrap_or_default();
+    let fields = last
+        .strip_prefix("summary: ")
+        .unwrap_or_else(|| panic!("last line is not a summary: {last}"));
+    fields
+        .split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn num(s: &HashMap<String, String>, key: &str) -> f64 {
+    s[key]
+        .parse()
+        .unwrap_or_else(|_| panic!("{key}={} is not a number", s[key]))
+}
+
+fn line_after<'a>(text: &'a str, prefix: &str) -> &'a str {
+    text.lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("no line starting {prefix:?}"))
+}
+
+#[test]
+fn scratch_loop_gives_the_same_results_as_tokio() {
+    let text = stdout(&run(&[
+        "--runtime",
+        "both",
+        "--clients",
+        "2",
+        "--step-ms",
+        "60",
+    ]));
+    let s = summary(&text);
+    assert_eq!(s["results_match_tokio"], "true", "{text}");
+    let ours = line_after(&text, "finish order (scratch loop): ");
+    assert_eq!(ours, line_after(&text, "finish order (tokio): "));
+    assert_eq!(ours, "server nap echo-1 client-1 echo-2 client-2 rest long");
+    assert_eq!(s["tasks"], "8");
+    assert!(
+        num(&s, "parks_on_io") >= 2.0 && num(&s, "wakeups") >= 5.0,
+        "{text}"
+    );
+}
+
+#[test]
+fn trace_shows_a_task_parked_on_io_then_woken_and_tasks_interleaved() {
+    let text = stdout(&run(&[
+        "--trace",
+        "--runtime",
+        "scratch",
+        "--clients",
+        "2",
+        "--step-ms",
+        "60",
+    ]));
+    // "task 1 (client-1) pending on fd 4: ..." and later "woke task 1 (client-1): fd 4 readable"
+    let parked_then_woken = text.lines().enumerate().any(|(n, line)| {
+        let Some((who, rest)) = line.split_once(" pending on fd ") else {
+            return false;
+        };
+        let who = who
+            .trim_start()
+            .split_once("  ")
+            .map_or(who, |(_, w)| w)
+            .trim();
+        let fd = rest.split(':').next().unwrap_or_default();
+        let woke = format!("woke {who}: fd {fd} ");
+        text.lines().skip(n + 1).any(|later| later.contains(&woke))
+    });
+    assert!(
+        parked_then_woken,
+        "no task parked on an fd and later woken by it:\n{text}"
+    );
+    // Some task is polled, then another, then the first again: one thread, interleaved.
+    let polled: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_once("polled task "))
+        .map(|(_, t)| t)
+        .collect();
+    let interleaved = polled.iter().enumerate().any(|(i, a)| {
+        polled[i + 1..]
+            .iter()
+            .position(|b| b != a)
+            .is_some_and(|j| polled[i + 1 + j..].contains(a))
+    });
+    assert!(
+        interleaved,
+        "polls of tasks are not interleaved: {polled:?}"
+    );
+    assert!(
+        text.contains("timer for task") && text.contains("poll("),
+        "{text}"
+    );
+}
+
+#[test]
+fn concurrent_tasks_take_about_the_longest_wait_not_the_sum() {
+    let text = stdout(&run(&["--runtime", "scratch"]));
+    let s = summary(&text);
+    let (elapsed, longest, sum) = (
+        num(&s, "elapsed_s"),
+        num(&s, "longest_wait_s"),
+        num(&s, "sum_of_waits_s"),
+    );
+    assert!(
+        elapsed >= longest * 0.95,
+        "finished before the longest sleep? {elapsed} < {longest}"
+    );
+    assert!(
+        elapsed < longest * 1.8,
+        "elapsed {elapsed} s is not near the longest wait {longest} s"
+    );
+    assert!(
+        elapsed < sum / 2.0,
+        "elapsed {elapsed} s looks like the sum of waits {sum} s"
+    );
+    assert_eq!(s["results_match_tokio"], "na");
+}
+
+#[test]
+fn tokio_alone_runs_the_same_tasks() {
+    let text = stdout(&run(&[
+        "--runtime",
+        "tokio",
+        "--clients",
+        "1",
+        "--step-ms",
+        "60",
+    ]));
+    assert_eq!(
+        line_after(&text, "finish order (tokio): "),
+        "server nap echo-1 client-1 rest long"
+    );
+    assert_eq!(summary(&text)["parks_on_io"], "na");
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    for args in [
+        &["--clients", "0"][..],
+        &["--runtime", "asyncio"],
+        &["--step-ms", "5"],
+        &["--bogus"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty());
+    }
+}
