@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""Python twin of the Rust crate fork-process: os.fork, os.pipe, os.waitpid.
+
+Part one forks one child: both print their pids, the child's os.getppid() is the
+parent's pid, and the child's change to a variable stays in the child. Part two splits a
+CPU-bound sum (of i*i for i below --size) over --children forked processes, each sending
+its part back through a pipe; the parent adds the parts, checks them against a sequential
+run, and reaps every child with os.waitpid. Unlike threads, the processes each have their
+own interpreter and their own GIL, so they do run in parallel.
+
+multiprocessing.Pool(n).map(...) does the same with less code: it forks (or spawns)
+workers and pickles results back through pipes. Here the steps are written out.
+
+    python3 fork-process.py --children 2 --size 20000000
+    python3 fork-process.py --children 3 --fail-child 2      # exits 1, one error line
+"""
+
+import argparse
+import os
+import sys
+import time
+
+SIMULATED_FAILURE = 3
+SEND_FAILED = 2
+CHILD_CRASHED = 101
+
+
+def flush_stdout():
+    # Anything left in the buffer would be copied into the child and printed twice.
+    sys.stdout.flush()
+
+
+def exit_child(work):
+    """Run the child's work, then end the child with os._exit: it must never return into
+    the parent's code, and _exit skips the parent's cleanup handlers."""
+    try:
+        code = work()
+    except BaseException:
+        code = CHILD_CRASHED
+    flush_stdout()
+    os._exit(code)
+
+
+def describe(status):
+    if os.WIFEXITED(status):
+        return f"exited with status {os.WEXITSTATUS(status)}"
+    if os.WIFSIGNALED(status):
+        return f"was killed by signal {os.WTERMSIG(status)}"
+    return f"changed state ({status})"
+
+
+def write_all(fd, data):
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def read_exactly(fd, n):
+    """n bytes, or fewer if the writer closed the pipe first."""
+    chunks = b""
+    while len(chunks) < n:
+        more = os.read(fd, n - len(chunks))
+        if not more:
+            break
+        chunks += more
+    return chunks
+
+
+def parent_and_child():
+    value = [100]  # a list, so id() names one object in both processes
+    me = os.getpid()
+    print(f"parent  pid {me}: value = {value[0]} in object {id(value):#x}; forking one child")
+    read_end, write_end = os.pipe()
+    flush_stdout()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+
+        def child():
+            value[0] = 999
+            ppid = os.getppid()
+            print(f"  child pid {os.getpid()}: parent pid (getppid) = {ppid}")
+            print(f"  child pid {os.getpid()}: set value = {value[0]} in object {id(value):#x}")
+            write_all(write_end, ppid.to_bytes(4, "little") + value[0].to_bytes(8, "little"))
+            return 0
+
+        exit_child(child)
+    os.close(write_end)
+    message = read_exactly(read_end, 12)
+    os.close(read_end)
+    _, status = os.waitpid(pid, 0)
+    if len(message) != 12:
+        raise RuntimeError(f"child {pid} sent nothing back")
+    child_ppid = int.from_bytes(message[:4], "little")
+    child_value = int.from_bytes(message[4:], "little")
+    print(f"parent  pid {me}: child {pid} {describe(status)}")
+    print(f"parent  pid {me}: value = {value[0]} in object {id(value):#x} "
+          f"(the child's copy became {child_value})")
+    ppid_matches = child_ppid == me
+    separate = value[0] == 100 and child_value == 999
+    print(f"child's parent pid matches: {str(ppid_matches).lower()}; "
+          f"memory separate: {str(separate).lower()}\n")
+    return ppid_matches, separate
+
+
+def sum_of_squares(start, stop):
+    return sum(i * i for i in range(start, stop))
+
+
+def closed_form(n):
+    return n * (n - 1) * (2 * n - 1) // 6 if n > 0 else 0
+
+
+def split(size, parts):
+    base, extra = divmod(size, parts)
+    ranges, start = [], 0
+    for k in range(parts):
+        length = base + (1 if k < extra else 0)
+        ranges.append((start, start + length))
+        start += length
+    return ranges
+
+
+def sequential_sum(size):
+    started = time.perf_counter()
+    total = sum_of_squares(0, size)
+    secs = time.perf_counter() - started
+    print(f"sequential: sum of i*i for i < {size} = {total} in {secs:.3f} s")
+    return total, secs
+
+
+def forked_sum(children, size, fail):
+    started = time.perf_counter()
+    running = []  # (number, pid, (start, stop), read_end)
+    fork_error = None
+    for number, (start, stop) in enumerate(split(size, children), 1):
+        try:
+            read_end, write_end = os.pipe()
+            flush_stdout()
+            pid = os.fork()
+        except OSError as e:
+            fork_error = f"fork or pipe failed: {e}; see ulimit -u and ulimit -n"
+            break
+        if pid == 0:
+            os.close(read_end)
+
+            def child(number=number, start=start, stop=stop, write_end=write_end):
+                if fail == number:
+                    print(f"  child {number} (pid {os.getpid()}): failing on purpose")
+                    return SIMULATED_FAILURE
+                part = sum_of_squares(start, stop)
+                try:
+                    write_all(write_end, part.to_bytes(16, "little"))
+                except OSError:
+                    return SEND_FAILED
+                return 0
+
+            exit_child(child)
+        # Close our write end, so the pipe shows end-of-file once the child is gone.
+        os.close(write_end)
+        running.append((number, pid, (start, stop), read_end))
+
+    # Read every pipe, then reap every child, whatever happened above.
+    parts = []
+    for _, _, _, read_end in running:
+        data = read_exactly(read_end, 16)
+        os.close(read_end)
+        parts.append(int.from_bytes(data, "little") if len(data) == 16 else None)
+    statuses = [os.waitpid(pid, 0)[1] for _, pid, _, _ in running]
+    secs = time.perf_counter() - started
+
+    print(f"forked: {len(running)} children; the parent reaped each with waitpid:")
+    print(f"  {'child':>5}  {'pid':>8}  {'range of i':<27}  {'part of the sum':<40}  exit status")
+    failures = []
+    for (number, pid, (start, stop), _), part, status in zip(running, parts, statuses):
+        shown = str(part) if part is not None else "(nothing: pipe closed)"
+        words = describe(status)
+        print(f"  {number:>5}  {pid:>8}  {f'{start}..{stop}':<27}  {shown:<40}  {words}")
+        if part is None or not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
+            failures.append(f"child {number} (pid {pid}) {words}")
+    if fork_error:
+        raise RuntimeError(fork_error)
+    if failures:
+        raise RuntimeError(", ".join(failures) + "; its part of the sum is missing, "
+                           "every child was reaped; rerun without --fail-child")
+    total = sum(parts)
+    print(f"forked:     sum of the parts = {total} in {secs:.3f} s")
+    return total, secs
+
+
+def children_left():
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        print("children left: none (waitpid(-1, WNOHANG) says ECHILD: nothing to reap)")
+        return 0
+    raise RuntimeError("a child was still unreaped at the end; this is a bug in the demo")
+
+
+def in_range(low, high):
+    def parse(text):
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be in {low}..={high}")
+        return value
+    return parse
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--children", type=in_range(1, 256), default=4,
+                        help="how many child processes share the sum")
+    parser.add_argument("--size", type=in_range(1, 10**12), default=5_000_000,
+                        help="the sum runs over i*i for every i below SIZE "
+                             "(Python needs about 90 ns per i; the Rust default is 200000000)")
+    parser.add_argument("--fail-child", type=in_range(1, 256), metavar="K",
+                        help="make child K (1-based) exit with status 3 instead of sending its part")
+    args = parser.parse_args()
+    if args.fail_child is not None and args.fail_child > args.children:
+        parser.error("--fail-child must name one of the children (1..=--children)")
+    if not hasattr(os, "fork"):
+        print("error: os.fork is not available on this system; use multiprocessing instead",
+              file=sys.stderr)
+        sys.exit(1)
+
+    try:
+        ppid_matches, separate = parent_and_child()
+        sequential, sequential_s = sequential_sum(args.size)
+        parallel, parallel_s = forked_sum(args.children, args.size, args.fail_child)
+        formula = closed_form(args.size)
+        print(f"check: sequential == forked: {str(sequential == parallel).lower()}; "
+              f"both == n(n-1)(2n-1)/6 = {formula}: {str(sequential == formula).lower()}")
+        left = children_left()
+    except (OSError, RuntimeError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
+
+    print(f"summary: children={args.children} parent_pid={os.getpid()} "
+          f"child_ppid_matches={str(ppid_matches).lower()} "
+          f"memory_separate={str(separate).lower()} "
+          f"sequential_s={sequential_s:.3f} parallel_s={parallel_s:.3f} "
+          f"speedup={sequential_s / parallel_s:.2f} "
+          f"results_equal={str(sequential == parallel).lower()} "
+          f"formula_matches={str(sequential == formula).lower()} total={parallel} "
+          f"children_left={left} ideal_s=0.000")
+
+
+if __name__ == "__main__":
+    main()

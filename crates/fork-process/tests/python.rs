@@ -1,0 +1,57 @@
+//! Runs the Python twin, if python3 is installed, and checks its summary line's claims.
+
+use std::path::Path;
+use std::process::Command;
+
+fn python(args: &[&str]) -> Option<std::process::Output> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/fork-process.py");
+    match Command::new("python3").arg(script).args(args).output() {
+        Ok(out) => Some(out),
+        Err(_) => {
+            println!("python3 not found on PATH: skipping the Python twin's test");
+            None
+        }
+    }
+}
+
+#[test]
+fn python_twin_forks_sums_and_reaps() {
+    let Some(out) = python(&["--children", "3", "--size", "30000"]) else {
+        return;
+    };
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "python exited {:?}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last = stdout.lines().last().expect("some output");
+    assert!(last.starts_with("summary: "), "{last}");
+    for claim in [
+        "children=3",
+        "child_ppid_matches=true",
+        "memory_separate=true",
+        "results_equal=true",
+        "formula_matches=true",
+        "total=8999550005000",
+        "children_left=0",
+        "ideal_s=0.000",
+    ] {
+        assert!(
+            last.split_whitespace().any(|kv| kv == claim),
+            "{claim} in {last}"
+        );
+    }
+}
+
+#[test]
+fn python_twin_reports_a_failing_child_and_exits_1() {
+    let Some(out) = python(&["--children", "3", "--size", "30000", "--fail-child", "2"]) else {
+        return;
+    };
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: child 2 "), "{stderr}");
+}

@@ -1,0 +1,280 @@
+//! Who am I? A process has an id and owns one or more threads; each thread has a name and an
+//! id of its own. This demo asks the operating system, not a counter the program keeps: the
+//! process id, how many threads the kernel says the process has right now (Linux: the
+//! entries of /proc/self/task; macOS: proc_pidinfo), and the current thread's name. Then it
+//! starts named threads, which report their names, their kernel thread ids and the count
+//! seen from inside; after they are joined, the count drops back.
+//!
+//! Run: `cargo run --release -p process-thread-identity`, or with more threads at once:
+//! `cargo run --release -p process-thread-identity -- --threads 4`.
+//!
+//! Look for: the count before (1: Rust starts no helper threads), the count while the
+//! workers live (1 + N, the same from main and from every worker), and after join (1 again).
+//! On Linux the main thread's id equals the process id; every other thread gets its own.
+
+use std::process::ExitCode;
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+
+/// Process id, the OS's own thread count and thread names, before, during and after
+/// named threads run.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// How many named threads to start at once (all are alive when the count is taken)
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    threads: u32,
+}
+
+/// What the run measured; printed as the summary line.
+struct Summary {
+    pid: u32,
+    before: usize,
+    during: usize,
+    after: usize,
+    started: u32,
+}
+
+/// Workers beyond this many still run and are counted by main, but stay quiet.
+const SHOWN_WORKERS: u32 = 8;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(s) => {
+            println!(
+                "summary: pid={} threads_before={} threads_during={} threads_after={} started={} ideal_s=0.000",
+                s.pid, s.before, s.during, s.after, s.started
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<Summary, String> {
+    let (pid, before) = describe_this_process()?;
+    let during = start_named_threads(args.threads, before)?;
+    let after = count_after_join(before)?;
+    Ok(Summary {
+        pid,
+        before,
+        during,
+        after,
+        started: args.threads,
+    })
+}
+
+/// The three facts the notes print: process id, thread count, current thread's name.
+fn describe_this_process() -> Result<(u32, usize), String> {
+    let pid = std::process::id();
+    let threads = os_thread_count()?;
+    let me = thread::current();
+    let name = me.name().unwrap_or("<unnamed>");
+    println!("process id             {pid}");
+    println!("threads (OS count)     {threads}   from {THREAD_COUNT_SOURCE}");
+    println!(
+        "current thread         {name:?}, OS thread id {}",
+        os_thread_id()?
+    );
+    println!();
+    Ok((pid, threads))
+}
+
+/// Starts `n` named threads and counts while every one of them is alive.
+///
+/// Two barriers make the count meaningful: after `alive`, all `n` workers exist; nobody
+/// passes `counted` until main and every worker have taken their count, so no worker can
+/// exit early and make the figure depend on timing.
+fn start_named_threads(n: u32, before: usize) -> Result<usize, String> {
+    println!("starting {n} named thread(s) with std::thread::Builder::name ...");
+    let parties = n as usize + 1;
+    let alive = Arc::new(Barrier::new(parties));
+    let counted = Arc::new(Barrier::new(parties));
+    let mut workers = Vec::with_capacity(n as usize);
+    for k in 1..=n {
+        let (alive, counted) = (Arc::clone(&alive), Arc::clone(&counted));
+        let spawned = thread::Builder::new()
+            .name(format!("worker-{k}"))
+            .spawn(move || {
+                alive.wait();
+                // Only the shown workers count: thousands of workers each listing thousands
+                // of /proc entries would cost seconds and add nothing.
+                let seen = (k <= SHOWN_WORKERS).then(os_thread_count);
+                if let Some(seen) = &seen {
+                    report_from_inside(seen.as_ref().ok());
+                }
+                counted.wait();
+                seen
+            });
+        // If a spawn fails, the workers already started wait forever at `alive`; returning
+        // the error ends the process, and them with it, so nothing is left behind.
+        let handle = spawned.map_err(|e| {
+            format!("could not start thread worker-{k}: {e}; try a smaller --threads")
+        })?;
+        workers.push(handle);
+    }
+
+    alive.wait();
+    let during = os_thread_count();
+    counted.wait();
+
+    let mut seen_inside = Vec::with_capacity(workers.len());
+    for w in workers {
+        let seen = w
+            .join()
+            .map_err(|_| "a worker thread panicked; see the message above".to_string())?;
+        if let Some(seen) = seen {
+            seen_inside.push(seen?);
+        }
+    }
+    let during = during?;
+    if n > SHOWN_WORKERS {
+        println!("  ... and {} more worker(s), quiet", n - SHOWN_WORKERS);
+    }
+    let agree = seen_inside.iter().all(|&c| c == during);
+    println!(
+        "main counts {during} threads while they live ({before} before + {n} started); \
+         every worker that counted saw the same: {agree}"
+    );
+    Ok(during)
+}
+
+/// One line printed by a worker itself: its name, its kernel id, and the count it sees.
+fn report_from_inside(seen: Option<&usize>) {
+    let me = thread::current();
+    let name = me.name().unwrap_or("<unnamed>");
+    let tid = os_thread_id().map_or_else(|e| format!("? ({e})"), |t| t.to_string());
+    let seen = seen.map_or_else(|| "?".to_string(), |c| c.to_string());
+    let kernel_name = os_thread_name()
+        .map(|c| format!(", the kernel calls it {c:?}"))
+        .unwrap_or_default();
+    println!("  [{name}] OS thread id {tid}, sees {seen} threads{kernel_name}");
+}
+
+/// The count after every worker was joined.
+///
+/// `join` returns once the worker has finished, but the kernel may drop its task entry a
+/// moment later, so the count is re-read for up to a second until it settles. The wait, if
+/// any, is printed: it is measured, not hidden.
+fn count_after_join(before: usize) -> Result<usize, String> {
+    let joined = Instant::now();
+    let mut after = os_thread_count()?;
+    let mut rereads = 0;
+    while after != before && joined.elapsed() < Duration::from_secs(1) {
+        thread::sleep(Duration::from_micros(200));
+        after = os_thread_count()?;
+        rereads += 1;
+    }
+    let note = if rereads > 0 && after == before {
+        let ms = joined.elapsed().as_secs_f64() * 1e3;
+        format!(" (the kernel took {ms:.1} ms after join to drop the exited threads)")
+    } else {
+        String::new()
+    };
+    println!("after join: {after} thread(s){note}");
+    Ok(after)
+}
+
+// ---- Asking the operating system --------------------------------------------------------
+
+#[cfg(target_os = "linux")]
+const THREAD_COUNT_SOURCE: &str = "/proc/self/task (one entry per thread)";
+#[cfg(target_os = "macos")]
+const THREAD_COUNT_SOURCE: &str = "proc_pidinfo(PROC_PIDTASKINFO).pti_threadnum";
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+const THREAD_COUNT_SOURCE: &str = "(not supported on this OS)";
+
+/// Linux keeps one directory per thread under /proc/self/task.
+#[cfg(target_os = "linux")]
+fn os_thread_count() -> Result<usize, String> {
+    let entries = std::fs::read_dir("/proc/self/task")
+        .map_err(|e| format!("cannot read /proc/self/task: {e}; is /proc mounted?"))?;
+    Ok(entries.filter(|e| e.is_ok()).count())
+}
+
+/// macOS has no /proc; the documented way is proc_pidinfo with PROC_PIDTASKINFO.
+#[cfg(target_os = "macos")]
+fn os_thread_count() -> Result<usize, String> {
+    use nix::libc;
+    // SAFETY: proc_taskinfo is plain integers, so all-zero bytes are a valid value.
+    let mut info: libc::proc_taskinfo = unsafe { std::mem::zeroed() };
+    let size = std::mem::size_of::<libc::proc_taskinfo>() as libc::c_int;
+    let pid = std::process::id() as libc::c_int;
+    // SAFETY: the kernel writes at most `size` bytes into `info`, which lives for the call.
+    let written =
+        unsafe { libc::proc_pidinfo(pid, libc::PROC_PIDTASKINFO, 0, (&raw mut info).cast(), size) };
+    if written != size {
+        return Err(format!(
+            "proc_pidinfo(PROC_PIDTASKINFO) failed: {}; cannot count threads",
+            std::io::Error::last_os_error()
+        ));
+    }
+    usize::try_from(info.pti_threadnum).map_err(|_| {
+        format!(
+            "proc_pidinfo gave a negative thread count {}",
+            info.pti_threadnum
+        )
+    })
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn os_thread_count() -> Result<usize, String> {
+    Err("counting threads is implemented for Linux and macOS only; run it there".to_string())
+}
+
+/// The kernel's id of the calling thread (gettid(2)).
+#[cfg(target_os = "linux")]
+fn os_thread_id() -> Result<u64, String> {
+    Ok(nix::unistd::gettid().as_raw() as u64)
+}
+
+/// macOS: pthread_threadid_np gives the system-wide thread id.
+#[cfg(target_os = "macos")]
+fn os_thread_id() -> Result<u64, String> {
+    use nix::libc;
+    let mut id: u64 = 0;
+    // SAFETY: pthread_self() is the calling thread, alive for the call; `id` is writable.
+    let rc = unsafe { libc::pthread_threadid_np(libc::pthread_self(), &mut id) };
+    if rc == 0 {
+        Ok(id)
+    } else {
+        Err(format!("pthread_threadid_np failed with {rc}"))
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn os_thread_id() -> Result<u64, String> {
+    Err("thread ids are implemented for Linux and macOS only; run it there".to_string())
+}
+
+/// The name the kernel holds for the calling thread: std passes Builder::name down to it
+/// (Linux keeps the first 15 bytes).
+#[cfg(target_os = "linux")]
+fn os_thread_name() -> Option<String> {
+    let comm = std::fs::read_to_string("/proc/thread-self/comm").ok()?;
+    Some(comm.trim_end().to_string())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn os_thread_name() -> Option<String> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_ids_differ_between_threads() {
+        let main_id = os_thread_id().unwrap();
+        let other = thread::spawn(|| os_thread_id().unwrap()).join().unwrap();
+        assert_ne!(main_id, other);
+    }
+}

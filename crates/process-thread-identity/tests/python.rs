@@ -1,0 +1,40 @@
+//! Runs the Python twin, if python3 is installed, and checks its summary line's claims.
+
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn python_twin_counts_threads_the_same_way() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/process-thread-identity.py");
+    let out = match Command::new("python3")
+        .arg(&script)
+        .args(["--threads", "3"])
+        .output()
+    {
+        Ok(out) => out,
+        Err(_) => {
+            println!("python3 not found on PATH: skipping the Python twin's test");
+            return;
+        }
+    };
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "python exited {:?}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last = stdout.lines().last().expect("some output");
+    assert!(last.starts_with("summary: "), "{last}");
+    let get = |key: &str| -> u64 {
+        last.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("no {key}= in {last}"))
+            .parse()
+            .unwrap()
+    };
+    let before = get("threads_before");
+    assert_eq!(get("threads_during"), before + 3, "{stdout}");
+    assert_eq!(get("threads_after"), before, "{stdout}");
+    assert!(stdout.contains("worker-1"), "{stdout}");
+}
