@@ -21,14 +21,14 @@ scenarios=$(cat <<'EOF'
 io-vs-cpu|fetch from the local server, 100 ms latency|--latency-ms 100|io_share
 concurrency-vs-parallelism|two cakes, default work and oven|--|one_baker_s two_bakers_s
 multitasking|spinning task vs ticker|--|worst_late_spin_ms worst_late_yield_ms
-process-thread-identity|4 extra named threads|--threads 4|threads_during
-fork-process|2 children split a sum|--children 2|speedup
+process-thread-identity|4 extra named threads|--threads 4|threads_before threads_during threads_after
+fork-process|2 children split a sum of i*i, size 10,000,000|--children 2 --size 10000000|speedup sequential_s
 gil|CPU threads, I/O threads|--|speedup_nogil speedup_io
 cpu-bound|20 jobs, sum of i*i|--|speedup_threads speedup_processes
 parallel-map|joblib filter and map|--|speedup tiny_speedup
 io-bound|20 requests x 100 ms|--requests 20 --latency-ms 100|speedup_threads speedup_async
 sockets|50 clients x 100 ms|--clients 50 --delay-ms 100|speedup
-event-loop|echo clients and sleeps|--|elapsed_s
+event-loop|3 echo clients and 3 sleepers, both loops|--runtime both --clients 3 --step-ms 100|elapsed_s longest_wait_s
 generator-coroutine|producer/consumer, n=5|--n 5|exchanges_state_machine
 gather|3 coroutines x 1 s|--count 3 --delay-ms 1000|ratio
 EOF
