@@ -1,0 +1,438 @@
+#!/usr/bin/env python3
+"""Blocking vs non-blocking sockets, the Python side of the `sockets` crate.
+
+Part one: recv() on a socket whose peer has sent nothing. With setblocking(False) it
+raises BlockingIOError at once; in blocking mode it waits (bounded here by settimeout).
+Part two: an echo server on ONE thread against K slow clients (each thinks D ms after the
+server's greeting before it sends): a blocking accept/recv loop serves them one after
+another (about K x D); a selectors loop over non-blocking sockets serves them all at once
+(about D). The clients run in a child process (this file with --client-role).
+
+Run:  python3 crates/sockets/python/sockets.py --clients 50 --delay-ms 100
+The last line is the same `summary:` line the Rust program prints.
+"""
+
+import argparse
+import collections
+import os
+import resource
+import selectors
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+GREETING = b"ready\n"
+CONNECT_WINDOW = 128  # connected but not yet greeted: fits the listen backlog
+
+
+def message(i):
+    return ("hello from client %d\n" % i).encode()
+
+
+def positive(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--clients", type=positive, default=10,
+                   help="how many clients connect to each echo server")
+    p.add_argument("--delay-ms", type=positive, default=100,
+                   help="how long each client thinks after the greeting before it sends")
+    p.add_argument("--server", choices=["both", "blocking", "nonblocking"], default="both",
+                   help="which echo server(s) to run in part two")
+    p.add_argument("--read-timeout-ms", type=positive, default=200,
+                   help="timeout for part one's blocking recv")
+    default_poller = "epoll" if hasattr(selectors, "EpollSelector") else "poll"
+    p.add_argument("--poller", choices=["epoll", "poll"], default=default_poller,
+                   help="readiness call for the non-blocking side")
+    p.add_argument("--client-role", metavar="ADDR", help=argparse.SUPPRESS)
+    return p.parse_args()
+
+
+def make_selector(name):
+    if name == "epoll":
+        if not hasattr(selectors, "EpollSelector"):
+            raise RuntimeError("epoll exists only on Linux; use --poller poll")
+        return selectors.EpollSelector()
+    return selectors.PollSelector()
+
+
+def ensure_open_files(needed, clients):
+    """Raise the soft RLIMIT_NOFILE toward the hard one; say so if the hard one is too low."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft >= needed:
+        return None
+    if soft == resource.RLIM_INFINITY:
+        return None
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        raise RuntimeError(
+            "--clients %d needs about %d open files per process, but the hard limit "
+            "RLIMIT_NOFILE is %d (see `ulimit -Hn`); raise it (e.g. `ulimit -n %d` as root "
+            "or in /etc/security/limits.conf) or use fewer --clients"
+            % (clients, needed, hard, needed))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+    return soft
+
+
+def cpu_used():
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        u = resource.getrusage(who)
+        total += u.ru_utime + u.ru_stime
+    return total
+
+
+# ----------------------------------------------------------------------------------------
+# Part one
+
+def read_without_data(timeout):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    client = socket.create_connection(listener.getsockname())
+    peer, _ = listener.accept()
+    print("part one: read from a connected socket whose peer has sent nothing")
+
+    client.setblocking(False)
+    t = time.perf_counter()
+    try:
+        client.recv(64)
+        raise RuntimeError("part one: expected BlockingIOError")
+    except BlockingIOError:
+        wouldblock = time.perf_counter() - t
+    print("  non-blocking recv -> BlockingIOError after %9.1f us   the thread is free at once"
+          % (wouldblock * 1e6))
+
+    client.settimeout(timeout)  # blocking again, but bounded
+    t = time.perf_counter()
+    try:
+        client.recv(64)
+        raise RuntimeError("part one: expected a timeout")
+    except socket.timeout:
+        blocking_wait = time.perf_counter() - t
+    print("  blocking recv     -> gave up after %9.1f ms   asleep until the %d ms timeout "
+          "(without one: forever)" % (blocking_wait * 1e3, timeout * 1000))
+
+    client.setblocking(False)
+    peer.sendall(b"hello")
+    sel = selectors.DefaultSelector()
+    sel.register(client, selectors.EVENT_READ)
+    t = time.perf_counter()
+    sel.select(1.0)
+    ready_after = time.perf_counter() - t
+    data = client.recv(64)
+    print("  select() then recv -> readable after %9.1f us   then recv got %d bytes: %r"
+          % (ready_after * 1e6, len(data), data.decode()))
+    for s in (sel, client, peer, listener):
+        s.close()
+    return wouldblock, blocking_wait
+
+
+# ----------------------------------------------------------------------------------------
+# Part two: the servers
+
+def blocking_server(listener, clients, start, patience):
+    """accept, greet, recv (the thread sleeps through the client's think time), echo."""
+    served_at = []
+    for _ in range(clients):
+        conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(patience)
+            conn.sendall(GREETING)
+            line = b""
+            while not line.endswith(b"\n"):
+                chunk = conn.recv(512)
+                if not chunk:
+                    raise RuntimeError("a client hung up before sending its line")
+                line += chunk
+            conn.sendall(line)
+        served_at.append(time.perf_counter() - start)
+    return {"served_at": served_at, "wakeups": 0, "most_open": 1, "last_greeted": 0.0}
+
+
+def nonblocking_server(listener, clients, start, poller):
+    """One selectors loop: sleep until some socket is ready, do what it allows, repeat."""
+    listener.setblocking(False)
+    sel = make_selector(poller)
+    sel.register(listener, selectors.EVENT_READ, None)
+    served_at = []
+    wakeups = open_now = most_open = 0
+    last_greeted = 0.0
+    while len(served_at) < clients:
+        events = sel.select()
+        wakeups += 1
+        for key, mask in events:
+            if key.data is None:  # the listener: take everyone in the accept queue
+                while True:
+                    try:
+                        conn, _ = listener.accept()
+                    except BlockingIOError:
+                        break
+                    conn.setblocking(False)
+                    state = {"in": b"", "out": GREETING, "echoing": False}
+                    flush(conn, state)
+                    sel.register(conn, interest(state), state)
+                    open_now += 1
+                    most_open = max(most_open, open_now)
+                    last_greeted = time.perf_counter() - start
+                continue
+            conn, state = key.fileobj, key.data
+            if mask & selectors.EVENT_READ and not state["echoing"]:
+                chunk = conn.recv(512)
+                state["in"] += chunk
+                if b"\n" in state["in"]:
+                    line, _, state["in"] = state["in"].partition(b"\n")
+                    state["out"] += line + b"\n"
+                    state["echoing"] = True
+                elif not chunk:
+                    raise RuntimeError("a client hung up before sending its line")
+            if flush(conn, state) and state["echoing"]:
+                sel.unregister(conn)
+                conn.close()
+                open_now -= 1
+                served_at.append(time.perf_counter() - start)
+            else:
+                sel.modify(conn, interest(state), state)
+    sel.close()
+    return {"served_at": served_at, "wakeups": wakeups, "most_open": most_open,
+            "last_greeted": last_greeted}
+
+
+def interest(state):
+    """Read until the line is in; write while anything is pending."""
+    if state["echoing"]:
+        return selectors.EVENT_WRITE
+    return selectors.EVENT_READ | (selectors.EVENT_WRITE if state["out"] else 0)
+
+
+def flush(conn, state):
+    """Send what is pending without waiting; True when nothing is left."""
+    while state["out"]:
+        try:
+            n = conn.send(state["out"])
+        except BlockingIOError:
+            return False
+        state["out"] = state["out"][n:]
+    return True
+
+
+# ----------------------------------------------------------------------------------------
+# Part two: the clients (a child process)
+
+def run_clients(addr, clients, delay, poller):
+    """Connect (at most CONNECT_WINDOW waiting for a greeting), think D after the greeting,
+    send the line, check the echo. One thread, non-blocking sockets, a timer queue."""
+    host, port = addr.rsplit(":", 1)
+    target = (host, int(port))
+    sel = make_selector(poller)
+    thinking = collections.deque()
+    nxt = ungreeted = echoed = 0
+    patience = delay + 10.0
+    last_progress = time.monotonic()
+    while echoed < clients:
+        while nxt < clients and ungreeted < CONNECT_WINDOW:
+            try:
+                s = socket.create_connection(target)
+            except OSError as e:
+                raise RuntimeError("client %d cannot connect to %s: %s" % (nxt, addr, e))
+            s.setblocking(False)
+            sel.register(s, selectors.EVENT_READ, {"i": nxt, "in": b"", "phase": "greeting"})
+            nxt += 1
+            ungreeted += 1
+        timeout = max(0.0, thinking[0][0] - time.monotonic()) if thinking else patience
+        events = sel.select(timeout)
+        now = time.monotonic()
+        if events:
+            last_progress = now
+        while thinking and thinking[0][0] <= now:
+            _, s = thinking.popleft()
+            sel.get_key(s).data["phase"] = "echo"
+            s.sendall(message(sel.get_key(s).data["i"]))  # a few bytes: fits the buffer
+            last_progress = now
+        for key, _ in events:
+            s, st = key.fileobj, key.data
+            chunk = s.recv(512)
+            st["in"] += chunk
+            if b"\n" not in st["in"]:
+                if not chunk:
+                    raise RuntimeError("client %d: the server hung up early" % st["i"])
+                continue
+            line, _, st["in"] = st["in"].partition(b"\n")
+            line += b"\n"
+            if st["phase"] == "greeting" and line == GREETING:
+                st["phase"] = "thinking"
+                thinking.append((time.monotonic() + delay, s))
+                ungreeted -= 1
+            elif st["phase"] == "echo" and line == message(st["i"]):
+                sel.unregister(s)
+                s.close()
+                echoed += 1
+            else:
+                raise RuntimeError("client %d: unexpected line %r" % (st["i"], line))
+        if time.monotonic() - last_progress > patience:
+            raise RuntimeError("no answer from the server for %d s (%d of %d echoed)"
+                               % (patience, echoed, clients))
+    return echoed
+
+
+# ----------------------------------------------------------------------------------------
+# Part two: one server against the client process
+
+def serve(which, args):
+    clients, delay = args.clients, args.delay_ms / 1000.0
+    patience = delay + 10.0
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(CONNECT_WINDOW)
+    host, port = listener.getsockname()
+    addr = "%s:%d" % (host, port)
+    name = "blocking" if which == "blocking" else "non-blocking"
+    print("running the %s server on %s ..." % (name, addr))
+
+    cpu_before = cpu_used()
+    child = subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__), "--client-role", addr,
+         "--clients", str(clients), "--delay-ms", str(args.delay_ms), "--poller", args.poller],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # The clock starts when the child is ready to connect: interpreter start-up is not
+    # the server's work.
+    ready = child.stdout.readline()
+    start = time.perf_counter()
+    result = {}
+
+    def server():
+        try:
+            if which == "blocking":
+                result["ok"] = blocking_server(listener, clients, start, patience)
+            else:
+                result["ok"] = nonblocking_server(listener, clients, start, args.poller)
+        except Exception as e:  # reported by the main thread
+            result["err"] = e
+        finally:
+            listener.close()
+
+    thread = threading.Thread(target=server, name=name + " server", daemon=True)
+    try:
+        if ready.startswith(b"client-role: ready"):
+            thread.start()
+        out, err = child.communicate()
+    finally:
+        if child.poll() is None:  # never leave the client process behind
+            child.kill()
+            child.wait()
+    if thread.is_alive():
+        thread.join(patience if child.returncode == 0 else 0.2)
+    if "err" in result:
+        raise RuntimeError("the %s server failed: %s; try fewer --clients" % (name, result["err"]))
+    if child.returncode != 0:
+        why = [l[len("error: "):] for l in err.decode().splitlines() if l.startswith("error: ")]
+        raise RuntimeError("the client process failed (exit %s): %s"
+                           % (child.returncode, why[0] if why else err.decode().strip()))
+    if "ok" not in result:
+        raise RuntimeError("the %s server did not finish after every echo arrived" % name)
+    fields = dict(kv.split("=", 1) for kv in out.decode().split() if "=" in kv)
+    run = result["ok"]
+    run["echoed"] = int(fields.get("echoed", 0))
+    run["total"] = max(run["served_at"])
+    run["cpu"] = cpu_used() - cpu_before
+    return run
+
+
+def report(args, blocking, nonblocking):
+    clients, d = args.clients, args.delay_ms / 1000.0
+    print()
+    print("part two: an echo server on ONE thread, %d client(s) in a child process; each "
+          "client connects, waits for the server's \"ready\", thinks %d ms, sends one line "
+          "and checks the echo" % (clients, args.delay_ms))
+    print("  server        clients  echoed  total_s  ideal_s  total/ideal  cpu_s")
+    for name, run, ideal in (("blocking", blocking, clients * d), ("non-blocking", nonblocking, d)):
+        if run:
+            print("  %-12s  %7d  %6d  %7.3f  %7.3f  %11.3f  %5.3f"
+                  % (name, clients, run["echoed"], run["total"], ideal, run["total"] / ideal,
+                     run["cpu"]))
+    print("  when each client was done (ms after the client process was ready):")
+    print("    client   blocking  non-blocking")
+    if clients <= 12:
+        rows = list(range(clients))
+    else:
+        rows = sorted(set([0, 1, 2, clients // 4, clients // 2, 3 * clients // 4,
+                           clients - 2, clients - 1]))
+
+    def at(run, i):
+        return "%.1f" % (run["served_at"][i] * 1e3) if run else "-"
+
+    previous = None
+    for i in rows:
+        if previous is not None and i > previous + 1:
+            print("    %6s" % "...")
+        previous = i
+        print("    %6d  %9s  %12s" % (i + 1, at(blocking, i), at(nonblocking, i)))
+    if blocking:
+        print("  blocking: the thread slept in recv() through each client's think time in "
+              "turn: %.3f s for %d x %d ms" % (blocking["total"], clients, args.delay_ms))
+    if nonblocking:
+        print("  non-blocking: %d wakeups of %s, up to %d client sockets open at once; the "
+              "last client was greeted %.1f ms after the start (the connect + accept ramp)"
+              % (nonblocking["wakeups"], args.poller, nonblocking["most_open"],
+                 nonblocking["last_greeted"] * 1e3))
+    if blocking and nonblocking:
+        print("  speedup: the non-blocking server finished %.1fx sooner, on the same one thread"
+              % (blocking["total"] / nonblocking["total"]))
+
+
+def na(x, fmt):
+    return "na" if x is None else fmt % x
+
+
+def main():
+    args = parse_args()
+    if args.client_role:
+        ensure_open_files(args.clients + 64, args.clients)
+        print("client-role: ready", flush=True)  # the parent starts its clock here
+        echoed = run_clients(args.client_role, args.clients, args.delay_ms / 1000.0,
+                             args.poller)
+        print("client-role: echoed=%d" % echoed)
+        return
+    run_blocking = args.server in ("both", "blocking")
+    run_nonblocking = args.server in ("both", "nonblocking")
+    if run_nonblocking:
+        old = ensure_open_files(args.clients + 64, args.clients)
+        if old is not None:
+            print("raised the soft open-file limit (RLIMIT_NOFILE) from %d" % old)
+    timeout = args.read_timeout_ms / 1000.0
+    wouldblock, blocking_wait = read_without_data(timeout)
+    blocking = serve("blocking", args) if run_blocking else None
+    nonblocking = serve("nonblocking", args) if run_nonblocking else None
+    report(args, blocking, nonblocking)
+
+    k, d = args.clients, args.delay_ms / 1000.0
+    b = blocking["total"] if blocking else None
+    n = nonblocking["total"] if nonblocking else None
+    runs = [r for r in (blocking, nonblocking) if r]
+    echoed = sum(r["echoed"] for r in runs)
+    ideal = {"both": k * d + d, "blocking": k * d, "nonblocking": d}[args.server] + timeout
+    print("summary: clients=%d delay_ms=%d read_timeout_ms=%d poller=%s wouldblock_us=%.1f "
+          "blocking_wait_ms=%.1f blocking_s=%s nonblocking_s=%s blocking_ratio=%s "
+          "nonblocking_ratio=%s speedup=%s echoed=%d all_echoed=%s last_greeted_ms=%s "
+          "nonblocking_cpu_s=%s ideal_s=%.3f" % (
+              k, args.delay_ms, args.read_timeout_ms, args.poller, wouldblock * 1e6,
+              blocking_wait * 1e3, na(b, "%.3f"), na(n, "%.3f"),
+              na(b / (k * d) if b else None, "%.3f"), na(n / d if n else None, "%.3f"),
+              na(b / n if b and n else None, "%.2f"), echoed,
+              "true" if echoed == len(runs) * k else "false",
+              na(nonblocking["last_greeted"] * 1e3 if nonblocking else None, "%.1f"),
+              na(nonblocking["cpu"] if nonblocking else None, "%.3f"), ideal))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except (RuntimeError, OSError, ValueError) as e:
+        print("error: %s" % e, file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,160 @@
+//! The clients, run in a child process of their own (`--client-role ADDR`), so that K
+//! client sockets and the server's K sockets live in two descriptor tables, not one.
+//!
+//! Each client: connect, wait for the server's `ready`, think for D ms, send its line,
+//! check the echo. The client process is itself one non-blocking thread with a timer
+//! queue, so 10,000 clients cost 10,000 sockets, not 10,000 threads, and a client's think
+//! time starts when the server greets it, never earlier: a server that takes clients one
+//! at a time pays every think time in turn.
+
+use std::collections::VecDeque;
+use std::net::{SocketAddr, TcpStream};
+use std::os::fd::AsFd;
+use std::time::{Duration, Instant};
+
+use crate::readiness::{Backend, Event, Interest, Poller, READ};
+use crate::servers::{Conn, GREETING, message};
+
+/// At most this many clients are connected but not yet greeted. They wait in the server's
+/// accept queue, and if that queue overflows, Linux drops the handshake and the client
+/// retries a whole second later. 128 fits the smallest common backlog (std's own).
+pub const CONNECT_WINDOW: usize = 128;
+
+/// What the client process saw; printed as one `client-role:` line for the parent.
+pub struct ClientReport {
+    /// How many clients got their own line back, byte for byte.
+    pub echoed: usize,
+}
+
+#[derive(PartialEq)]
+enum Phase {
+    AwaitGreeting,
+    Thinking,
+    AwaitEcho,
+}
+
+pub fn run_clients(
+    addr: SocketAddr,
+    clients: usize,
+    delay: Duration,
+    backend: Backend,
+) -> Result<ClientReport, String> {
+    let patience = delay + Duration::from_secs(10);
+    let mut poller = Poller::new(backend).map_err(|e| format!("cannot create the poller: {e}"))?;
+    // Slot i is client i, and i is its token in the poller.
+    let mut slots: Vec<Option<(Conn, Phase)>> = (0..clients).map(|_| None).collect();
+    let mut thinking: VecDeque<(Instant, usize)> = VecDeque::new(); // deadlines, in order
+    let (mut next, mut ungreeted, mut echoed) = (0usize, 0usize, 0usize);
+    let mut last_progress = Instant::now();
+    let mut events: Vec<Event> = Vec::new();
+    let io_err = |what: &str, i: usize, e: std::io::Error| format!("client {i}: {what}: {e}");
+
+    while echoed < clients {
+        // On loopback a connect completes inside the call while the accept queue has room,
+        // which the window guarantees; so this plain connect never stalls the loop.
+        while next < clients && ungreeted < CONNECT_WINDOW {
+            let stream = TcpStream::connect(addr).map_err(|e| {
+                format!(
+                    "client {next} cannot connect to {addr}: {e} (out of local ports? \
+                     try fewer --clients)"
+                )
+            })?;
+            stream
+                .set_nonblocking(true)
+                .map_err(|e| io_err("set_nonblocking", next, e))?;
+            poller
+                .add(stream.as_fd(), next, READ)
+                .map_err(|e| io_err("register", next, e))?;
+            slots[next] = Some((Conn::new(stream), Phase::AwaitGreeting));
+            next += 1;
+            ungreeted += 1;
+        }
+
+        let timeout = thinking.front().map_or(patience, |(at, _)| {
+            at.saturating_duration_since(Instant::now())
+        });
+        let sources = slots.iter().enumerate().filter_map(|(i, slot)| {
+            slot.as_ref()
+                .map(|(c, _)| (c.stream.as_fd(), i, c.interest))
+        });
+        poller
+            .wait(sources, Some(timeout), &mut events)
+            .map_err(|e| format!("waiting for readiness failed: {e}"))?;
+        if !events.is_empty() {
+            last_progress = Instant::now();
+        }
+
+        // Think time over: send the line.
+        let now = Instant::now();
+        while let Some(&(at, i)) = thinking.front() {
+            if at > now {
+                break;
+            }
+            thinking.pop_front();
+            last_progress = now;
+            let Some((conn, phase)) = slots[i].as_mut() else {
+                continue;
+            };
+            conn.outbuf.extend_from_slice(&message(i));
+            let sent = conn.flush().map_err(|e| io_err("send", i, e))?;
+            *phase = Phase::AwaitEcho;
+            let want = Interest {
+                read: true,
+                write: !sent,
+            };
+            conn.watch(&poller, i, want)
+                .map_err(|e| io_err("register", i, e))?;
+        }
+
+        for ev in &events {
+            let i = ev.token;
+            let Some((conn, phase)) = slots.get_mut(i).and_then(Option::as_mut) else {
+                continue;
+            };
+            if ev.writable {
+                let sent = conn.flush().map_err(|e| io_err("send", i, e))?;
+                let want = Interest {
+                    read: true,
+                    write: !sent,
+                };
+                conn.watch(&poller, i, want)
+                    .map_err(|e| io_err("register", i, e))?;
+            }
+            if !ev.readable {
+                continue;
+            }
+            let closed = conn.fill().map_err(|e| io_err("receive", i, e))?;
+            let Some(line) = conn.take_line() else {
+                if closed {
+                    return Err(format!("client {i}: the server hung up early"));
+                }
+                continue;
+            };
+            match phase {
+                Phase::AwaitGreeting if line == GREETING => {
+                    *phase = Phase::Thinking;
+                    thinking.push_back((Instant::now() + delay, i));
+                    ungreeted -= 1;
+                }
+                Phase::AwaitEcho if line == message(i) => {
+                    slots[i] = None; // closes the socket
+                    echoed += 1;
+                }
+                _ => {
+                    return Err(format!(
+                        "client {i}: unexpected line {:?}",
+                        String::from_utf8_lossy(&line)
+                    ));
+                }
+            }
+        }
+
+        if last_progress.elapsed() > patience {
+            return Err(format!(
+                "no answer from the server for {} s ({echoed} of {clients} echoed)",
+                patience.as_secs()
+            ));
+        }
+    }
+    Ok(ClientReport { echoed })
+}
