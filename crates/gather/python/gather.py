@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Gather, the Python side: N count() coroutines print "One", sleep, print "Two".
+
+asyncio.gather runs them on one thread: all print One, all sleep at once, all print Two
+about one delay later. --blocking makes the classic mistake, time.sleep inside the
+coroutine, which stops the event loop: One Two One Two One Two, and N delays in all.
+
+    python3 crates/gather/python/gather.py
+    python3 crates/gather/python/gather.py --blocking
+    python3 crates/gather/python/gather.py --count 100000
+
+The last line is the same `summary:` line the Rust program prints.
+"""
+
+import argparse
+import asyncio
+import os
+import sys
+import threading
+import time
+
+ONE, TWO = 1, 2
+NAMES = {ONE: "One", TWO: "Two"}
+
+
+class EventLog:
+    """One byte per event; a line printed live only when there are few coroutines."""
+
+    def __init__(self, count, echo):
+        self.words = bytearray()
+        self.echo = echo
+        self.count = count
+        self.start = time.perf_counter()
+        self.first_one = self.last_one = self.first_two = None
+        self.main_thread = threading.get_ident()
+        self.off_main_thread = 0
+
+    def record(self, word, ident):
+        self.words.append(word)
+        now = None
+        if word == ONE and self.first_one is None:
+            now = self.first_one = time.perf_counter()
+        if word == ONE and len(self.words) == self.count:
+            self.last_one = time.perf_counter()
+        if word == TWO and self.first_two is None:
+            now = self.first_two = time.perf_counter()
+        if threading.get_ident() != self.main_thread:
+            self.off_main_thread += 1
+        if self.echo:
+            now = now or time.perf_counter()
+            print(f"{NAMES[word]:<4} at {now - self.start:6.3f} s  (coroutine {ident})")
+
+
+async def count(ident, delay, log):
+    log.record(ONE, ident)
+    await asyncio.sleep(delay)  # hands the loop to the others while this one waits
+    log.record(TWO, ident)
+
+
+async def count_blocking(ident, delay, log):
+    log.record(ONE, ident)
+    time.sleep(delay)  # the mistake: the whole loop stops here
+    log.record(TWO, ident)
+
+
+async def gather_all(coroutine, n, delay, log):
+    await asyncio.gather(*(coroutine(i, delay, log) for i in range(1, n + 1)))
+
+
+def run_lengths(words):
+    runs = []
+    for w in words:
+        if runs and runs[-1][0] == w:
+            runs[-1][1] += 1
+        else:
+            runs.append([w, 1])
+    return runs
+
+
+def describe_runs(runs, shown=6):
+    parts = [f"{NAMES[w]} x{n}" for w, n in runs[:shown]]
+    if len(runs) > shown:
+        parts.append(f"... ({len(runs)} runs in all)")
+    return ", then ".join(parts)
+
+
+def is_gathered(words, n):
+    return len(words) == 2 * n and words[:n] == bytes([ONE]) * n and words[n:] == bytes([TWO]) * n
+
+
+def is_alternating(words, n):
+    return len(words) == 2 * n and words == bytes([ONE, TWO]) * n
+
+
+def in_range(low, high):
+    def parse(text):
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not in {low}..={high}")
+        return value
+    return parse
+
+
+def main():
+    p = argparse.ArgumentParser(description="asyncio.gather: N coroutines sleeping at once on one thread.")
+    p.add_argument("--count", type=in_range(1, 2**32 - 1), default=3, help="how many count() coroutines to run together")
+    p.add_argument("--delay-ms", type=in_range(1, 3_600_000), default=1000, help="how long each sleeps, in milliseconds (at most an hour)")
+    p.add_argument("--blocking", action="store_true", help="the mistake: time.sleep inside the coroutine")
+    p.add_argument("--show", type=int, default=10, help="print each line live when count is at most this")
+    args = p.parse_args()
+
+    delay = args.delay_ms / 1000
+    mode = "blocking" if args.blocking else "gather"
+    print(f"{mode}: {args.count} count() coroutine(s), each sleeping {args.delay_ms} ms, on one thread")
+
+    log = EventLog(args.count, args.count <= args.show)
+    start = time.perf_counter()
+    log.start = start
+    coroutine = count_blocking if args.blocking else count
+    asyncio.run(gather_all(coroutine, args.count, delay, log))
+    elapsed = time.perf_counter() - start
+
+    words = bytes(log.words)
+    order_ok = is_alternating(words, args.count) if args.blocking else is_gathered(words, args.count)
+    print(f"order observed: {describe_runs(run_lengths(words))}")
+    ideal = delay * args.count if args.blocking else delay
+    ratio = elapsed / ideal
+    if not args.blocking and args.count > args.show:
+        per = lambda s: s * 1e9 / args.count  # noqa: E731
+        t = lambda m: (m or start) - start  # noqa: E731
+        print("timeline (measured from the start, one thread):")
+        print(f"  {0:7.3f} s  start")
+        print(f"  {t(log.first_one):7.3f} s  first One       building the tasks: {per(t(log.first_one)):.0f} ns per coroutine")
+        print(f"  {t(log.last_one):7.3f} s  all started     One printed, timer armed: "
+              f"{per(t(log.last_one) - t(log.first_one)):.0f} ns per coroutine")
+        print(f"  {t(log.first_two):7.3f} s  first Two       the first timer fired")
+        due = t(log.last_one) + delay
+        print(f"  {due:7.3f} s  last timer due  all started + {args.delay_ms} ms")
+        print(f"  {elapsed:7.3f} s  all done        woken, Two, freed: "
+              f"{per(max(0.0, elapsed - due)):.0f} ns per coroutine after the last was due")
+    print(f"{os.path.basename(__file__)} executed in {elapsed:0.2f} seconds: {ratio:.3f} x the ideal {ideal:.3f} s.")
+    slept = delay * args.count
+    if args.blocking:
+        print(f"why: time.sleep blocks the only thread; the coroutine never reaches an await, so the loop "
+              f"cannot switch: {args.count} x {args.delay_ms} ms = {slept:.2f} s of sleeping took {elapsed:.2f} s. "
+              f"Use await asyncio.sleep().")
+    else:
+        print(f"why: each coroutine awaited asyncio.sleep and handed the loop back, so the sleeps overlapped: "
+              f"{args.count} x {args.delay_ms} ms = {slept:.2f} s of sleeping took {elapsed:.2f} s.")
+
+    probe = count(0, delay, log)
+    future_bytes = sys.getsizeof(probe)  # the coroutine object, frame included
+    probe.close()
+    overhead_ns = max(0.0, elapsed - ideal) * 1e9 / args.count
+    print(
+        f"summary: count={args.count} delay_ms={args.delay_ms} mode={mode} elapsed_s={elapsed:.3f} "
+        f"ratio={ratio:.3f} order_ok={str(order_ok).lower()} one_thread={str(log.off_main_thread == 0).lower()} "
+        f"future_bytes={future_bytes} overhead_ns_per_coroutine={overhead_ns:.0f} ideal_s={ideal:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

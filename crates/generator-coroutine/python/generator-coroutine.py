@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+"""Generator coroutines, the Python side: the notes' consumer driven by send(), and the
+two-way generator, in three forms.
+
+- generator: the notes' own way, a `def` with `yield`, driven by send() and close().
+- state-machine: the same consumer as a class with send() and close(), written by hand:
+  what the Rust program's style (a) does, and what a generator does under the hood.
+- async: the same consumer as an `async def`, driven by hand with coroutine.send(). This
+  is the nearest thing to the Rust program's style (b), the async block polled by hand.
+  In Python no slot is needed: send(x) travels down the await chain to the innermost
+  `yield`, because async/await is built on generators. Rust's Future::poll carries no
+  value in or out, which is why the Rust side passes values through a shared slot.
+
+    python3 crates/generator-coroutine/python/generator-coroutine.py
+    python3 crates/generator-coroutine/python/generator-coroutine.py --n 3 --style async
+
+The last line is the `summary:` line, with the Rust program's keys where they apply.
+"""
+
+import argparse
+import time
+
+# --------------------------------------------------------------------------------------
+# Where both sides of a dialogue speak.
+
+
+class Dialogue:
+    def __init__(self, silent=False):
+        self.lines = []
+        self.silent = silent
+
+    def say(self, line):
+        if not self.silent:
+            print(line)
+            self.lines.append(line)
+
+
+def show(value):
+    return "None" if value is None else str(value)
+
+
+# --------------------------------------------------------------------------------------
+# The consumer, three ways. Each reports the end of its loop, however it ends.
+
+
+def consumer_generator(dialogue):
+    reply = ""
+    consumed = 0
+    try:
+        while True:
+            n = yield reply
+            if not n:
+                return consumed
+            dialogue.say(f"[CONSUMER] Consuming {n}")
+            reply = f"200 OK from iter {n}"
+            consumed += 1
+    finally:  # runs on return and on close() (GeneratorExit raised at the yield)
+        dialogue.say(f"[CONSUMER] Loop ended after {consumed} messages")
+
+
+class ConsumerStateMachine:
+    """The generator above, written by hand: one state per place it can be paused."""
+
+    NOT_STARTED, AT_YIELD, FINISHED = "not started", "at yield", "finished"
+
+    def __init__(self, dialogue):
+        self.dialogue = dialogue
+        self.state = self.NOT_STARTED
+        self.consumed = 0
+
+    def send(self, n):
+        if self.state == self.NOT_STARTED:
+            self.state = self.AT_YIELD
+            return ""
+        if self.state == self.FINISHED:
+            raise StopIteration
+        if not n:
+            self.state = self.FINISHED
+            self.dialogue.say(f"[CONSUMER] Loop ended after {self.consumed} messages")
+            raise StopIteration(self.consumed)
+        self.dialogue.say(f"[CONSUMER] Consuming {n}")
+        self.consumed += 1
+        return f"200 OK from iter {n}"
+
+    def close(self):
+        if self.state == self.AT_YIELD:
+            self.dialogue.say(f"[CONSUMER] Loop ended after {self.consumed} messages")
+        self.state = self.FINISHED
+
+
+class YieldPoint:
+    """An awaitable that pauses the whole coroutine, handing `value` out to whoever called
+    send(), and resumes with what the next send() brings in."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __await__(self):
+        sent = yield self.value
+        return sent
+
+
+async def consumer_async(dialogue):
+    reply = ""
+    consumed = 0
+    try:
+        while True:
+            n = await YieldPoint(reply)
+            if not n:
+                return consumed
+            dialogue.say(f"[CONSUMER] Consuming {n}")
+            reply = f"200 OK from iter {n}"
+            consumed += 1
+    finally:
+        dialogue.say(f"[CONSUMER] Loop ended after {consumed} messages")
+
+
+# --------------------------------------------------------------------------------------
+# The two-way generator, three ways.
+
+
+def two_way_generator(dialogue):
+    dialogue.say("  [GENERATOR] started")
+    x = yield "Ready"
+    dialogue.say(f"  [GENERATOR] received {show(x)}")
+    y = yield f"Got {show(x)}"
+    dialogue.say(f"  [GENERATOR] received {show(y)}")
+    yield f"Final: {show(y)}"
+
+
+class TwoWayStateMachine:
+    def __init__(self, dialogue):
+        self.dialogue = dialogue
+        self.state = "not started"
+
+    def send(self, value):
+        d = self.dialogue
+        if self.state == "not started":
+            d.say("  [GENERATOR] started")
+            self.state = "at ready"
+            return "Ready"
+        if self.state == "at ready":
+            d.say(f"  [GENERATOR] received {show(value)}")
+            self.state = "at got"
+            return f"Got {show(value)}"
+        if self.state == "at got":
+            d.say(f"  [GENERATOR] received {show(value)}")
+            self.state = "at final"
+            return f"Final: {show(value)}"
+        self.state = "finished"
+        raise StopIteration
+
+    def close(self):
+        self.state = "finished"
+
+
+async def two_way_async(dialogue):
+    dialogue.say("  [GENERATOR] started")
+    x = await YieldPoint("Ready")
+    dialogue.say(f"  [GENERATOR] received {show(x)}")
+    y = await YieldPoint(f"Got {show(x)}")
+    dialogue.say(f"  [GENERATOR] received {show(y)}")
+    await YieldPoint(f"Final: {show(y)}")
+
+
+STYLES = {
+    "generator": ("(0) the notes' generator", consumer_generator, two_way_generator),
+    "state-machine": ("(a) hand-written state machine", ConsumerStateMachine, TwoWayStateMachine),
+    "async": ("(b) async def driven by hand", consumer_async, two_way_async),
+}
+
+# --------------------------------------------------------------------------------------
+# The producer and the checks, the same for every style.
+
+
+def produce(consumer, n, d):
+    d.say("[PRODUCER] Starting the consumer: send(None)")
+    started = consumer.send(None) == ""
+    exchanges = 0
+    for i in range(1, n + 1):
+        d.say(f"[PRODUCER] Producing {i}")
+        try:
+            reply = consumer.send(i)
+        except StopIteration:
+            d.say("[PRODUCER] The consumer stopped early")
+            break
+        d.say(f"[PRODUCER] Consumer return: {reply}")
+        exchanges += 1
+    d.say("[PRODUCER] Closing the consumer: close()")
+    consumer.close()
+    loop_ended = d.lines[-1:] == [f"[CONSUMER] Loop ended after {exchanges} messages"]
+    try:
+        consumer.send(n + 1)
+        nothing_left = False
+    except StopIteration:
+        nothing_left = True
+    except RuntimeError:  # a closed coroutine says so with RuntimeError, not StopIteration
+        nothing_left = True
+    return exchanges, started and loop_ended and nothing_left
+
+
+def expected_dialogue(n):
+    lines = ["[PRODUCER] Starting the consumer: send(None)"]
+    for i in range(1, n + 1):
+        lines += [f"[PRODUCER] Producing {i}", f"[CONSUMER] Consuming {i}",
+                  f"[PRODUCER] Consumer return: 200 OK from iter {i}"]
+    lines += ["[PRODUCER] Closing the consumer: close()", f"[CONSUMER] Loop ended after {n} messages"]
+    return lines
+
+
+def drive_two_way(generator, d):
+    for value in (None, 10, 20, 30):
+        sent = f"send({show(value)})"
+        try:
+            d.say(f"{sent:<10} -> {generator.send(value)!r}".replace("'", '"'))
+        except StopIteration:
+            d.say(f"{sent:<10} -> returned (StopIteration)")
+
+
+EXPECTED_TWO_WAY = [
+    "  [GENERATOR] started",
+    'send(None) -> "Ready"',
+    "  [GENERATOR] received 10",
+    'send(10)   -> "Got 10"',
+    "  [GENERATOR] received 20",
+    'send(20)   -> "Final: 20"',
+    "send(30)   -> returned (StopIteration)",
+]
+
+
+def time_exchanges(make_consumer, count, rounds=5):
+    """ns per exchange: count exchanges in five rounds, the fastest round kept."""
+    if count == 0:
+        return 0.0
+    per_round = -(-count // rounds)
+    best = float("inf")
+    for _ in range(rounds):
+        consumer = make_consumer(Dialogue(silent=True))
+        consumer.send(None)
+        send = consumer.send
+        start = time.perf_counter()
+        for i in range(1, per_round + 1):
+            send(i)
+        best = min(best, (time.perf_counter() - start) * 1e9 / per_round)
+        consumer.close()
+    return best
+
+
+def run_style(key, args):
+    title, make_consumer, make_two_way = STYLES[key]
+    print(f"== {title}: producer and consumer ==")
+    d = Dialogue()
+    exchanges, closed = produce(make_consumer(d), args.n, d)
+    dialogue_equal = d.lines == expected_dialogue(args.n)
+    print(f"== {title}: two-way generator ==")
+    d2 = Dialogue()
+    drive_two_way(make_two_way(d2), d2)
+    print()
+    return {
+        "title": title,
+        "exchanges": exchanges,
+        "closed": closed and exchanges == args.n,
+        "dialogue_equal": dialogue_equal,
+        "two_way_equal": d2.lines == EXPECTED_TWO_WAY,
+        "ns": time_exchanges(make_consumer, args.time_exchanges),
+    }
+
+
+def in_range(low, high):
+    def parse(text):
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not in {low}..={high}")
+        return value
+    return parse
+
+
+def main():
+    p = argparse.ArgumentParser(description="Generators and send(): the notes' way, by hand, and as async def.")
+    p.add_argument("--n", type=in_range(1, 1_000_000), default=5, help="how many messages the producer sends")
+    p.add_argument("--style", choices=["state-machine", "async", "both"], default="both",
+                   help="which of the Rust program's styles to mirror (the notes' generator always runs)")
+    p.add_argument("--time-exchanges", type=in_range(0, 100_000_000), default=100_000,
+                   help="exchanges to time silently per style, in 5 rounds (0: skip)")
+    args = p.parse_args()
+
+    keys = ["generator"] + (["state-machine", "async"] if args.style == "both" else [args.style])
+    runs = {key: run_style(key, args) for key in keys}
+    for r in runs.values():
+        print(f"{r['title']}: {r['exchanges']} exchanges; the notes' dialogue line for line: "
+              f"{str(r['dialogue_equal']).lower()}; closed cleanly: {str(r['closed']).lower()}; "
+              f"two-way as in the notes: {str(r['two_way_equal']).lower()}")
+    print("the cost of one exchange, measured:")
+    for r in runs.values():
+        cost = f"{r['ns']:.1f} ns" if args.time_exchanges else "not timed"
+        print(f"  {r['title']:<34} {cost}")
+
+    def get(key, field, default):
+        return runs[key][field] if key in runs else default
+
+    def flag(field):
+        return str(all(r[field] for r in runs.values())).lower()
+
+    print(
+        f"summary: n={args.n} exchanges_generator={get('generator', 'exchanges', 0)} "
+        f"exchanges_state_machine={get('state-machine', 'exchanges', 0)} "
+        f"exchanges_async={get('async', 'exchanges', 0)} dialogues_equal={flag('dialogue_equal')} "
+        f"closed_cleanly={flag('closed')} two_way_equal={flag('two_way_equal')} "
+        f"ns_per_exchange_generator={get('generator', 'ns', 0.0):.1f} "
+        f"ns_per_exchange_state_machine={get('state-machine', 'ns', 0.0):.1f} "
+        f"ns_per_exchange_async={get('async', 'ns', 0.0):.1f} ideal_s=0.000"
+    )
+
+
+if __name__ == "__main__":
+    main()
