@@ -29,7 +29,7 @@ parallel-map|joblib filter and map|--|speedup tiny_speedup
 io-bound|20 requests x 100 ms|--requests 20 --latency-ms 100|speedup_threads speedup_async
 sockets|50 clients x 100 ms|--clients 50 --delay-ms 100|speedup
 event-loop|3 echo clients and 3 sleepers, both loops|--runtime both --clients 3 --step-ms 100|elapsed_s longest_wait_s
-generator-coroutine|producer/consumer, n=5|--n 5|exchanges_state_machine
+generator-coroutine|producer/consumer dialogue, n=5|--n 5|dialogues_equal ns_per_exchange_state_machine ns_per_exchange_async
 gather|3 coroutines x 1 s|--count 3 --delay-ms 1000|ratio
 EOF
 )
