@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""The four steps of one small script, each timed and labelled I/O or CPU.
+
+Python twin of the io-vs-cpu crate: fetch a page (I/O), turn each response header
+into a "name: value" line (CPU), join the lines (CPU), write them to a file (I/O).
+Standard library only: urllib.request as the client, http.server as the embedded
+server on 127.0.0.1 with an OS-chosen port, answering after --latency-ms.
+
+    python3 crates/io-vs-cpu/python/io-vs-cpu.py
+    python3 crates/io-vs-cpu/python/io-vs-cpu.py --latency-ms 300 --out /tmp/headers.txt
+"""
+
+import argparse
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PAGE = (
+    "<!doctype html>\n<html>\n<head><title>Example Domain</title></head>\n"
+    "<body>\n<h1>Example Domain</h1>\n<p>Served from 127.0.0.1 by the io-vs-cpu demo.</p>\n"
+    "</body>\n</html>\n"
+).encode()
+
+
+def start_server(latency_s):
+    """A threaded HTTP server on loopback that plays a slow web site."""
+    started = formatdate(time.time(), usegmt=True)
+    etag = '"%s"' % hashlib.sha1(PAGE).hexdigest()[:16]
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "io-vs-cpu-demo/0.1"
+        sys_version = "(http.server)"
+
+        def do_GET(self):
+            time.sleep(latency_s)
+            self.send_response(200)  # also sends Server and Date
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(PAGE)))
+            self.send_header("Last-Modified", started)
+            self.send_header("ETag", etag)
+            self.send_header("Cache-Control", "max-age=604800")
+            self.send_header("Accept-Ranges", "bytes")
+            self.send_header("Vary", "Accept-Encoding")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(PAGE)
+
+        def log_message(self, *args):
+            pass  # keep the demo's output clean
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="server", daemon=True).start()
+    return server
+
+
+def fetch(url, embedded, timeout):
+    """I/O: send the request, wait for the reply's headers and body."""
+    handlers = [urllib.request.ProxyHandler({})] if embedded else []
+    opener = urllib.request.build_opener(*handlers)
+    try:
+        response = opener.open(url, timeout=timeout)
+    except urllib.error.HTTPError as e:
+        response = e  # like requests.get: a 404 still has headers to format
+    with response:
+        body = response.read()
+        print(f"GET {url} -> {response.status} {response.reason}, "
+              f"{len(response.headers)} headers, {len(body)}-byte body")
+        return response.headers
+
+
+def format_headers(headers):
+    """CPU: one "name: value" string per header."""
+    return [f"{name}: {value}" for name, value in headers.items()]
+
+
+def join_lines(lines):
+    """CPU: one string, one header per line."""
+    return "\n".join(lines) + "\n"
+
+
+def write_file(path, text, fsync):
+    """I/O: hand the bytes to the kernel (with --fsync, wait until they are on disk)."""
+    with open(path, "w") as f:
+        f.write(text)
+        if fsync:
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def timed(step, *args):
+    start = time.perf_counter()
+    value = step(*args)
+    return value, time.perf_counter() - start
+
+
+def print_table(t, latency_ms):
+    total = sum(t.values())
+    io, cpu = t["fetch"] + t["write"], t["format"] + t["join"]
+    pct = lambda s: 100.0 * s / total
+    print()
+    print(f"{'step':<7} {'kind':<4} {'what':<36} {'time (ms)':>11} {'share':>8}")
+    rows = [
+        ("fetch", "I/O", "send the request, wait for the reply"),
+        ("format", "CPU", 'each header -> "name: value"'),
+        ("join", "CPU", "lines -> one string"),
+        ("write", "I/O", "string -> file"),
+    ]
+    for step, kind, what in rows:
+        print(f"{step:<7} {kind:<4} {what:<36} {t[step] * 1e3:>11.3f} {pct(t[step]):>7.3f}%")
+    print(f"{'total':<49} {total * 1e3:>11.3f} {100.0:>7.3f}%")
+    print()
+    print(f"I/O steps: {io * 1e3:.3f} ms ({pct(io):.3f}%)   "
+          f"CPU steps: {cpu * 1e6:.1f} us ({pct(cpu):.3f}%)")
+    if latency_ms > 0:
+        print(f"The fetch includes the server's {latency_ms} ms wait; the CPU steps never wait.")
+    return total, io, cpu
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--latency-ms", type=int, default=100,
+                   help="milliseconds the embedded server waits before answering")
+    p.add_argument("--url", help="fetch this URL instead of the embedded server")
+    p.add_argument("--out", help="write the header lines to this file and keep it "
+                   "[default: headers.txt in a fresh temporary directory, removed at exit]")
+    p.add_argument("--fsync", action="store_true",
+                   help="fsync after writing, so the write step waits for the disk")
+    args = p.parse_args()
+    if not 0 <= args.latency_ms <= 10_000:
+        p.error("--latency-ms must be in 0..=10000")
+
+    server, temp_dir = None, None
+    try:
+        if args.url:
+            url, latency_ms = args.url, 0
+        else:
+            server = start_server(args.latency_ms / 1e3)
+            url, latency_ms = f"http://127.0.0.1:{server.server_address[1]}/", args.latency_ms
+        if args.out:
+            path = args.out
+        else:
+            temp_dir = tempfile.mkdtemp(prefix="io-vs-cpu-py-")
+            path = os.path.join(temp_dir, "headers.txt")
+        print("io-vs-cpu (Python): the four steps of one script, each timed")
+        print(f"target: {url}" if args.url else
+              f"target: embedded server at {url}, answering after {latency_ms} ms")
+
+        t = {}
+        try:
+            headers, t["fetch"] = timed(fetch, url, server is not None, latency_ms / 1e3 + 30)
+        except (urllib.error.URLError, OSError, ValueError) as e:
+            raise SystemExit(f"cannot fetch {url}: {e}; "
+                             "check the URL and that the server is reachable")
+        lines, t["format"] = timed(format_headers, headers)
+        text, t["join"] = timed(join_lines, lines)
+        try:
+            _, t["write"] = timed(write_file, path, text, args.fsync)
+        except OSError as e:
+            raise SystemExit(f"cannot write {path}: {e.strerror}; "
+                             "pass --out with a file in a writable directory")
+
+        total, io, cpu = print_table(t, latency_ms)
+        print()
+        note = " (temporary: removed at exit; pass --out FILE to keep it)" if temp_dir else ""
+        print(f"wrote {len(text.encode())} bytes to {path}{note}")
+        print("--- file contents ---")
+        with open(path) as f:
+            print(f.read(), end="")
+        print("---------------------")
+        print(f"summary: latency_ms={latency_ms} fetch_s={t['fetch']:.3f} "
+              f"format_s={t['format']:.3f} join_s={t['join']:.3f} write_s={t['write']:.3f} "
+              f"io_s={io:.3f} cpu_s={cpu:.3f} io_share={io / total:.3f} headers={len(lines)} "
+              f"ideal_s={latency_ms / 1e3:.3f} cpu_us={cpu * 1e6:.1f} "
+              f"write_us={t['write'] * 1e6:.1f} total_s={total:.3f}")
+    finally:
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if temp_dir is not None:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except SystemExit as e:
+        if isinstance(e.code, str):
+            print(f"error: {e.code}", file=sys.stderr)
+            sys.exit(1)
+        raise

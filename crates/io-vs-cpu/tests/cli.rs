@@ -1,0 +1,250 @@
+//! Runs the built binary against its embedded server and against a server the test
+//! owns, and checks what the demo claims: the file holds exactly the headers sent,
+//! the I/O step takes at least the latency, failures are one `error:` line.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::{fs, thread};
+
+const BIN: &str = env!("CARGO_BIN_EXE_io-vs-cpu");
+
+/// A fresh, empty directory under the system temp dir; removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNT.fetch_add(1, Ordering::SeqCst);
+        let dir =
+            std::env::temp_dir().join(format!("io-vs-cpu-test-{}-{n}-{tag}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+    fn entries(&self) -> usize {
+        fs::read_dir(&self.0).unwrap().count()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs the demo in `cwd` with TMPDIR pointing at `tmp`, without any proxy settings.
+fn run(args: &[&str], cwd: &Path, tmp: &Path) -> Output {
+    let mut cmd = Command::new(BIN);
+    for var in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.args(args)
+        .current_dir(cwd)
+        .env("TMPDIR", tmp)
+        .output()
+        .unwrap()
+}
+
+fn summary(out: &Output) -> HashMap<String, String> {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(last.starts_with("summary: "), "last line: {last}");
+    last["summary: ".len()..]
+        .split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+fn num(s: &HashMap<String, String>, key: &str) -> f64 {
+    s[key].parse().unwrap()
+}
+
+#[test]
+fn default_run_times_io_above_latency_and_leaves_nothing_behind() {
+    let (cwd, tmp) = (TempDir::new("cwd"), TempDir::new("tmp"));
+    let out = run(&["--latency-ms", "150"], &cwd.0, &tmp.0);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = summary(&out);
+    for key in [
+        "latency_ms",
+        "fetch_s",
+        "format_s",
+        "join_s",
+        "write_s",
+        "io_s",
+        "cpu_s",
+        "io_share",
+        "headers",
+        "ideal_s",
+    ] {
+        assert!(s.contains_key(key), "missing {key}");
+    }
+    assert!(num(&s, "fetch_s") >= 0.150);
+    assert!(num(&s, "io_s") >= 0.150);
+    assert!(num(&s, "io_share") > 0.5);
+    assert_eq!(num(&s, "ideal_s"), 0.150);
+    assert_eq!(s["headers"], "11");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("content-type: text/html; charset=utf-8"));
+    // The temporary file was printed, then removed; nothing landed in the working dir.
+    assert!(stdout.contains("removed at exit"));
+    assert_eq!(cwd.entries(), 0, "wrote into the working directory");
+    assert_eq!(tmp.entries(), 0, "left a temporary file behind");
+}
+
+#[test]
+fn out_file_holds_one_name_value_line_per_embedded_header() {
+    let (cwd, tmp) = (TempDir::new("cwd"), TempDir::new("tmp"));
+    let file = tmp.0.join("headers.txt");
+    let out = run(
+        &["--latency-ms", "10", "--out", file.to_str().unwrap()],
+        &cwd.0,
+        &tmp.0,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = fs::read_to_string(&file).unwrap();
+    let mut names: Vec<&str> = text
+        .lines()
+        .map(|line| line.split_once(": ").expect("name: value").0)
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "accept-ranges",
+            "cache-control",
+            "connection",
+            "content-length",
+            "content-type",
+            "date",
+            "etag",
+            "last-modified",
+            "server",
+            "vary",
+            "x-content-type-options",
+        ]
+    );
+    assert!(text.contains("connection: close\n"));
+    assert!(text.ends_with('\n'));
+    assert_eq!(cwd.entries(), 0);
+}
+
+#[test]
+fn file_matches_exactly_what_a_test_server_sent() {
+    let sent = [
+        ("Content-Type", "text/plain"),
+        ("Content-Length", "5"),
+        ("Server", "test-server/1.0"),
+        ("Set-Cookie", "a=1"),
+        ("Set-Cookie", "b=2; Path=/"),
+        ("X-Odd-Header", "spaces  inside"),
+        ("Connection", "close"),
+    ];
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/page", listener.local_addr().unwrap());
+    let server = thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(&stream);
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap() > 2 {
+            line.clear();
+        }
+        let mut reply = String::from("HTTP/1.1 200 OK\r\n");
+        for (name, value) in sent {
+            reply.push_str(&format!("{name}: {value}\r\n"));
+        }
+        reply.push_str("\r\nhello");
+        (&stream).write_all(reply.as_bytes()).unwrap();
+    });
+    let (cwd, tmp) = (TempDir::new("cwd"), TempDir::new("tmp"));
+    let file = tmp.0.join("out.txt");
+    let out = run(
+        &["--url", &url, "--out", file.to_str().unwrap()],
+        &cwd.0,
+        &tmp.0,
+    );
+    server.join().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Header names are case-insensitive; the http crate stores them in lower case.
+    let mut expected: Vec<String> = sent
+        .iter()
+        .map(|(n, v)| format!("{}: {v}", n.to_lowercase()))
+        .collect();
+    let text = fs::read_to_string(&file).unwrap();
+    let mut got: Vec<String> = text.lines().map(str::to_owned).collect();
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected);
+    assert_eq!(summary(&out)["headers"], "7");
+}
+
+fn assert_one_error_line(out: &Output) {
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "stderr: {stderr}");
+    assert!(stderr.starts_with("error: "), "stderr: {stderr}");
+}
+
+#[test]
+fn refused_connection_is_one_error_line() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (cwd, tmp) = (TempDir::new("cwd"), TempDir::new("tmp"));
+    let url = format!("http://127.0.0.1:{port}/");
+    let out = run(&["--url", &url], &cwd.0, &tmp.0);
+    assert_one_error_line(&out);
+    assert_eq!(cwd.entries(), 0);
+    assert_eq!(tmp.entries(), 0, "left the temporary directory behind");
+}
+
+#[test]
+fn unwritable_out_is_one_error_line() {
+    let (cwd, tmp) = (TempDir::new("cwd"), TempDir::new("tmp"));
+    let out = run(
+        &["--latency-ms", "0", "--out", "/nonexistent-dir/x.txt"],
+        &cwd.0,
+        &tmp.0,
+    );
+    assert_one_error_line(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent-dir/x.txt"));
+}
+
+#[test]
+fn bad_flag_is_a_usage_error() {
+    let (cwd, tmp) = (TempDir::new("cwd"), TempDir::new("tmp"));
+    assert_eq!(
+        run(&["--latency-ms", "soon"], &cwd.0, &tmp.0).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["--no-such-flag"], &cwd.0, &tmp.0).status.code(),
+        Some(2)
+    );
+}

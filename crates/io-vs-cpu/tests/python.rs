@@ -1,0 +1,72 @@
+//! The Python twin runs to completion, times I/O above the latency, and leaves nothing
+//! behind. Skipped (with a message) when python3 is not on PATH.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn python(args: &[&str], dir: &Path) -> Option<Output> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/io-vs-cpu.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .args(args)
+        .current_dir(dir)
+        .env("TMPDIR", dir)
+        .output();
+    if out.is_err() {
+        eprintln!("python3 not found on PATH: skipping the Python twin test");
+    }
+    out.ok()
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("io-vs-cpu-py-test-{}-{tag}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn python_twin_times_the_fetch_above_the_latency() {
+    let dir = temp_dir("run");
+    let Some(out) = python(&["--latency-ms", "100"], &dir) else {
+        return;
+    };
+    let entries = fs::read_dir(&dir).unwrap().count();
+    let _ = fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(entries, 0, "the Python twin left files behind");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(last.starts_with("summary: "), "last line: {last}");
+    let s: HashMap<&str, &str> = last["summary: ".len()..]
+        .split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .collect();
+    let f = |key: &str| -> f64 { s[key].parse().unwrap() };
+    assert!(f("fetch_s") >= 0.1);
+    assert!(f("io_share") > 0.5);
+    assert_eq!(s["headers"], "11");
+    assert_eq!(s["ideal_s"], "0.100");
+}
+
+#[test]
+fn python_twin_reports_an_unwritable_out_in_one_line() {
+    let dir = temp_dir("err");
+    let Some(out) = python(
+        &["--latency-ms", "0", "--out", "/nonexistent-dir/x.txt"],
+        &dir,
+    ) else {
+        return;
+    };
+    let _ = fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: "));
+}
