@@ -18,7 +18,7 @@ fi
 
 # demo | scenario (for the table) | arguments for both sides | headline summary keys
 scenarios=$(cat <<'EOF'
-io-vs-cpu|fetch from the local server, 100 ms latency|--latency-ms 100|io_share
+io-vs-cpu|fetch from the local server, 100 ms latency|--latency-ms 100|io_share cpu_us
 concurrency-vs-parallelism|two cakes, default work and oven|--|one_baker_s two_bakers_s
 multitasking|spinning task vs ticker|--|worst_late_spin_ms worst_late_yield_ms
 process-thread-identity|4 extra named threads|--threads 4|threads_before threads_during threads_after
