@@ -1,0 +1,252 @@
+"""Concurrency vs parallelism, the Python side: the same two cakes.
+
+Each cake is a few steps of mixing (pure-Python arithmetic, so it holds the GIL) and then
+time in the oven (a sleep). Kitchens:
+  sequential  one cake after the other, on one thread
+  one baker   both cakes on one thread with asyncio, switching whenever a cake is in the oven
+  two bakers  one threading.Thread per cake: the twin of the Rust version's two threads; in
+              CPython the GIL lets only one of them mix at a time
+  two bakers (processes)  one multiprocessing.Process per cake: how Python gets two cores
+
+Run it:  python3 concurrency-vs-parallelism.py [--work-ms 150 --oven-ms 100 --steps 3]
+The last line, `summary: ...`, carries the same keys as the Rust program, plus the process
+kitchen's figures.
+"""
+
+import argparse
+import asyncio
+import math
+import multiprocessing
+import os
+import threading
+import time
+
+MASK = (1 << 64) - 1
+
+
+def mix(dough, strokes):
+    """Mixing: a chain of multiply, add and shift on 64-bit values; each stroke needs the
+    one before, and the final dough is compared across kitchens."""
+    for stroke in range(strokes):
+        dough = (dough * 6364136223846793005 + (stroke | 1)) & MASK
+        dough ^= dough >> 29
+    return dough
+
+
+def strokes_per_ms():
+    """Strokes per millisecond of this thread's CPU time, so a busy machine does not skew it."""
+    mix(1, 50_000)  # warm up
+    start, strokes, dough = time.thread_time(), 0, 1
+    while time.thread_time() - start < 0.1:
+        dough = mix(dough, 2_000)
+        strokes += 2_000
+    return max(1, int(strokes / ((time.thread_time() - start) * 1000)))
+
+
+def first_dough(cake):
+    return 0x9E3779B97F4A7C15 ^ cake
+
+
+def mix_and_record(dough, strokes, opened, spans):
+    """Mixes, and records when (wall clock) and how much CPU this thread spent doing it."""
+    start, cpu = time.monotonic() - opened, time.thread_time()
+    dough = mix(dough, strokes)
+    spans.append(("mix", start, time.monotonic() - opened, time.thread_time() - cpu))
+    return dough
+
+
+def bake_blocking(cake, steps, strokes, oven_s, opened):
+    """One cake on the calling thread (or process); the oven blocks it. Times are taken with
+    time.monotonic(), one clock for every thread and process on the machine."""
+    spans, dough = [], first_dough(cake)
+    for _ in range(steps):
+        dough = mix_and_record(dough, strokes, opened, spans)
+        start = time.monotonic() - opened
+        time.sleep(oven_s)
+        spans.append(("oven", start, time.monotonic() - opened, 0.0))
+    return spans, dough, threading.get_ident(), os.getpid()
+
+
+async def bake_async(cake, steps, strokes, oven_s, opened):
+    """The same cake, but the oven is awaited, so the one thread can mix the other cake."""
+    spans, dough = [], first_dough(cake)
+    for _ in range(steps):
+        dough = mix_and_record(dough, strokes, opened, spans)
+        start = time.monotonic() - opened
+        await asyncio.sleep(oven_s)
+        spans.append(("oven", start, time.monotonic() - opened, 0.0))
+    return spans, dough, threading.get_ident(), os.getpid()
+
+
+def sequential(recipe):
+    opened = time.monotonic()
+    cakes = [bake_blocking(c, *recipe, opened) for c in (0, 1)]
+    return "sequential", time.monotonic() - opened, cakes
+
+
+def one_baker(recipe):
+    async def both(opened):
+        return await asyncio.gather(bake_async(0, *recipe, opened), bake_async(1, *recipe, opened))
+
+    opened = time.monotonic()
+    cakes = asyncio.run(both(opened))
+    return "one baker", time.monotonic() - opened, list(cakes)
+
+
+def two_bakers(recipe):
+    opened = time.monotonic()
+    cakes = [None, None]
+
+    def baker(c):
+        cakes[c] = bake_blocking(c, *recipe, opened)
+
+    threads = [threading.Thread(target=baker, args=(c,), name=f"baker-{c + 1}") for c in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return "two bakers", time.monotonic() - opened, cakes
+
+
+def _bake_in_process(cake, recipe, opened, queue):
+    queue.put((cake, bake_blocking(cake, *recipe, opened)))
+
+
+def two_processes(recipe):
+    opened = time.monotonic()
+    queue = multiprocessing.Queue()
+    procs = [multiprocessing.Process(target=_bake_in_process, args=(c, recipe, opened, queue)) for c in (0, 1)]
+    for p in procs:
+        p.start()
+    cakes = [None, None]
+    for _ in procs:
+        cake, result = queue.get()
+        cakes[cake] = result
+    for p in procs:
+        p.join()
+    return "two procs", time.monotonic() - opened, cakes
+
+
+def time_in(spans, kind):
+    return sum(end - start for k, start, end, _ in spans if k == kind)
+
+
+def cpu_in(spans, kind):
+    return sum(cpu for k, _, _, cpu in spans if k == kind)
+
+
+def overlap(a, b, kind, lo=0.0, hi=float("inf")):
+    shared = 0.0
+    for ka, sa, ea, _ in a:
+        for kb, sb, eb, _ in b:
+            if ka == kind and kb == kind:
+                shared += max(0.0, min(ea, eb, hi) - max(sa, sb, lo))
+    return shared
+
+
+def covered(spans, kind, lo, hi):
+    return sum(max(0.0, min(e, hi) - max(s, lo)) for k, s, e, _ in spans if k == kind)
+
+
+def cells(total, cell):
+    count = max(0, math.ceil(total / cell - 1e-6))  # no sliver of a cell past the end
+    return [(i * cell, min((i + 1) * cell, total)) for i in range(count)]
+
+
+def row(spans, total, cell):
+    done_at = max(e for _, _, e, _ in spans)
+    out = []
+    for lo, hi in cells(total, cell):
+        mixing, oven = covered(spans, "mix", lo, hi), covered(spans, "oven", lo, hi)
+        done = max(0.0, hi - max(lo, done_at))
+        waiting = (hi - lo) - mixing - oven - done
+        most = max(mixing, oven, done, waiting)
+        if most <= 0:
+            out.append(" ")
+        else:
+            out.append("#" if mixing == most else "~" if oven == most else "." if waiting == most else " ")
+    return "".join(out)
+
+
+def both_row(a, b, total, cell):
+    return "".join("^" if 3 * overlap(a, b, "mix", lo, hi) >= hi - lo else " " for lo, hi in cells(total, cell))
+
+
+def mixing(cakes):
+    return sum(time_in(c[0], "mix") for c in cakes)
+
+
+def both_mixing(cakes):
+    return overlap(cakes[0][0], cakes[1][0], "mix")
+
+
+def parallelism(cakes):
+    """CPU seconds of mixing per wall second in which any cake was being mixed."""
+    return sum(cpu_in(c[0], "mix") for c in cakes) / (mixing(cakes) - both_mixing(cakes))
+
+
+def units(cakes):
+    """Threads (or processes) the two cakes were baked on."""
+    return 1 if cakes[0][2:] == cakes[1][2:] else 2
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Two cakes: one after the other, one baker, two bakers")
+    parser.add_argument("--work-ms", type=int, default=150, help="ms of mixing (CPU work) in each step")
+    parser.add_argument("--oven-ms", type=int, default=100, help="ms in the oven (a sleep) after each mixing")
+    parser.add_argument("--steps", type=int, default=3, help="steps (mix, then oven) per cake")
+    parser.add_argument("--width", type=int, default=72, help="width of the timelines, in characters")
+    args = parser.parse_args()
+    if args.work_ms < 1 or args.oven_ms < 0 or args.steps < 1 or args.width < 20:
+        parser.error("need --work-ms >= 1, --oven-ms >= 0, --steps >= 1, --width >= 20")
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    strokes = strokes_per_ms() * args.work_ms
+    recipe = (args.steps, strokes, args.oven_ms / 1000)
+    print(f"Two cakes, {args.steps} steps each: mix {args.work_ms} ms ({strokes} strokes of Python arithmetic),")
+    print(f"then {args.oven_ms} ms in the oven. This process may use {cores} core(s).\n")
+
+    kitchens = [sequential(recipe), one_baker(recipe), two_bakers(recipe), two_processes(recipe)]
+    base = kitchens[0][1]
+    print(f"{'kitchen':<12} {'units':>5} {'total_s':>9} {'mixing_s':>9} {'both_mixing_s':>14} {'cores_mixing':>12} "
+          f"{'speedup':>8}")
+    for name, total, cakes in kitchens:
+        print(f"{name:<12} {units(cakes):>5} {total:>9.3f} {mixing(cakes):>9.3f} {both_mixing(cakes):>14.3f} "
+              f"{parallelism(cakes):>12.2f} {base / total:>7.2f}x")
+    print("units: threads, or processes for 'two procs'; mixing_s: both cakes' mixing added up;")
+    print("both_mixing_s: the time both were being mixed at once; cores_mixing: CPU seconds of mixing")
+    print("per second in which any mixing went on.\n")
+
+    cell = max(k[1] for k in kitchens) / args.width
+    print(f"Timelines, one character = {cell * 1e3:.1f} ms: # mixing, ~ in the oven, . waiting, ^ both mixed at once.")
+    for name, total, cakes in kitchens:
+        a, b = cakes[0][0], cakes[1][0]
+        print(f"\n{name} ({total:.3f} s)")
+        print(f"  cake 1 |{row(a, total, cell)}|")
+        print(f"  cake 2 |{row(b, total, cell)}|")
+        print(f"  both   |{both_row(a, b, total, cell)}|")
+
+    seq, one, two, procs = kitchens
+    alone = (mixing(seq[2]) + mixing(one[2])) / 2  # both had the cores to themselves
+    stretch, stretch_procs = mixing(two[2]) / alone, mixing(procs[2]) / alone
+    ok = all(k[2][c][1] == seq[2][c][1] for k in kitchens for c in (0, 1))
+    print(f"\nTwo bakers on threads: {parallelism(two[2]):.2f} cores' worth of mixing; each mix took {stretch:.2f}x")
+    print("as long as on one thread: the GIL lets one thread run Python at a time.")
+    print(f"Two bakers in processes: {parallelism(procs[2]):.2f} cores' worth; each mix took {stretch_procs:.2f}x.")
+    print(f"Cakes identical in all four kitchens: {str(ok).lower()}")
+    ideal = 5 * args.steps * args.oven_ms / 1000  # ovens: 2x back to back, then 1x in each other kitchen
+    print(
+        f"summary: cores={cores} sequential_s={seq[1]:.3f} one_baker_s={one[1]:.3f} two_bakers_s={two[1]:.3f} "
+        f"work_overlap_two_bakers={both_mixing(two[2]):.3f} work_overlap_one_baker={both_mixing(one[2]):.3f} "
+        f"ideal_s={ideal:.3f} work_stretch_two_bakers={stretch:.2f} one_baker_threads={units(one[2])} "
+        f"two_bakers_threads={units(two[2])} results_equal={str(ok).lower()} "
+        f"mixing_parallelism_one_baker={parallelism(one[2]):.2f} "
+        f"mixing_parallelism_two_bakers={parallelism(two[2]):.2f} "
+        f"two_processes_s={procs[1]:.3f} work_overlap_two_processes={both_mixing(procs[2]):.3f} "
+        f"work_stretch_two_processes={stretch_procs:.2f} "
+        f"mixing_parallelism_two_processes={parallelism(procs[2]):.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

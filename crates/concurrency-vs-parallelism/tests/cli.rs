@@ -1,0 +1,108 @@
+//! Runs the built binary with small parameters and checks what the demo claims, from the
+//! figures it measured (the closing `summary:` line). Speedups from parallel CPU work are
+//! not asserted: they vanish when the machine is busy. Structure and sleeps are.
+
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_concurrency-vs-parallelism");
+
+fn run(args: &[&str]) -> (Output, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("cannot start the demo");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "demo failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out, stdout)
+}
+
+/// The value of `key` in the closing `summary:` line.
+fn value(stdout: &str, key: &str) -> String {
+    let line = stdout.lines().last().expect("no output");
+    assert!(
+        line.starts_with("summary: "),
+        "last line is not a summary: {line}"
+    );
+    line.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key} in {line}"))
+        .to_string()
+}
+
+fn number(stdout: &str, key: &str) -> f64 {
+    value(stdout, key).parse().expect("not a number")
+}
+
+#[test]
+fn one_baker_never_mixes_both_cakes_at_once() {
+    let (_, stdout) = run(&["--work-ms", "20", "--oven-ms", "40", "--steps", "3"]);
+    assert_eq!(number(&stdout, "work_overlap_one_baker"), 0.0);
+    assert_eq!(number(&stdout, "one_baker_threads"), 1.0);
+    // One thread cannot burn more than one core's worth of CPU while it mixes.
+    assert!(number(&stdout, "mixing_parallelism_one_baker") <= 1.05);
+    assert_eq!(value(&stdout, "results_equal"), "true");
+    // Every kitchen draws three rows, and one baker's `both` row stays empty.
+    assert_eq!(stdout.matches("  cake 1 |").count(), 3);
+    let one_baker = stdout
+        .split("\none baker (")
+        .nth(1)
+        .expect("no one-baker timeline");
+    let both = one_baker.lines().nth(3).expect("no both row");
+    assert!(
+        both.starts_with("  both   |") && !both.contains('^'),
+        "{both}"
+    );
+}
+
+#[test]
+fn one_baker_beats_sequential_when_the_ovens_dominate() {
+    // Four ovens of 300 ms back to back take 1.2 s; one baker overlaps them in pairs, 0.6 s.
+    let (_, stdout) = run(&["--work-ms", "5", "--oven-ms", "300", "--steps", "2"]);
+    let sequential = number(&stdout, "sequential_s");
+    let one_baker = number(&stdout, "one_baker_s");
+    assert!(sequential >= 1.2, "sequential took {sequential} s");
+    assert!(
+        one_baker < 0.75 * sequential,
+        "one baker {one_baker} s vs sequential {sequential} s"
+    );
+}
+
+#[test]
+fn two_bakers_mix_at_the_same_time_where_there_are_two_cores() {
+    let (_, stdout) = run(&["--work-ms", "100", "--oven-ms", "10", "--steps", "2"]);
+    assert_eq!(number(&stdout, "two_bakers_threads"), 2.0);
+    assert_eq!(value(&stdout, "results_equal"), "true");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores < 2 {
+        println!("only one core available: skipped the check that two bakers' mixing overlaps");
+        return;
+    }
+    // Both cakes start mixing at once and mix for 200 ms of CPU each: they overlap for most
+    // of it. Asking for a quarter of that leaves room for a machine that is busy elsewhere.
+    let overlap = number(&stdout, "work_overlap_two_bakers");
+    assert!(
+        overlap > 0.05,
+        "two bakers mixed at once for only {overlap} s"
+    );
+}
+
+#[test]
+fn ideal_counts_only_the_ovens() {
+    let (_, stdout) = run(&["--work-ms", "1", "--oven-ms", "10", "--steps", "2"]);
+    assert_eq!(number(&stdout, "ideal_s"), 0.08);
+}
+
+#[test]
+fn bad_flag_exits_2() {
+    for bad in [["--steps", "0"], ["--work-ms", "x"]] {
+        let out = Command::new(BIN)
+            .args(bad)
+            .output()
+            .expect("cannot start the demo");
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+}

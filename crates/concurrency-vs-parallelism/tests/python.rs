@@ -1,0 +1,68 @@
+//! Runs the Python twin, when python3 is installed, with small parameters, and checks the
+//! claims its summary line makes (wide margins: CPython is slow and the machine may be busy).
+
+use std::process::Command;
+
+/// The value of `key` in the closing `summary:` line.
+fn value(stdout: &str, key: &str) -> String {
+    let line = stdout.lines().last().expect("no output");
+    assert!(
+        line.starts_with("summary: "),
+        "last line is not a summary: {line}"
+    );
+    line.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key} in {line}"))
+        .to_string()
+}
+
+fn number(stdout: &str, key: &str) -> f64 {
+    value(stdout, key).parse().expect("not a number")
+}
+
+#[test]
+fn python_twin_bakes_the_same_cakes() {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/python/concurrency-vs-parallelism.py"
+    );
+    let args = [
+        script,
+        "--work-ms",
+        "20",
+        "--oven-ms",
+        "200",
+        "--steps",
+        "2",
+    ];
+    let Ok(out) = Command::new("python3").args(args).output() else {
+        println!("python3 not found: skipped the Python twin of concurrency-vs-parallelism");
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(number(&stdout, "work_overlap_one_baker"), 0.0);
+    assert_eq!(value(&stdout, "results_equal"), "true");
+    assert_eq!(value(&stdout, "one_baker_threads"), "1");
+    assert_eq!(value(&stdout, "two_bakers_threads"), "2");
+    // The GIL: two threads of pure-Python mixing never get more than one core's worth of CPU.
+    let gil = number(&stdout, "mixing_parallelism_two_bakers");
+    assert!(
+        gil < 1.5,
+        "two Python threads mixed with {gil} cores' worth of CPU"
+    );
+    // Four 200 ms ovens back to back take 0.8 s; one baker overlaps them in pairs.
+    let (sequential, one_baker) = (
+        number(&stdout, "sequential_s"),
+        number(&stdout, "one_baker_s"),
+    );
+    assert!(sequential >= 0.8, "sequential took {sequential} s");
+    assert!(
+        one_baker < 0.75 * sequential,
+        "one baker {one_baker} s vs sequential {sequential} s"
+    );
+}

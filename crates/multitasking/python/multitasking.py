@@ -1,0 +1,153 @@
+"""Preemptive vs cooperative multitasking, the Python side.
+
+Part one: threading.Thread busy loops that never wait. CPython lets only one thread run
+Python at a time (the GIL), but it makes the running thread hand the GIL over every
+sys.getswitchinterval() seconds, and the OS preempts threads as well: every thread keeps
+progressing, only the total is that of about one core.
+
+Part two: asyncio is cooperative. A ticker coroutine wants to run every --tick-ms; beside it
+a coroutine spins for --spin-ms. Without an await in its loop it holds the event loop and
+the ticker runs late by about the spin time; with `await asyncio.sleep(0)` after each slice
+of work, the ticker keeps time.
+
+Run it:  python3 multitasking.py [--threads N --duration-ms 1000 --tick-ms 100 --spin-ms 500]
+The last line, `summary: ...`, carries the same keys as the Rust program.
+"""
+
+import argparse
+import asyncio
+import os
+import sys
+import threading
+import time
+
+MASK = (1 << 64) - 1
+
+
+def involuntary_switches():
+    """Times Linux preempted the calling thread, or None where the OS does not say."""
+    try:
+        with open("/proc/thread-self/status") as status:
+            for line in status:
+                if line.startswith("nonvoluntary_ctxt_switches:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def busy(slot, counters, stop, preempted):
+    """Busy work in units of 1,000 arithmetic steps; counters[slot] counts finished units."""
+    x = 1
+    while not stop.is_set():
+        for step in range(1000):
+            x = (x * 6364136223846793005 + (step | 1)) & MASK
+        counters[slot] += 1
+    preempted[slot] = involuntary_switches()
+
+
+def preemptive_threads(threads, cores, duration_s, sample_s):
+    print(f"Part 1: {threads} Python threads spin on {cores} core(s) for {duration_s * 1000:.0f} ms; none of")
+    print(f"them ever waits. The GIL changes hands every {sys.getswitchinterval() * 1000:.0f} ms.")
+    print(f"Units of work each one did, per {sample_s * 1000:.0f} ms window:\n")
+    counters, preempted, stop = [0] * threads, [None] * threads, threading.Event()
+    workers = [
+        threading.Thread(target=busy, args=(i, counters, stop, preempted), name=f"busy-{i}") for i in range(threads)
+    ]
+    for w in workers:
+        w.start()
+    start, last, windows = time.monotonic(), [0] * threads, []
+    due = sample_s
+    while due <= duration_s + 1e-9:
+        time.sleep(max(0.0, due - (time.monotonic() - start)))
+        now = list(counters)
+        windows.append(((time.monotonic() - start) * 1000, [n - l for n, l in zip(now, last)]))
+        last, due = now, due + sample_s
+    stop.set()
+    for w in workers:
+        w.join()
+
+    print(f"{'t_ms':>8} " + "".join(f"{'busy-' + str(t):>9}" for t in range(threads)))
+    for at, done in windows:
+        print(f"{at:>8.0f} " + "".join(f"{n:>9}" for n in done))
+    totals = [sum(done[t] for _, done in windows) for t in range(threads)]
+    print(f"{'total':>8} " + "".join(f"{n:>9}" for n in totals))
+    print(f"{'preempt':>8} " + "".join(f"{'-' if p is None else p:>9}" for p in preempted))
+    advanced = sum(1 for _, done in windows if all(n > 0 for n in done))
+    progressed = all(n > 0 for n in totals)
+    print(f"\nWindows in which every thread advanced: {advanced} of {len(windows)}; every thread progressed: "
+          f"{str(progressed).lower()}.")
+    return progressed, len(windows), advanced
+
+
+async def ticker(start, tick_s, ticks):
+    loop = asyncio.get_running_loop()
+    due_ran = []
+    for k in range(1, ticks + 1):
+        due = start + k * tick_s
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        due_ran.append((due - start, loop.time() - start))
+    return due_ran
+
+
+async def spinner(tick_s, spin_s, yields):
+    await asyncio.sleep(1.5 * tick_s)
+    began, x, slices = time.monotonic(), 1, 0
+    while time.monotonic() - began < spin_s:
+        for step in range(1000):
+            x = (x * 6364136223846793005 + (step | 1)) & MASK
+        slices += 1
+        if yields:
+            await asyncio.sleep(0)  # back to the event loop: the ticker may run
+    return slices
+
+
+async def ticker_beside_a_spinner(tick_s, ticks, spin_s, yields):
+    start = asyncio.get_running_loop().time()
+    return await asyncio.gather(ticker(start, tick_s, ticks), spinner(tick_s, spin_s, yields))
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Preemptive threads vs cooperative asyncio tasks")
+    parser.add_argument("--threads", type=int, default=None, help="busy threads in part one [default: 2 x cores]")
+    parser.add_argument("--duration-ms", type=int, default=1000, help="how long each part runs, in ms")
+    parser.add_argument("--sample-ms", type=int, default=100, help="part one: sample the counters this often")
+    parser.add_argument("--tick-ms", type=int, default=100, help="part two: the ticker wants to tick this often")
+    parser.add_argument("--spin-ms", type=int, default=500, help="part two: how long the other task spins")
+    args = parser.parse_args()
+    if (args.threads is not None and args.threads < 1) or args.duration_ms < 50 or args.sample_ms < 10 \
+            or args.tick_ms < 5 or args.spin_ms < 1:
+        parser.error("need --threads >= 1, --duration-ms >= 50, --sample-ms >= 10, --tick-ms >= 5, --spin-ms >= 1")
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    threads = args.threads or 2 * cores
+    progressed, windows, advanced = preemptive_threads(threads, cores, args.duration_ms / 1000, args.sample_ms / 1000)
+
+    tick_s, spin_s = args.tick_ms / 1000, args.spin_ms / 1000
+    ticks = max(1, args.duration_ms // args.tick_ms)
+    print("\nPart 2: cooperative multitasking, one asyncio event loop. A ticker wants to tick every")
+    print(f"{args.tick_ms} ms, {ticks} times. At {1.5 * args.tick_ms:.0f} ms a second coroutine spins for "
+          f"{args.spin_ms} ms: first")
+    print("it never awaits, then it awaits asyncio.sleep(0) after every slice of work.\n")
+    hog, hog_slices = asyncio.run(ticker_beside_a_spinner(tick_s, ticks, spin_s, False))
+    yld, yld_slices = asyncio.run(ticker_beside_a_spinner(tick_s, ticks, spin_s, True))
+
+    print(f"{'':>4} {'':>8}   {'spinner never awaits':>24}   {'spinner yields':>24}")
+    print(f"{'tick':>4} {'due_ms':>8}   {'ran_ms':>12}{'late_ms':>12}   {'ran_ms':>12}{'late_ms':>12}")
+    for k, ((due, ran_h), (_, ran_y)) in enumerate(zip(hog, yld), 1):
+        print(f"{k:>4} {due * 1e3:>8.0f}   {ran_h * 1e3:>12.1f}{(ran_h - due) * 1e3:>12.1f}"
+              f"   {ran_y * 1e3:>12.1f}{(ran_y - due) * 1e3:>12.1f}")
+    worst_spin = max(0.0, max(ran - due for due, ran in hog)) * 1e3
+    worst_yield = max(0.0, max(ran - due for due, ran in yld)) * 1e3
+    print(f"\nThe spinner did {hog_slices} slices without awaiting, {yld_slices} yielding after each.")
+    print(f"worst lateness: {worst_spin:.1f} ms beside the spinner that never awaits, "
+          f"{worst_yield:.1f} ms beside the one that yields.")
+    ideal = args.duration_ms / 1000 + 2 * ticks * tick_s
+    print(f"summary: threads={threads} threads_all_progressed={str(progressed).lower()} "
+          f"worst_late_spin_ms={worst_spin:.1f} worst_late_yield_ms={worst_yield:.1f} ideal_s={ideal:.3f} "
+          f"cores={cores} windows={windows} windows_all_advanced={advanced} "
+          f"spin_slices={hog_slices} yield_slices={yld_slices}")
+
+
+if __name__ == "__main__":
+    main()
