@@ -19,8 +19,8 @@ fi
 # demo | scenario (for the table) | arguments for both sides | headline summary keys
 scenarios=$(cat <<'EOF'
 io-vs-cpu|fetch from the local server, 100 ms latency|--latency-ms 100|io_share cpu_us
-concurrency-vs-parallelism|two cakes, default work and oven|--|one_baker_s two_bakers_s
-multitasking|spinning task vs ticker|--|worst_late_spin_ms worst_late_yield_ms
+concurrency-vs-parallelism|two cakes: 3 x (150 ms mixing, 100 ms oven)|--work-ms 150 --oven-ms 100 --steps 3|one_baker_s two_bakers_s mixing_parallelism_two_bakers
+multitasking|4 busy threads; a ticker beside a 500 ms spin|--threads 4 --duration-ms 1000 --tick-ms 100 --spin-ms 500|worst_late_spin_ms worst_late_yield_ms
 process-thread-identity|4 extra named threads|--threads 4|threads_before threads_during threads_after
 fork-process|2 children split a sum of i*i, size 10,000,000|--children 2 --size 10000000|speedup sequential_s
 gil|CPU threads, I/O threads|--|speedup_nogil speedup_io
