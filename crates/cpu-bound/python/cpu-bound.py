@@ -1,0 +1,114 @@
+"""The Python side of cpu-bound: the same workload, sequential, on threads, in processes.
+
+Job x sums i*i for every i below SIZE + x (the classic benchmark from the Python
+concurrency tutorials). Threads share one GIL, so they are no faster than one thread;
+multiprocessing.Pool runs one interpreter per process, each with its own GIL, and
+uses the cores. Python has no rayon: concurrent.futures.ProcessPoolExecutor is the
+nearest thing, and it is another face of the same process pool, so it is not repeated.
+The factorial uses Python's own big integers (math.factorial), which are written in C.
+
+    python3 crates/cpu-bound/python/cpu-bound.py --size 1000000
+    python3 crates/cpu-bound/python/cpu-bound.py --size 5000000 --jobs 20 --workers 2
+"""
+
+import argparse
+import math
+import multiprocessing
+import os
+import sys
+import threading
+import time
+
+
+def sum_of_squares(n):
+    return sum(i * i for i in range(n))
+
+
+def closed_form(n):
+    return n * (n - 1) * (2 * n - 1) // 6
+
+
+def sequential(sizes, workers):
+    return [sum_of_squares(n) for n in sizes]
+
+
+def on_threads(sizes, workers):
+    results = [None] * len(sizes)
+
+    def worker(k):
+        for j in range(k, len(sizes), workers):
+            results[j] = sum_of_squares(sizes[j])
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def in_processes(sizes, workers):
+    # Pool.map keeps the input order; the pool's processes are joined when the block ends.
+    with multiprocessing.Pool(workers) as pool:
+        return pool.map(sum_of_squares, sizes)
+
+
+def main():
+    cores = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(description="One CPU-bound workload: sequential, threads, processes")
+    parser.add_argument("--size", type=int, default=5_000_000,
+                        help="the base size: job x sums i*i for i below SIZE + x (default 5000000)")
+    parser.add_argument("--jobs", type=int, default=20, help="how many jobs (default 20)")
+    parser.add_argument("--workers", type=int, default=cores, help="threads or processes (default: cores)")
+    parser.add_argument("--factorial", type=int, default=20_000, help="n for the factorial example (0 skips it)")
+    args = parser.parse_args()
+    if args.size < 1 or args.jobs < 1 or args.workers < 1 or args.factorial < 0:
+        parser.error("--size, --jobs and --workers must be positive, --factorial not negative")
+
+    sizes = [args.size + x for x in range(args.jobs)]
+    print(f"cpu-bound.py: {args.jobs} jobs, job x sums i*i for i below {args.size} + x; "
+          f"{args.workers} workers on {cores} cores\n")
+    expected = [closed_form(n) for n in sizes]
+    rows = []
+    for name, workers, method in [("sequential", 1, sequential),
+                                  ("threads (one GIL)", args.workers, on_threads),
+                                  ("multiprocessing.Pool", args.workers, in_processes)]:
+        start = time.perf_counter()
+        results = method(sizes, workers)
+        rows.append((name, workers, time.perf_counter() - start, results == expected))
+
+    base = rows[0][2]
+    print(f"  {'method':<26} {'workers':>7} {'seconds':>8} {'speedup':>8}  results")
+    for name, workers, secs, ok in rows:
+        verdict = "identical, all correct" if ok else "WRONG"
+        print(f"  {name:<26} {workers:>7} {secs:>8.3f} {base / secs:>7.2f}x  {verdict}")
+    print(f"  first job's sum {expected[0]}, last job's sum {expected[-1]}")
+    children_left = len(multiprocessing.active_children())
+    print(f"  every job checked against n(n-1)(2n-1)/6; child processes left: {children_left}\n")
+
+    digits = 0
+    if args.factorial > 0:
+        start = time.perf_counter()
+        value = math.factorial(args.factorial)
+        # Converting a huge int to text is capped in Python 3.11+; lift the cap.
+        if hasattr(sys, "set_int_max_str_digits"):
+            sys.set_int_max_str_digits(0)
+        text = str(value)
+        secs = time.perf_counter() - start
+        digits = len(text)
+        by_log = math.floor(sum(math.log10(k) for k in range(2, args.factorial + 1))) + 1
+        verdict = "agrees" if digits == by_log else "DISAGREES"
+        print(f"{args.factorial}! = {text[:20]}... ({digits} digits; log10 says {by_log}: {verdict})")
+        print(f"  math.factorial and str() on one thread: {secs:.3f} s\n")
+
+    secs = [r[2] for r in rows]
+    results_equal = all(r[3] for r in rows)
+    print(f"summary: cores={cores} workers={args.workers} jobs={args.jobs} size={args.size} "
+          f"sequential_s={secs[0]:.3f} threads_s={secs[1]:.3f} processes_s={secs[2]:.3f} "
+          f"speedup_threads={secs[0] / secs[1]:.2f} speedup_processes={secs[0] / secs[2]:.2f} "
+          f"results_equal={str(results_equal).lower()} children_left={children_left} "
+          f"factorial_digits={digits} ideal_s=0.000")
+
+
+if __name__ == "__main__":
+    main()

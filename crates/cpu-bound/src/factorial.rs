@@ -1,0 +1,107 @@
+//! The notes' other CPU-bound example, a big factorial, with a bignum written by hand so
+//! the work is visible: a number is a list of base-10^9 "limbs", least significant first.
+
+use rayon::prelude::*;
+
+const BASE: u64 = 1_000_000_000;
+
+/// The product of every k in `range`, as limbs.
+pub fn product(range: std::ops::RangeInclusive<u32>) -> Vec<u64> {
+    let mut limbs = vec![1u64];
+    for k in range {
+        // A limb times k plus the carry stays below 10^9 * 2^32 + 2^32: no overflow.
+        let mut carry = 0u64;
+        for limb in limbs.iter_mut() {
+            let x = *limb * k as u64 + carry;
+            *limb = x % BASE;
+            carry = x / BASE;
+        }
+        while carry > 0 {
+            limbs.push(carry % BASE);
+            carry /= BASE;
+        }
+    }
+    limbs
+}
+
+/// Schoolbook multiplication of two limb lists. Each column sums its products in a u128
+/// (each product is below 10^18, so even 10^20 of them fit) and carries once at the end.
+fn multiply(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let mut columns = vec![0u128; a.len() + b.len()];
+    for (i, &x) in a.iter().enumerate() {
+        for (column, &y) in columns[i..].iter_mut().zip(b) {
+            *column += (x * y) as u128;
+        }
+    }
+    let mut out = Vec::with_capacity(columns.len());
+    let mut carry = 0u128;
+    for column in columns {
+        let t = column + carry;
+        out.push((t % BASE as u128) as u64);
+        carry = t / BASE as u128;
+    }
+    while out.len() > 1 && out.last() == Some(&0) {
+        out.pop();
+    }
+    out
+}
+
+/// n! in `parts` ranges, each multiplied out on its own (in parallel on the current rayon
+/// pool), then the partial products multiplied together, which is one thread's work.
+pub fn in_parts(n: u32, parts: usize) -> Vec<u64> {
+    let n = n.max(1);
+    let parts = (parts.max(1) as u32).min(n);
+    // Equal counts make equal work: a range's cost grows with the size of its running
+    // product, which grows about as fast in every range.
+    let cut = |i: u32| (n as u64 * i as u64 / parts as u64) as u32;
+    let ranges: Vec<_> = (0..parts).map(|i| cut(i) + 1..=cut(i + 1)).collect();
+    ranges
+        .into_par_iter()
+        .map(product)
+        .reduce(|| vec![1], |a, b| multiply(&a, &b))
+}
+
+/// The decimal digits of a limb list.
+pub fn to_decimal(limbs: &[u64]) -> String {
+    let mut text = limbs.last().map_or("0".to_string(), |top| top.to_string());
+    for limb in limbs.iter().rev().skip(1) {
+        text.push_str(&format!("{limb:09}"));
+    }
+    text
+}
+
+/// How many digits n! has, from floor(log10 n!) + 1, computed without any bignum.
+pub fn digits_by_logarithm(n: u32) -> usize {
+    let log10: f64 = (2..=n).map(|k| (k as f64).log10()).sum();
+    log10.floor() as usize + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_factorials_are_exact() {
+        assert_eq!(to_decimal(&in_parts(0, 2)), "1");
+        assert_eq!(to_decimal(&product(1..=10)), "3628800");
+        assert_eq!(to_decimal(&in_parts(25, 3)), "15511210043330985984000000");
+    }
+
+    #[test]
+    fn parts_multiply_to_the_plain_product() {
+        for (n, parts) in [(1, 4), (30, 3), (1000, 2), (1000, 7)] {
+            assert_eq!(in_parts(n, parts), product(1..=n), "{n}! in {parts} parts");
+        }
+    }
+
+    #[test]
+    fn known_digit_counts() {
+        // 1000! has 2568 digits and begins 402387260077; 10000! has 35660 digits.
+        let thousand = to_decimal(&in_parts(1000, 1));
+        assert_eq!(thousand.len(), 2568);
+        assert!(thousand.starts_with("402387260077"));
+        assert_eq!(to_decimal(&in_parts(10_000, 2)).len(), 35_660);
+        assert_eq!(digits_by_logarithm(10_000), 35_660);
+        assert_eq!(digits_by_logarithm(20_000), 77_338);
+    }
+}

@@ -1,0 +1,51 @@
+//! Runs the Python twin, when python3 is installed, and checks that its methods agree
+//! with the closed form and leave no child process. Skipped, with a message, when
+//! python3 is missing.
+
+use std::process::Command;
+
+fn value<'a>(stdout: &'a str, key: &str) -> &'a str {
+    let line = stdout.lines().last().expect("output is empty");
+    assert!(
+        line.starts_with("summary: "),
+        "last line is not a summary: {line}"
+    );
+    line.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+        .unwrap_or_else(|| panic!("no {key} in {line}"))
+}
+
+#[test]
+fn python_twin_gives_the_same_results() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/cpu-bound.py");
+    let args = [
+        script,
+        "--size",
+        "20000",
+        "--jobs",
+        "4",
+        "--workers",
+        "2",
+        "--factorial",
+        "300",
+    ];
+    let Ok(out) = Command::new("python3").args(args).output() else {
+        eprintln!("python3 not found: skipping the Python twin of cpu-bound");
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).expect("stdout is UTF-8");
+    assert_eq!(value(&stdout, "results_equal"), "true", "{stdout}");
+    assert_eq!(value(&stdout, "children_left"), "0", "{stdout}");
+    assert_eq!(value(&stdout, "factorial_digits"), "615", "{stdout}");
+    // 20003 is the last job's size: the same sum the Rust side prints.
+    let last: u128 = 20003 * 20002 * 40005 / 6;
+    assert!(
+        stdout.contains(&format!("last job's sum {last}")),
+        "{stdout}"
+    );
+}

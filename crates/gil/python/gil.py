@@ -1,0 +1,159 @@
+"""The Python side of gil: the real GIL of CPython, with threads doing CPU work and I/O.
+
+The Rust demo builds a GIL to show its cost; CPython has one already. The same CPU work
+(a wrapping sum of a 64-bit hash of each number, so the result matches the Rust one)
+runs on one thread, on N threads (which must take turns holding the GIL), and on N
+processes (each has its own interpreter and its own GIL: the nearest thing to "no
+lock"). Then I/O operations run on N threads: time.sleep releases the GIL, as every
+blocking call does, so the waits overlap. For contrast, N threads that keep a lock
+held across the wait (a stand-in for an extension that forgets to release the GIL).
+
+    python3 crates/gil/python/gil.py
+    python3 crates/gil/python/gil.py --threads 4 --work 1 --io-ms 20
+"""
+
+import argparse
+import multiprocessing
+import os
+import sys
+import threading
+import time
+
+MASK = (1 << 64) - 1
+REQUEST_WORK = 2_000
+
+
+def mix(x):
+    """SplitMix64's finaliser, in 64-bit wrapping arithmetic."""
+    z = (x + 0x9E3779B97F4A7C15) & MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+    return z ^ (z >> 31)
+
+
+def bytecode(start, end):
+    total = 0
+    for i in range(start, end):
+        total = (total + mix(i)) & MASK
+    return total
+
+
+def share(total, n, k):
+    return total * k // n, total * (k + 1) // n
+
+
+def cpu_threads(iterations, n):
+    """N threads share the work; returns (seconds, result, CPU seconds the process used)."""
+    results = [0] * n
+
+    def worker(k):
+        results[k] = bytecode(*share(iterations, n, k))
+
+    cpu_before = time.process_time()
+    start = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(k,), name=f"worker-{k}") for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    return elapsed, sum(results) & MASK, time.process_time() - cpu_before
+
+
+def _process_share(job):
+    iterations, n, k = job
+    return bytecode(*share(iterations, n, k))
+
+
+def cpu_processes(iterations, n):
+    start = time.perf_counter()
+    with multiprocessing.Pool(n) as pool:
+        parts = pool.map(_process_share, [(iterations, n, k) for k in range(n)])
+    return time.perf_counter() - start, sum(parts) & MASK
+
+
+def io_threads(ops, n, wait, hold_a_lock):
+    """Each operation: a little bytecode, a wait, a little more bytecode."""
+    held_across_wait = threading.Lock()
+    results = [0] * n
+
+    def worker(k):
+        total = 0
+        for op in range(*share(ops, n, k)):
+            request = bytecode(op * REQUEST_WORK, (op + 1) * REQUEST_WORK)
+            if hold_a_lock:
+                with held_across_wait:
+                    time.sleep(wait)
+            else:
+                time.sleep(wait)  # releases the GIL while it waits
+            total = (total + bytecode(request, request + REQUEST_WORK)) & MASK
+        results[k] = total
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start, sum(results) & MASK
+
+
+def main():
+    cores = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(description="CPython's GIL: CPU threads vs I/O threads")
+    parser.add_argument("--threads", type=int, default=max(cores, 2),
+                        help="threads (and processes) for the N-way runs (default: cores, at least 2)")
+    parser.add_argument("--work", type=float, default=1.0,
+                        help="total CPU work, in millions of loop iterations (default 1)")
+    parser.add_argument("--io-ms", type=int, default=50, help="how long one I/O operation waits, in ms")
+    parser.add_argument("--io-ops", type=int, default=8, help="total number of I/O operations")
+    args = parser.parse_args()
+    if args.threads < 1 or args.work <= 0 or args.io_ms < 1 or args.io_ops < 1:
+        parser.error("--threads, --work, --io-ms and --io-ops must be positive")
+
+    n = args.threads
+    iterations = round(args.work * 1e6)
+    wait = args.io_ms / 1000
+    gil_enabled = getattr(sys, "_is_gil_enabled", lambda: True)()
+    print(f"gil.py: {n} threads on {cores} cores; CPU work {args.work} M iterations, "
+          f"switch interval {sys.getswitchinterval() * 1e6:.0f} us; "
+          f"I/O {args.io_ops} operations of {args.io_ms} ms; GIL enabled: {gil_enabled}\n")
+
+    cpu_1, result_1, cpu_used_1 = cpu_threads(iterations, 1)
+    cpu_gil, result_gil, cpu_used = cpu_threads(iterations, n)
+    cpu_proc, result_proc = cpu_processes(iterations, n)
+    print("CPU-bound work, the same total shared out")
+    print(f"  {'run':<38} {'seconds':>8} {'speedup':>8}  result")
+    print(f"  {'1 thread':<38} {cpu_1:>8.3f} {1:>7.2f}x  {result_1:#018x}")
+    rows = [(f"{n} threads (one GIL)", cpu_gil, result_gil),
+            (f"{n} processes (one GIL each)", cpu_proc, result_proc)]
+    for name, secs, result in rows:
+        same = "same" if result == result_1 else "DIFFERENT"
+        print(f"  {name:<38} {secs:>8.3f} {cpu_1 / secs:>7.2f}x  {same}")
+    print(f"  the {n} threads used {cpu_used:.3f} s of CPU in {cpu_gil:.3f} s: "
+          f"{cpu_used / cpu_gil:.2f} cores busy at a time\n")
+
+    io_1, io_result_1 = io_threads(args.io_ops, 1, wait, False)
+    io_n, io_result_n = io_threads(args.io_ops, n, wait, False)
+    io_held, io_result_held = io_threads(args.io_ops, n, wait, True)
+    print("I/O-bound work, the same operations shared out")
+    print(f"  {'run':<38} {'seconds':>8} {'speedup':>8}")
+    for name, secs in [("1 thread", io_1), (f"{n} threads, GIL released in sleep", io_n),
+                       (f"{n} threads, a lock held across sleep", io_held)]:
+        print(f"  {name:<38} {secs:>8.3f} {io_1 / secs:>7.2f}x")
+
+    results_equal = result_gil == result_1 == result_proc and io_result_n == io_result_1 == io_result_held
+    per_thread = -(-args.io_ops // n)
+    ideal = wait * (args.io_ops + 2 * per_thread)
+    print(f"\nsummary: threads={n} cores={cores} cpu_1_s={cpu_1:.3f} cpu_n_s={cpu_proc:.3f} "
+          f"cpu_n_gil_s={cpu_gil:.3f} io_1_s={io_1:.3f} io_n_gil_s={io_n:.3f} "
+          f"io_n_held_s={io_held:.3f} speedup_nogil={cpu_1 / cpu_proc:.2f} "
+          f"speedup_gil={cpu_1 / cpu_gil:.2f} speedup_io={io_1 / io_n:.2f} "
+          f"speedup_io_held={io_1 / io_held:.2f} busy_1={cpu_used_1 / cpu_1:.2f} "
+          f"busy_gil={cpu_used / cpu_gil:.2f} "
+          f"gil_enabled={str(gil_enabled).lower()} results_equal={str(results_equal).lower()} "
+          f"ideal_s={ideal:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+//! Runs the Python twin, when python3 is installed, and checks its claims: CPython's
+//! threads keep at most about one core busy with CPU work (the real GIL), while threads
+//! waiting in time.sleep overlap. Skipped, with a message, when python3 is missing.
+
+use std::process::Command;
+
+fn value<'a>(stdout: &'a str, key: &str) -> &'a str {
+    let line = stdout.lines().last().expect("output is empty");
+    assert!(
+        line.starts_with("summary: "),
+        "last line is not a summary: {line}"
+    );
+    line.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+        .unwrap_or_else(|| panic!("no {key} in {line}"))
+}
+
+fn number(stdout: &str, key: &str) -> f64 {
+    value(stdout, key).parse().expect("a number")
+}
+
+#[test]
+fn python_twin_shows_the_real_gil() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/gil.py");
+    let args = [
+        script,
+        "--threads",
+        "2",
+        "--work",
+        "0.2",
+        "--io-ops",
+        "4",
+        "--io-ms",
+        "150",
+    ];
+    let Ok(out) = Command::new("python3").args(args).output() else {
+        eprintln!("python3 not found: skipping the Python twin of gil");
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).expect("stdout is UTF-8");
+    assert_eq!(value(&stdout, "results_equal"), "true", "{stdout}");
+    // Threads that wait in time.sleep overlap: 4 x 150 ms in about half the time.
+    assert!(
+        number(&stdout, "io_n_gil_s") < 0.75 * number(&stdout, "io_1_s"),
+        "{stdout}"
+    );
+    // The GIL lets one thread run bytecode at a time: the process's CPU time is at most
+    // about its wall time, one core busy (a busy machine only lowers it). A free-threaded build
+    // (python3.13t) has no GIL, so there the claim does not hold.
+    if value(&stdout, "gil_enabled") == "true" {
+        assert!(number(&stdout, "busy_gil") < 1.3, "{stdout}");
+    }
+}

@@ -1,0 +1,151 @@
+"""The Python side of parallel-map: the notes' joblib line with the standard library.
+
+    Parallel(n_jobs=30)(delayed(func)(a, b) for b in range(100) if b % 5 > 2)
+
+joblib is not in the standard library, so this file shows the nearest things that are:
+concurrent.futures.ProcessPoolExecutor (joblib's default backend, loky, is a pool of
+worker processes, and like it this one returns results in input order) and
+ThreadPoolExecutor (joblib's backend="threading", which the GIL holds to one core for
+CPU work). Then tiny items through the process pool: the cost of shipping each call to a
+worker and its result back dwarfs the work, as it does with joblib.
+
+    python3 crates/parallel-map/python/parallel-map.py
+    python3 crates/parallel-map/python/parallel-map.py --n-jobs 4 --item-ms 50
+"""
+
+import argparse
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+A = 7
+MASK = (1 << 64) - 1
+
+
+def mix(x):
+    """SplitMix64's finaliser, in 64-bit wrapping arithmetic (the same as the Rust side)."""
+    z = (x + 0x9E3779B97F4A7C15) & MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+    return z ^ (z >> 31)
+
+
+def func(a, b, rounds):
+    x = (a << 32) | b
+    for _ in range(rounds):
+        x = mix(x)
+    return x
+
+
+def item(job):
+    """One call, with who ran it and when it finished (perf_counter is system-wide)."""
+    a, b, rounds = job
+    result = func(a, b, rounds)
+    return b, result, os.getpid(), time.perf_counter()
+
+
+def tiny(job):
+    a, b, _ = job
+    return b, a * b + 1, os.getpid(), 0.0
+
+
+def rounds_per_ms():
+    rounds = 1000
+    while True:
+        start = time.perf_counter()
+        func(A, 0, rounds)
+        took = time.perf_counter() - start
+        if took >= 0.02:
+            return max(1, int(rounds / took / 1000))
+        rounds *= 2
+
+
+def main():
+    cores = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(description="joblib's Parallel(n_jobs)(delayed(func)...) with the standard library")
+    parser.add_argument("--n-jobs", type=int, default=30, help="workers in the pool, as joblib's n_jobs (default 30)")
+    parser.add_argument("--item-ms", type=int, default=20, help="CPU work per item, in ms (default 20)")
+    parser.add_argument("--tiny-reps", type=int, default=20, help="how many times the tiny-item maps run (default 20)")
+    args = parser.parse_args()
+    if args.n_jobs < 1 or args.item_ms < 1 or args.tiny_reps < 1:
+        parser.error("--n-jobs, --item-ms and --tiny-reps must be positive")
+
+    rounds = rounds_per_ms() * args.item_ms
+    jobs = [(A, b, rounds) for b in range(100) if b % 5 > 2]
+    print(f"parallel-map.py: the joblib line with ProcessPoolExecutor(max_workers={args.n_jobs}) "
+          f"on {cores} cores")
+    print(f"  each item: about {args.item_ms} ms of CPU work ({rounds} rounds of a hash)\n")
+
+    start = time.perf_counter()
+    sequential = [item(job) for job in jobs]
+    sequential_s = time.perf_counter() - start
+
+    # Starting the worker processes is part of the cost, as it is for joblib.
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=args.n_jobs) as pool:
+        parallel = list(pool.map(item, jobs))
+    parallel_s = time.perf_counter() - start
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=args.n_jobs) as pool:
+        threaded = list(pool.map(item, jobs))
+    threads_s = time.perf_counter() - start
+
+    order_kept = all(x[0] < y[0] for x, y in zip(parallel, parallel[1:]))
+    results_equal = ([r[:2] for r in parallel] == [r[:2] for r in sequential]
+                     == [r[:2] for r in threaded])
+    came_back = " ".join(str(r[0]) for r in parallel[:20])
+    finished = " ".join(str(r[0]) for r in sorted(parallel, key=lambda r: r[3])[:20])
+    print(f"  items came back as  b = {came_back} ...")
+    print(f"  but finished as     b = {finished} ...")
+    print(f"  all {len(parallel)} results in input order: {'yes' if order_kept else 'NO'}\n")
+    by_worker = {}
+    for b, _, pid, _ in parallel:
+        by_worker.setdefault(pid, []).append(b)
+    print("  which worker process ran which items (b):")
+    line = " "
+    for pid, bs in sorted(by_worker.items()):
+        entry = f" pid {pid}: {' '.join(map(str, bs))}"
+        if len(line) + len(entry) > 80:
+            print(line.rstrip(" |"))
+            line = " "
+        line += entry + " |"
+    print(line.rstrip(" |"))
+    print(f"  {len(parallel)} items ran in {len(by_worker)} worker processes\n")
+
+    with ProcessPoolExecutor(max_workers=args.n_jobs) as pool:
+        list(pool.map(tiny, jobs))  # start the workers before timing
+        start = time.perf_counter()
+        for _ in range(args.tiny_reps):
+            tiny_parallel = list(pool.map(tiny, jobs))
+        tiny_parallel_s = time.perf_counter() - start
+    start = time.perf_counter()
+    for _ in range(args.tiny_reps):
+        tiny_sequential = [tiny(job) for job in jobs]
+    tiny_sequential_s = time.perf_counter() - start
+    results_equal = results_equal and [r[:2] for r in tiny_parallel] == [r[:2] for r in tiny_sequential]
+
+    reps = args.tiny_reps
+    print(f"  {'map of the 40 items':<40} {'seconds':>10} {'per map':>12} {'speedup':>9}")
+    for name, secs, times, base in [
+            ("sequential", sequential_s, 1, sequential_s),
+            (f"process pool of {args.n_jobs} (with starting it)", parallel_s, 1, sequential_s),
+            (f"thread pool of {args.n_jobs} (one GIL)", threads_s, 1, sequential_s),
+            (f"tiny items, sequential, {reps} times", tiny_sequential_s, reps, tiny_sequential_s),
+            (f"tiny items, process pool, {reps} times", tiny_parallel_s, reps, tiny_sequential_s)]:
+        per_map = secs / times
+        per_map = f"{per_map * 1e3:.1f} ms" if per_map >= 1e-3 else f"{per_map * 1e6:.2f} us"
+        print(f"  {name:<40} {secs:>10.6f} {per_map:>12} {base / secs:>8.3f}x")
+
+    print(f"\nsummary: n_jobs={args.n_jobs} items={len(parallel)} cores={cores} "
+          f"sequential_s={sequential_s:.3f} parallel_s={parallel_s:.3f} "
+          f"speedup={sequential_s / parallel_s:.2f} threads_s={threads_s:.3f} "
+          f"speedup_threads={sequential_s / threads_s:.2f} "
+          f"tiny_sequential_s={tiny_sequential_s:.3f} tiny_parallel_s={tiny_parallel_s:.3f} "
+          f"tiny_speedup={tiny_sequential_s / tiny_parallel_s:.4f} threads_used={len(by_worker)} "
+          f"order_kept={str(order_kept).lower()} results_equal={str(results_equal).lower()} "
+          f"ideal_s=0.000")
+
+
+if __name__ == "__main__":
+    main()

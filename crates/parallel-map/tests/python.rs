@@ -1,0 +1,47 @@
+//! Runs the Python twin, when python3 is installed, and checks its claims: the process
+//! pool keeps input order and gives the sequential results for the 40 filtered items.
+//! Skipped, with a message, when python3 is missing.
+
+use std::process::Command;
+
+fn value<'a>(stdout: &'a str, key: &str) -> &'a str {
+    let line = stdout.lines().last().expect("output is empty");
+    assert!(
+        line.starts_with("summary: "),
+        "last line is not a summary: {line}"
+    );
+    line.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+        .unwrap_or_else(|| panic!("no {key} in {line}"))
+}
+
+#[test]
+fn python_twin_keeps_order_and_results() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/parallel-map.py");
+    let args = [
+        script,
+        "--n-jobs",
+        "4",
+        "--item-ms",
+        "2",
+        "--tiny-reps",
+        "3",
+    ];
+    let Ok(out) = Command::new("python3").args(args).output() else {
+        eprintln!("python3 not found: skipping the Python twin of parallel-map");
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).expect("stdout is UTF-8");
+    assert_eq!(value(&stdout, "items"), "40", "{stdout}");
+    assert_eq!(value(&stdout, "order_kept"), "true", "{stdout}");
+    assert_eq!(value(&stdout, "results_equal"), "true", "{stdout}");
+    assert!(
+        stdout.contains("items came back as  b = 3 4 8 9 13 14 "),
+        "{stdout}"
+    );
+}
