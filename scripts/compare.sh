@@ -23,10 +23,10 @@ concurrency-vs-parallelism|two cakes: 3 x (150 ms mixing, 100 ms oven)|--work-ms
 multitasking|4 busy threads; a ticker beside a 500 ms spin|--threads 4 --duration-ms 1000 --tick-ms 100 --spin-ms 500|worst_late_spin_ms worst_late_yield_ms
 process-thread-identity|4 extra named threads|--threads 4|threads_before threads_during threads_after
 fork-process|2 children split a sum of i*i, size 10,000,000|--children 2 --size 10000000|speedup sequential_s
-gil|CPU threads, I/O threads|--|speedup_nogil speedup_io
-cpu-bound|20 jobs, sum of i*i|--|speedup_threads speedup_processes
-parallel-map|joblib filter and map|--|speedup tiny_speedup
-io-bound|20 requests x 100 ms|--requests 20 --latency-ms 100|speedup_threads speedup_async
+gil|2 CPU threads (CPython: its real GIL; Rust: none), 8 x 50 ms I/O|--threads 2 --work 2 --io-ms 50 --io-ops 8|speedup_gil speedup_nogil speedup_io
+cpu-bound|20 jobs, sum of i*i below 1,000,000 + x|--size 1000000|speedup_threads speedup_processes
+parallel-map|joblib line, n_jobs=30, 20 ms items|--n-jobs 30 --item-ms 20 --tiny-reps 20|speedup tiny_speedup
+io-bound|20 requests x 100 ms|--requests 20 --latency-ms 100|speedup_threads speedup_async speedup_blocked_async
 sockets|50 clients x 100 ms|--clients 50 --delay-ms 100|speedup
 event-loop|3 echo clients and 3 sleepers, both loops|--runtime both --clients 3 --step-ms 100|elapsed_s longest_wait_s
 generator-coroutine|producer/consumer dialogue, n=5|--n 5|dialogues_equal ns_per_exchange_state_machine ns_per_exchange_async
