@@ -5,7 +5,8 @@
 # It runs the release binaries (make bench builds them first) with flags the demos have,
 # reads the figures from each run's closing `summary:` line, and takes peak memory from
 # the operating system (GNU time -v on Linux, time -l on macOS), never from the program.
-# A figure from a short run is the median of $RUNS runs (default 3).
+# A figure from a short run is the median of $RUNS runs (default 3); CPU speedups, which
+# the host's noise moves most, of $CPU_RUNS runs (default 5).
 #
 #   scripts/bench.sh            (about three minutes on a 2-core machine)
 #   RUNS=5 scripts/bench.sh
@@ -13,6 +14,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=${CARGO_TARGET_DIR:-target}/release
 runs=${RUNS:-3}
+cpu_runs=${CPU_RUNS:-5}
 cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || sysctl -n hw.ncpu)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -46,89 +48,88 @@ else
   run() { local out=$1; shift; "$@" >"$out" 2>"$tmp/err" || { echo "bench: '$*' failed: $(tail -n 1 "$tmp/err")" >&2; return 1; }; echo; }
 fi
 
-# repeat N KEY CMD...: runs CMD N times; prints the median of summary KEY, then the
-# median peak RSS (KiB), on one line. The last run's output stays in $tmp/last.
-repeat() {
-  local n=$1 key=$2; shift 2
-  local i vals=() rss=()
-  for ((i = 0; i < n; i++)); do
-    local r
-    r=$(run "$tmp/last" "$@") || return 1
-    vals+=("$(val "$key" "$tmp/last")")
-    rss+=("${r:-}")
+# runs N CMD...: runs CMD N times, keeping each run's stdout in $tmp/out.I and its peak
+# RSS in $tmp/rss.I; `med KEY` and `med_rss` then give medians over those runs.
+runs_done=0
+runs() {
+  local n=$1 i r; shift
+  rm -f "$tmp"/out.* "$tmp"/rss.*
+  runs_done=0
+  for ((i = 1; i <= n; i++)); do
+    r=$(run "$tmp/out.$i" "$@") || return 1
+    echo "$r" >"$tmp/rss.$i"
+    runs_done=$i
   done
-  echo "$(printf '%s\n' "${vals[@]}" | median) $(printf '%s\n' "${rss[@]}" | grep . | median)"
 }
+med() { local i; for ((i = 1; i <= runs_done; i++)); do val "$1" "$tmp/out.$i"; done | median; }
+med_rss() { cat "$tmp"/rss.* 2>/dev/null | grep . | median; }
+last() { val "$1" "$tmp/out.$runs_done"; }
 
 have() { [ -x "$bin/$1" ] || { echo "bench: $bin/$1 is missing; skipping $1" >&2; return 1; }; }
 
-echo "make bench: $cores cores, $(uname -sm), medians of $runs runs where a run is short" >&2
+echo "make bench: $cores cores, $(uname -sm); medians of $runs runs ($cpu_runs for CPU speedups)" >&2
 
 if have gather; then
   for count in 3 100000 1000000; do
     case $count in 3) goal=1.01 ;; 100000) goal=1.10 ;; 1000000) goal=1.25 ;; esac
-    read -r ratio rss < <(repeat "$runs" ratio "$bin/gather" --count "$count" --delay-ms 1000) || continue
+    runs "$runs" "$bin/gather" --count "$count" --delay-ms 1000 || continue
+    ratio=$(med ratio) rss=$(med_rss)
     row gather "$count coroutines, 1 s sleep each" "elapsed/sleep $(fmt "$ratio" 3)" "<= $goal" "$(le "$ratio" "$goal")"
-    if [ "$count" = 3 ]; then base_rss=$rss; fi
-    if [ "$count" != 3 ] && [ -n "$rss" ]; then
+    if [ "$count" = 3 ]; then
+      base_rss=$rss
+    elif [ -n "$rss" ]; then
       per=$(calc "($rss - ${base_rss:-0}) * 1024 / $count")
-      row gather "$count coroutines: peak RSS" "$(fmt "$(calc "$rss / 1024")" 1) MiB, $(fmt "$per" 0) B each" "-" -
+      row gather "  peak RSS" "$(fmt "$(calc "$rss / 1024")" 1) MiB, $(fmt "$per" 0) B a coroutine" "-" -
     fi
   done
-  read -r ratio _ < <(repeat "$runs" ratio "$bin/gather" --blocking --count 3 --delay-ms 300) &&
+  runs "$runs" "$bin/gather" --blocking --count 3 --delay-ms 300 && ratio=$(med ratio) &&
     row gather "--blocking, 3 x 300 ms" "elapsed/(3 x sleep) $(fmt "$ratio" 3)" "about 1.0" "$(awk -v x="$ratio" 'BEGIN { print (x >= 0.95 && x <= 1.1) ? "yes" : "NO" }')"
 fi
 
 if have sockets; then
-  read -r ratio rss < <(repeat "$runs" nonblocking_ratio "$bin/sockets" --server nonblocking --clients 10000 --delay-ms 100) &&
-    row sockets "non-blocking server, 10,000 clients x 100 ms" "elapsed/delay $(fmt "$ratio")" "<= 2.0" "$(le "$ratio" 2.0)" &&
-    row sockets "  time to connect and greet all 10,000" "$(val last_greeted_ms "$tmp/last") ms (last run)" "-" - &&
-    row sockets "  peak RSS (largest of server, clients)" "$(fmt "$(calc "${rss:-0} / 1024")" 1) MiB" "-" -
+  if runs "$runs" "$bin/sockets" --server nonblocking --clients 10000 --delay-ms 100; then
+    ratio=$(med nonblocking_ratio)
+    row sockets "non-blocking server, 10,000 clients x 100 ms" "elapsed/delay $(fmt "$ratio")" "<= 2.0" "$(le "$ratio" 2.0)"
+    row sockets "  time to connect and greet all 10,000" "$(fmt "$(med last_greeted_ms)" 0) ms" "-" -
+    row sockets "  peak RSS (larger of server, clients)" "$(fmt "$(calc "$(med_rss) / 1024")" 1) MiB" "-" -
+  fi
   # The same 10,000 clients with a wait long enough to hide the cost of connecting them.
-  read -r ratio _ < <(repeat 1 nonblocking_ratio "$bin/sockets" --server nonblocking --clients 10000 --delay-ms 1000) &&
-    row sockets "non-blocking server, 10,000 clients x 1 s" "elapsed/delay $(fmt "$ratio")" "-" -
-  read -r ratio _ < <(repeat 1 blocking_ratio "$bin/sockets" --server blocking --clients 20 --delay-ms 100) &&
+  runs 1 "$bin/sockets" --server nonblocking --clients 10000 --delay-ms 1000 &&
+    row sockets "non-blocking server, 10,000 clients x 1 s" "elapsed/delay $(fmt "$(med nonblocking_ratio)")" "-" -
+  runs 1 "$bin/sockets" --server blocking --clients 20 --delay-ms 100 && ratio=$(med blocking_ratio) &&
     row sockets "blocking server, 20 clients x 100 ms" "elapsed/(20 x delay) $(fmt "$ratio")" "about 1.0" "$(awk -v x="$ratio" 'BEGIN { print (x >= 0.95 && x <= 1.3) ? "yes" : "NO" }')"
 fi
 
-if have io-bound; then
-  if run "$tmp/io" "$bin/io-bound" --requests 100 --latency-ms 100 >/dev/null; then
-    for m in threads pool async; do
-      s=$(val "speedup_$m" "$tmp/io")
-      if [ $m = pool ]; then
-        row io-bound "100 requests x 100 ms: $m ($(val pool "$tmp/io") workers)" "$(fmt "$s" 1)x" "-" -
-      else
-        row io-bound "100 requests x 100 ms: $m" "$(fmt "$s" 1)x" ">= 30x" "$(ge "$s" 30)"
-      fi
-    done
-    s=$(val speedup_blocked_async "$tmp/io")
-    row io-bound "100 requests: ureq inside async (mistake)" "$(fmt "$s" 2)x" "about 1x" -
-  fi
+if have io-bound && runs 1 "$bin/io-bound" --requests 100 --latency-ms 100; then
+  row io-bound "100 requests x 100 ms: threads" "$(fmt "$(last speedup_threads)" 1)x" ">= 30x" "$(ge "$(last speedup_threads)" 30)"
+  row io-bound "100 requests x 100 ms: async (spawn_blocking)" "$(fmt "$(last speedup_async)" 1)x" ">= 30x" "$(ge "$(last speedup_async)" 30)"
+  row io-bound "100 requests x 100 ms: pool of $(last pool)" "$(fmt "$(last speedup_pool)" 1)x" "-" -
+  row io-bound "100 requests: ureq inside async (the mistake)" "$(fmt "$(last speedup_blocked_async)" 2)x" "-" -
 fi
 
-for demo in cpu-bound parallel-map; do
-  have $demo || continue
-  if [ $demo = cpu-bound ]; then methods="threads processes rayon"; else methods=""; fi
-  if [ -n "$methods" ]; then
-    for m in $methods; do
-      read -r s _ < <(repeat "$runs" "speedup_$m" "$bin/$demo") &&
-        row $demo "default workload: $m" "$(fmt "$s")x ($(fmt "$(calc "$s / $cores")") x cores)" ">= 0.9 x $cores" "$(ge "$s" "$(calc "0.9 * $cores")")"
-    done
-  else
-    read -r s _ < <(repeat "$runs" speedup "$bin/$demo") &&
-      row $demo "default items, rayon pool" "$(fmt "$s")x ($(fmt "$(calc "$s / $cores")") x cores)" ">= 0.9 x $cores" "$(ge "$s" "$(calc "0.9 * $cores")")"
-    read -r s _ < <(repeat "$runs" tiny_speedup "$bin/$demo") &&
-      row $demo "tiny items (overhead wins)" "$(fmt "$s")x" "< 1 expected" -
-  fi
-done
-
-if have gil; then
-  read -r s _ < <(repeat "$runs" speedup_gil "$bin/gil") &&
-    row gil "$cores CPU threads, emulated GIL" "$(fmt "$s")x" "<= 1.1x" "$(le "$s" 1.1)"
-  read -r s _ < <(repeat "$runs" speedup_nogil "$bin/gil") &&
-    row gil "$cores CPU threads, no lock" "$(fmt "$s")x" ">= 0.9 x $cores" "$(ge "$s" "$(calc "0.9 * $cores")")"
-  read -r s _ < <(repeat "$runs" speedup_io "$bin/gil") &&
-    row gil "$cores I/O threads, GIL released" "$(fmt "$s")x" "-" -
+# CPU-bound speedups: a larger size than the demo's default, so that one sequential run
+# takes about half a second and a few milliseconds of noise do not move the ratio.
+cpu_goal=$(calc "0.9 * $cores")
+cpu_row() { # DEMO SCENARIO KEY
+  local s; s=$(med "$3")
+  row "$1" "$2" "$(fmt "$s")x ($(fmt "$(calc "$s / $cores")") x cores)" ">= 0.9 x $cores" "$(ge "$s" "$cpu_goal")"
+}
+if have cpu-bound && runs "$cpu_runs" "$bin/cpu-bound" --size 20000000 --factorial 0; then
+  for m in threads processes rayon; do
+    cpu_row cpu-bound "20 jobs, size 20,000,000: $m" "speedup_$m"
+  done
+fi
+if have parallel-map && runs "$cpu_runs" "$bin/parallel-map"; then
+  cpu_row parallel-map "40 items on a pool of 30 threads" speedup
+  row parallel-map "  the same with tiny items (overhead wins)" "$(fmt "$(med tiny_speedup)" 3)x" "-" -
+fi
+if have gil && runs "$cpu_runs" "$bin/gil" --io-ops 2 --io-ms 10; then
+  s=$(med speedup_gil)
+  row gil "$cores CPU threads, emulated GIL" "$(fmt "$s")x" "<= 1.1x" "$(le "$s" 1.1)"
+  cpu_row gil "$cores CPU threads, no lock" speedup_nogil
+fi
+if have gil && runs 1 "$bin/gil"; then
+  row gil "$cores I/O threads, GIL released (8 x 50 ms)" "$(fmt "$(last speedup_io)")x" "-" -
 fi
 
 # The whole tour on a warm build: wall time against the waits the demos ask for.
