@@ -2,7 +2,11 @@
 //! method gives the same, correct results, and no child process is left behind. Speed is
 //! not asserted here (tests share a busy machine); `make bench` measures it.
 
+mod common;
+
 use std::process::Command;
+
+use common::value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cpu-bound");
 
@@ -17,18 +21,6 @@ fn run(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("stdout is UTF-8")
-}
-
-/// The value of `key` in the closing `summary:` line.
-fn value<'a>(stdout: &'a str, key: &str) -> &'a str {
-    let line = stdout.lines().last().expect("output is empty");
-    assert!(
-        line.starts_with("summary: "),
-        "last line is not a summary: {line}"
-    );
-    line.split_whitespace()
-        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
-        .unwrap_or_else(|| panic!("no {key} in {line}"))
 }
 
 #[test]

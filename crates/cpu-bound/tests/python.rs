@@ -2,18 +2,11 @@
 //! with the closed form and leave no child process. Skipped, with a message, when
 //! python3 is missing.
 
+mod common;
+
 use std::process::Command;
 
-fn value<'a>(stdout: &'a str, key: &str) -> &'a str {
-    let line = stdout.lines().last().expect("output is empty");
-    assert!(
-        line.starts_with("summary: "),
-        "last line is not a summary: {line}"
-    );
-    line.split_whitespace()
-        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
-        .unwrap_or_else(|| panic!("no {key} in {line}"))
-}
+use common::value;
 
 #[test]
 fn python_twin_gives_the_same_results() {

@@ -1,7 +1,11 @@
 //! Runs the built binary and checks what the demo claims.
 
+mod common;
+
 use std::collections::HashMap;
 use std::process::{Command, Output};
+
+use common::summary;
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_event-loop"))
@@ -18,18 +22,6 @@ fn stdout(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn summary(text: &str) -> HashMap<String, String> {
-    let last = text.lines().last().unwrap_or_default();
-    let fields = last
-        .strip_prefix("summary: ")
-        .unwrap_or_else(|| panic!("last line is not a summary: {last}"));
-    fields
-        .split_whitespace()
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
 }
 
 fn num(s: &HashMap<String, String>, key: &str) -> f64 {

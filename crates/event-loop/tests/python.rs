@@ -1,8 +1,11 @@
 //! Runs the Python twin, if python3 is on PATH, and checks its summary line.
 
-use std::collections::HashMap;
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
+
+use common::summary;
 
 fn script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -23,18 +26,6 @@ fn run_python(args: &[&str]) -> Option<String> {
         String::from_utf8_lossy(&out.stderr)
     );
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-fn summary(text: &str) -> HashMap<String, String> {
-    let last = text.lines().last().unwrap_or_default();
-    let fields = last
-        .strip_prefix("summary: ")
-        .unwrap_or_else(|| panic!("last line is not a summary: {last}"));
-    fields
-        .split_whitespace()
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
 }
 
 #[test]

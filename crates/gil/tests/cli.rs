@@ -2,7 +2,11 @@
 //! claims about CPU threads are checked by structure (who held the lock when), never by
 //! a speedup, so the tests pass on a busy machine; only the sleeps are timed.
 
+mod common;
+
 use std::process::Command;
+
+use common::{number, value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gil");
 
@@ -18,22 +22,6 @@ fn run(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("stdout is UTF-8")
-}
-
-/// The value of `key` in the closing `summary:` line.
-fn value<'a>(stdout: &'a str, key: &str) -> &'a str {
-    let line = stdout.lines().last().expect("output is empty");
-    assert!(
-        line.starts_with("summary: "),
-        "last line is not a summary: {line}"
-    );
-    line.split_whitespace()
-        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
-        .unwrap_or_else(|| panic!("no {key} in {line}"))
-}
-
-fn number(stdout: &str, key: &str) -> f64 {
-    value(stdout, key).parse().expect("a number")
 }
 
 #[test]

@@ -2,22 +2,11 @@
 //! threads keep at most about one core busy with CPU work (the real GIL), while threads
 //! waiting in time.sleep overlap. Skipped, with a message, when python3 is missing.
 
+mod common;
+
 use std::process::Command;
 
-fn value<'a>(stdout: &'a str, key: &str) -> &'a str {
-    let line = stdout.lines().last().expect("output is empty");
-    assert!(
-        line.starts_with("summary: "),
-        "last line is not a summary: {line}"
-    );
-    line.split_whitespace()
-        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
-        .unwrap_or_else(|| panic!("no {key} in {line}"))
-}
-
-fn number(stdout: &str, key: &str) -> f64 {
-    value(stdout, key).parse().expect("a number")
-}
+use common::{number, value};
 
 #[test]
 fn python_twin_shows_the_real_gil() {

@@ -2,7 +2,11 @@
 //! figures it measured (the closing `summary:` line), with margins wide enough for a
 //! machine that is busy with other work.
 
+mod common;
+
 use std::process::Command;
+
+use common::{number, value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_multitasking");
 
@@ -17,23 +21,6 @@ fn run(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The value of `key` in the closing `summary:` line.
-fn value(stdout: &str, key: &str) -> String {
-    let line = stdout.lines().last().expect("no output");
-    assert!(
-        line.starts_with("summary: "),
-        "last line is not a summary: {line}"
-    );
-    line.split_whitespace()
-        .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
-        .unwrap_or_else(|| panic!("no {key} in {line}"))
-        .to_string()
-}
-
-fn number(stdout: &str, key: &str) -> f64 {
-    value(stdout, key).parse().expect("not a number")
 }
 
 #[test]

@@ -1,24 +1,11 @@
 //! Runs the Python twin, when python3 is installed, with small parameters, and checks the
 //! claims its summary line makes (wide margins: the machine may be busy).
 
+mod common;
+
 use std::process::Command;
 
-/// The value of `key` in the closing `summary:` line.
-fn value(stdout: &str, key: &str) -> String {
-    let line = stdout.lines().last().expect("no output");
-    assert!(
-        line.starts_with("summary: "),
-        "last line is not a summary: {line}"
-    );
-    line.split_whitespace()
-        .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
-        .unwrap_or_else(|| panic!("no {key} in {line}"))
-        .to_string()
-}
-
-fn number(stdout: &str, key: &str) -> f64 {
-    value(stdout, key).parse().expect("not a number")
-}
+use common::{number, value};
 
 #[test]
 fn python_twin_shows_preemption_and_starvation() {
