@@ -8,19 +8,25 @@ DEMOS := $(shell scripts/list-demos.sh)
 # Extra arguments for a single demo: make gather ARGS="--blocking"
 ARGS ?=
 
-.PHONY: all build test fmt lint unit standalone list help bench compare new $(DEMOS)
+.PHONY: all build test readme list help bench compare new $(DEMOS)
 
+# A reader who closes the pipe (make all | head) ends the runner with SIGPIPE (status 141):
+# that is the reader being done, not a failure.
 all: build ## build the release binaries once, then run every demo, framed and timed
-	@scripts/run-demos.sh $(DEMOS)
+	@scripts/run-demos.sh $(DEMOS) || { rc=$$?; [ $$rc -eq 141 ] || exit $$rc; }
 
 build: ## build every demo in release mode
 	cargo build --release --workspace
 
-test: ## the project's test command: fmt, clippy, every crate's tests, standalone check
+test: ## the project's test command: fmt, clippy, README code, every crate's tests and examples, standalone check
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	scripts/readme-code.sh
 	cargo test --workspace
 	scripts/check-standalone.sh
+
+readme: ## rewrite the READMEs' Rust blocks from the files they come from
+	@scripts/readme-code.sh --fix
 
 $(DEMOS): ## (one target per demo) run one demo: make gather ARGS="--count 10"
 	cargo run --release --quiet -p $@ -- $(ARGS)

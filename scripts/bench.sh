@@ -2,6 +2,9 @@
 # `make bench`: each demo's headline claim, measured as a ratio at a scale the tutorial
 # runs never reach, printed as one table: demo | scenario | figure | goal | met.
 #
+# Each demo's rows are in crates/<name>/bench.sh, a fragment sourced here that uses the
+# helpers below: `runs N CMD...` then `med KEY`, `med_rss`, `last KEY`; `row DEMO SCENARIO
+# FIGURE GOAL MET` adds a row; `fmt`, `calc`, `le`, `ge` and `cpu_row` format and judge.
 # It runs the release binaries (make bench builds them first) with flags the demos have,
 # reads the figures from each run's closing `summary:` line, and takes peak memory from
 # the operating system (GNU time -v on Linux, time -l on macOS), never from the program.
@@ -69,44 +72,6 @@ have() { [ -x "$bin/$1" ] || { echo "bench: $bin/$1 is missing; skipping $1" >&2
 
 echo "make bench: $cores cores, $(uname -sm); medians of $runs runs ($cpu_runs for CPU speedups)" >&2
 
-if have gather; then
-  for count in 3 100000 1000000; do
-    case $count in 3) goal=1.01 ;; 100000) goal=1.10 ;; 1000000) goal=1.25 ;; esac
-    runs "$runs" "$bin/gather" --count "$count" --delay-ms 1000 || continue
-    ratio=$(med ratio) rss=$(med_rss)
-    row gather "$count coroutines, 1 s sleep each" "elapsed/sleep $(fmt "$ratio" 3)" "<= $goal" "$(le "$ratio" "$goal")"
-    if [ "$count" = 3 ]; then
-      base_rss=$rss
-    elif [ -n "$rss" ]; then
-      per=$(calc "($rss - ${base_rss:-0}) * 1024 / $count")
-      row gather "  peak RSS" "$(fmt "$(calc "$rss / 1024")" 1) MiB, $(fmt "$per" 0) B a coroutine" "-" -
-    fi
-  done
-  runs "$runs" "$bin/gather" --blocking --count 3 --delay-ms 300 && ratio=$(med ratio) &&
-    row gather "--blocking, 3 x 300 ms" "elapsed/(3 x sleep) $(fmt "$ratio" 3)" "about 1.0" "$(awk -v x="$ratio" 'BEGIN { print (x >= 0.95 && x <= 1.1) ? "yes" : "NO" }')"
-fi
-
-if have sockets; then
-  if runs "$runs" "$bin/sockets" --server nonblocking --clients 10000 --delay-ms 100; then
-    ratio=$(med nonblocking_ratio)
-    row sockets "non-blocking server, 10,000 clients x 100 ms" "elapsed/delay $(fmt "$ratio")" "<= 2.0" "$(le "$ratio" 2.0)"
-    row sockets "  time to connect and greet all 10,000" "$(fmt "$(med last_greeted_ms)" 0) ms" "-" -
-    row sockets "  peak RSS (larger of server, clients)" "$(fmt "$(calc "$(med_rss) / 1024")" 1) MiB" "-" -
-  fi
-  # The same 10,000 clients with a wait long enough to hide the cost of connecting them.
-  runs 1 "$bin/sockets" --server nonblocking --clients 10000 --delay-ms 1000 &&
-    row sockets "non-blocking server, 10,000 clients x 1 s" "elapsed/delay $(fmt "$(med nonblocking_ratio)")" "-" -
-  runs 1 "$bin/sockets" --server blocking --clients 20 --delay-ms 100 && ratio=$(med blocking_ratio) &&
-    row sockets "blocking server, 20 clients x 100 ms" "elapsed/(20 x delay) $(fmt "$ratio")" "about 1.0" "$(awk -v x="$ratio" 'BEGIN { print (x >= 0.95 && x <= 1.3) ? "yes" : "NO" }')"
-fi
-
-if have io-bound && runs 1 "$bin/io-bound" --requests 100 --latency-ms 100; then
-  row io-bound "100 requests x 100 ms: threads" "$(fmt "$(last speedup_threads)" 1)x" ">= 30x" "$(ge "$(last speedup_threads)" 30)"
-  row io-bound "100 requests x 100 ms: async (spawn_blocking)" "$(fmt "$(last speedup_async)" 1)x" ">= 30x" "$(ge "$(last speedup_async)" 30)"
-  row io-bound "100 requests x 100 ms: pool of $(last pool)" "$(fmt "$(last speedup_pool)" 1)x" "-" -
-  row io-bound "100 requests: ureq inside async (the mistake)" "$(fmt "$(last speedup_blocked_async)" 2)x" "-" -
-fi
-
 # CPU-bound speedups: a larger size than the demo's default, so that one sequential run
 # takes about half a second and a few milliseconds of noise do not move the ratio.
 cpu_goal=$(calc "0.9 * $cores")
@@ -114,23 +79,12 @@ cpu_row() { # DEMO SCENARIO KEY
   local s; s=$(med "$3")
   row "$1" "$2" "$(fmt "$s")x ($(fmt "$(calc "$s / $cores")") x cores)" ">= 0.9 x $cores" "$(ge "$s" "$cpu_goal")"
 }
-if have cpu-bound && runs "$cpu_runs" "$bin/cpu-bound" --size 20000000 --factorial 0; then
-  for m in threads processes rayon; do
-    cpu_row cpu-bound "20 jobs, size 20,000,000: $m" "speedup_$m"
-  done
-fi
-if have parallel-map && runs "$cpu_runs" "$bin/parallel-map"; then
-  cpu_row parallel-map "40 items on a pool of 30 threads" speedup
-  row parallel-map "  the same with tiny items (overhead wins)" "$(fmt "$(med tiny_speedup)" 3)x" "-" -
-fi
-if have gil && runs "$cpu_runs" "$bin/gil" --io-ops 2 --io-ms 10; then
-  s=$(med speedup_gil)
-  row gil "$cores CPU threads, emulated GIL" "$(fmt "$s")x" "<= 1.1x" "$(le "$s" 1.1)"
-  cpu_row gil "$cores CPU threads, no lock" speedup_nogil
-fi
-if have gil && runs 1 "$bin/gil"; then
-  row gil "$cores I/O threads, GIL released (8 x 50 ms)" "$(fmt "$(last speedup_io)")x" "-" -
-fi
+# Each demo's rows live beside it, in crates/<name>/bench.sh, in the order of `make all`.
+for demo in $(scripts/list-demos.sh); do
+  [ -f "crates/$demo/bench.sh" ] && have "$demo" || continue
+  # shellcheck source=/dev/null
+  . "crates/$demo/bench.sh"
+done
 
 # The whole tour on a warm build: wall time against the waits the demos ask for.
 if [ -n "$(scripts/list-demos.sh)" ]; then

@@ -16,25 +16,15 @@ if ! command -v python3 >/dev/null 2>&1; then
   exit 0
 fi
 
-# demo | scenario (for the table) | arguments for both sides | headline summary keys
-# [| Rust arguments, where the Rust side needs more work to be measurable at all; the
-#   Python/Rust ratio of seconds is then not shown, since the two did different work]
-scenarios=$(cat <<'EOF'
-io-vs-cpu|fetch from the local server, 100 ms latency|--latency-ms 100|io_share cpu_us
-concurrency-vs-parallelism|two cakes: 3 x (150 ms mixing, 100 ms oven)|--work-ms 150 --oven-ms 100 --steps 3|one_baker_s two_bakers_s mixing_parallelism_two_bakers
-multitasking|4 busy threads; a ticker beside a 500 ms spin|--threads 4 --duration-ms 1000 --tick-ms 100 --spin-ms 500|worst_late_spin_ms worst_late_yield_ms
-process-thread-identity|4 extra named threads|--threads 4|threads_before threads_during threads_after
-fork-process|2 children split a sum of i*i, size 10,000,000|--children 2 --size 10000000|speedup sequential_s
-gil|2 threads: CPU work (Python 2M steps, Rust 200M), 8 x 50 ms I/O|--threads 2 --work 2 --io-ms 50 --io-ops 8|speedup_gil speedup_nogil speedup_io|--threads 2 --work 200 --io-ms 50 --io-ops 8
-cpu-bound|20 jobs, sum of i*i below 1,000,000 + x|--size 1000000|speedup_threads speedup_processes
-parallel-map|joblib line, n_jobs=30, 20 ms items|--n-jobs 30 --item-ms 20 --tiny-reps 20|speedup tiny_speedup
-io-bound|20 requests x 100 ms|--requests 20 --latency-ms 100|speedup_threads speedup_async speedup_blocked_async
-sockets|50 clients x 100 ms|--clients 50 --delay-ms 100|speedup
-event-loop|3 echo clients and 3 sleepers, both loops|--runtime both --clients 3 --step-ms 100|elapsed_s longest_wait_s
-generator-coroutine|producer/consumer dialogue, n=5|--n 5|dialogues_equal ns_per_exchange_state_machine ns_per_exchange_async
-gather|3 coroutines x 1 s|--count 3 --delay-ms 1000|ratio
-EOF
-)
+# Each demo's scenario is `compare = "..."` under [package.metadata.demo] in its Cargo.toml:
+# "scenario (for the table) | arguments for both sides | headline summary keys
+#  [| Rust arguments, where the Rust side needs more work to be measurable at all; the
+#   Python/Rust ratio of seconds is then not shown, since the two did different work]".
+scenarios=$(for d in $(scripts/list-demos.sh); do
+  line=$(sed -n 's/^compare *= *"\(.*\)"$/\1/p' "crates/$d/Cargo.toml" | head -n 1)
+  # the spaces around each | are for the reader of Cargo.toml
+  [ -n "$line" ] && echo "$d|$(sed -E 's/ *\| */|/g' <<<"$line")"
+done)
 
 val() { sed -n 's/^summary: //p' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1; }
 # headline FILE KEYS...: "key=value key=value" for the keys present in FILE's summary.

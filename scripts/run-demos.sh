@@ -6,8 +6,14 @@
 #   scripts/run-demos.sh [demo ...]      (default: every demo, in scripts/demos order)
 #
 # Timing uses bash's own `time` with TIMEFORMAT, which works the same on Linux and macOS.
+# The closing table shows, beside each time and status, the demo's headline figures: the
+# keys of its `summary:` line named by `headline = "..."` under [package.metadata.demo] in
+# its Cargo.toml. When the reader closes the pipe (`make all | head`), bash's default
+# SIGPIPE ends this script quietly; the demo in progress ends quietly too.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/run-demos.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
 
 target_dir=${CARGO_TARGET_DIR:-target}
 if [ $# -gt 0 ]; then
@@ -26,9 +32,23 @@ idea_of() { # the one-line description from the crate's Cargo.toml
   sed -n 's/^description *= *"\(.*\)"$/\1/p' "crates/$1/Cargo.toml" | head -n 1
 }
 
+headline_keys() { # the headline keys from the crate's [package.metadata.demo]
+  sed -n 's/^headline *= *"\(.*\)"$/\1/p' "crates/$1/Cargo.toml" | head -n 1
+}
+# headline OUT NAME: "key=value key=value" for the demo's headline keys in OUT's summary.
+headline() {
+  local k v out=""
+  for k in $(headline_keys "$2"); do
+    v=$(sed -n 's/^summary: //p' "$1" | tr ' ' '\n' | sed -n "s/^$k=//p" | head -n 1)
+    [ -n "$v" ] && out+="$k=$v "
+  done
+  echo "${out% }"
+}
+
 rule=$(printf '=%.0s' {1..78})
 secs=()
 status=()
+figures=()
 failed=0
 exec 3>&1 4>&2
 for i in "${!demos[@]}"; do
@@ -40,15 +60,18 @@ for i in "${!demos[@]}"; do
     echo "error: $bin is missing; build it with 'cargo build --release -p $name'" >&2
     secs+=("-")
     status+=("missing")
+    figures+=("")
     failed=1
     continue
   fi
   TIMEFORMAT='%R'
-  # The demo writes to the terminal (fds 3 and 4); only `time`'s figure is captured.
-  t=$({ time "$bin" 1>&3 2>&4; } 2>&1)
+  # The demo writes to the terminal (fds 3 and 4) through tee, which keeps a copy for
+  # the headline; only `time`'s figure is captured.
+  t=$({ time "$bin" 2>&4 | tee "$tmp/out" 1>&3; } 2>&1)
   rc=$?
   t=${t##*$'\n'}
   secs+=("$t")
+  figures+=("$(headline "$tmp/out" "$name")")
   if [ $rc -eq 0 ]; then
     status+=("ok")
   else
@@ -59,12 +82,12 @@ for i in "${!demos[@]}"; do
 done
 
 printf '\n%s\nSummary\n%s\n' "$rule" "$rule"
-printf '%-4s %-28s %9s  %s\n' "#" "demo" "seconds" "status"
+printf '%-3s %-27s %8s  %-7s %s\n' "#" "demo" "seconds" "status" "what it measured"
 for i in "${!demos[@]}"; do
-  printf '%-4s %-28s %9s  %s\n' "$((i + 1))" "${demos[$i]}" "${secs[$i]}" "${status[$i]}"
+  printf '%-3s %-27s %8s  %-7s %s\n' "$((i + 1))" "${demos[$i]}" "${secs[$i]}" "${status[$i]}" "${figures[$i]}"
 done
 all=$(printf '%s\n' "${secs[@]}" | awk '$1 != "-" { s += $1 } END { printf "%.2f", s }')
-printf '%-4s %-28s %9s\n' "" "total" "$all"
+printf '%-3s %-27s %8s\n' "" "total" "$all"
 if [ $failed -ne 0 ]; then
   echo "make all: some demos failed (see above)" >&2
   exit 1

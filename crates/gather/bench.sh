@@ -1,0 +1,16 @@
+# gather's rows in `make bench` (scripts/bench.sh sources this file when the release
+# binary exists; its helpers are documented there).
+for count in 3 100000 1000000; do
+  case $count in 3) goal=1.01 ;; 100000) goal=1.10 ;; 1000000) goal=1.25 ;; esac
+  runs "$runs" "$bin/gather" --count "$count" --delay-ms 1000 || continue
+  ratio=$(med ratio) rss=$(med_rss)
+  row gather "$count coroutines, 1 s sleep each" "elapsed/sleep $(fmt "$ratio" 3)" "<= $goal" "$(le "$ratio" "$goal")"
+  if [ "$count" = 3 ]; then
+    base_rss=$rss
+  elif [ -n "$rss" ]; then
+    per=$(calc "($rss - ${base_rss:-0}) * 1024 / $count")
+    row gather "  peak RSS" "$(fmt "$(calc "$rss / 1024")" 1) MiB, $(fmt "$per" 0) B a coroutine" "-" -
+  fi
+done
+runs "$runs" "$bin/gather" --blocking --count 3 --delay-ms 300 && ratio=$(med ratio) &&
+  row gather "--blocking, 3 x 300 ms" "elapsed/(3 x sleep) $(fmt "$ratio" 3)" "about 1.0" "$(awk -v x="$ratio" 'BEGIN { print (x >= 0.95 && x <= 1.1) ? "yes" : "NO" }')"
