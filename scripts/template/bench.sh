@@ -1,0 +1,5 @@
+# __NAME__'s rows in `make bench` (scripts/bench.sh sources this file when the release
+# binary exists; its helpers are documented there).
+if runs "$runs" "$bin/__NAME__" --delay-ms 100; then
+  row __NAME__ "one 100 ms sleep" "slept/asked $(fmt "$(med ratio)" 3)" ">= 1.0" "$(ge "$(med ratio)" 1.0)"
+fi
