@@ -12,12 +12,18 @@
 //! workers live (1 + N, the same from main and from every worker), and after join (1 again).
 //! On Linux the main thread's id equals the process id; every other thread gets its own.
 
+mod os;
+mod report;
+
 use std::process::ExitCode;
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+
+use os::{THREAD_COUNT_SOURCE, os_thread_count, os_thread_id, os_thread_name};
+use report::Summary;
 
 /// Process id, the OS's own thread count and thread names, before, during and after
 /// named threads run.
@@ -29,26 +35,15 @@ struct Args {
     threads: u32,
 }
 
-/// What the run measured; printed as the summary line.
-struct Summary {
-    pid: u32,
-    before: usize,
-    during: usize,
-    after: usize,
-    started: u32,
-}
-
 /// Workers beyond this many still run and are counted by main, but stay quiet.
 const SHOWN_WORKERS: u32 = 8;
 
 fn main() -> ExitCode {
+    report::end_quietly_on_closed_pipe();
     let args = Args::parse();
-    match run(&args) {
-        Ok(s) => {
-            println!(
-                "summary: pid={} threads_before={} threads_during={} threads_after={} started={} ideal_s=0.000",
-                s.pid, s.before, s.during, s.after, s.started
-            );
+    match run(args.threads) {
+        Ok(summary) => {
+            println!("{summary}");
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -58,16 +53,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &Args) -> Result<Summary, String> {
+fn run(threads: u32) -> Result<Summary, String> {
     let (pid, before) = describe_this_process()?;
-    let during = start_named_threads(args.threads, before)?;
+    let during = start_named_threads(threads, before)?;
     let after = count_after_join(before)?;
     Ok(Summary {
         pid,
         before,
         during,
         after,
-        started: args.threads,
+        started: threads,
     })
 }
 
@@ -180,101 +175,4 @@ fn count_after_join(before: usize) -> Result<usize, String> {
     };
     println!("after join: {after} thread(s){note}");
     Ok(after)
-}
-
-// ---- Asking the operating system --------------------------------------------------------
-
-#[cfg(target_os = "linux")]
-const THREAD_COUNT_SOURCE: &str = "/proc/self/task (one entry per thread)";
-#[cfg(target_os = "macos")]
-const THREAD_COUNT_SOURCE: &str = "proc_pidinfo(PROC_PIDTASKINFO).pti_threadnum";
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-const THREAD_COUNT_SOURCE: &str = "(not supported on this OS)";
-
-/// Linux keeps one directory per thread under /proc/self/task.
-#[cfg(target_os = "linux")]
-fn os_thread_count() -> Result<usize, String> {
-    let entries = std::fs::read_dir("/proc/self/task")
-        .map_err(|e| format!("cannot read /proc/self/task: {e}; is /proc mounted?"))?;
-    Ok(entries.filter(|e| e.is_ok()).count())
-}
-
-/// macOS has no /proc; the documented way is proc_pidinfo with PROC_PIDTASKINFO.
-#[cfg(target_os = "macos")]
-fn os_thread_count() -> Result<usize, String> {
-    use nix::libc;
-    // SAFETY: proc_taskinfo is plain integers, so all-zero bytes are a valid value.
-    let mut info: libc::proc_taskinfo = unsafe { std::mem::zeroed() };
-    let size = std::mem::size_of::<libc::proc_taskinfo>() as libc::c_int;
-    let pid = std::process::id() as libc::c_int;
-    // SAFETY: the kernel writes at most `size` bytes into `info`, which lives for the call.
-    let written =
-        unsafe { libc::proc_pidinfo(pid, libc::PROC_PIDTASKINFO, 0, (&raw mut info).cast(), size) };
-    if written != size {
-        return Err(format!(
-            "proc_pidinfo(PROC_PIDTASKINFO) failed: {}; cannot count threads",
-            std::io::Error::last_os_error()
-        ));
-    }
-    usize::try_from(info.pti_threadnum).map_err(|_| {
-        format!(
-            "proc_pidinfo gave a negative thread count {}",
-            info.pti_threadnum
-        )
-    })
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-fn os_thread_count() -> Result<usize, String> {
-    Err("counting threads is implemented for Linux and macOS only; run it there".to_string())
-}
-
-/// The kernel's id of the calling thread (gettid(2)).
-#[cfg(target_os = "linux")]
-fn os_thread_id() -> Result<u64, String> {
-    Ok(nix::unistd::gettid().as_raw() as u64)
-}
-
-/// macOS: pthread_threadid_np gives the system-wide thread id.
-#[cfg(target_os = "macos")]
-fn os_thread_id() -> Result<u64, String> {
-    use nix::libc;
-    let mut id: u64 = 0;
-    // SAFETY: pthread_self() is the calling thread, alive for the call; `id` is writable.
-    let rc = unsafe { libc::pthread_threadid_np(libc::pthread_self(), &mut id) };
-    if rc == 0 {
-        Ok(id)
-    } else {
-        Err(format!("pthread_threadid_np failed with {rc}"))
-    }
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-fn os_thread_id() -> Result<u64, String> {
-    Err("thread ids are implemented for Linux and macOS only; run it there".to_string())
-}
-
-/// The name the kernel holds for the calling thread: std passes Builder::name down to it
-/// (Linux keeps the first 15 bytes).
-#[cfg(target_os = "linux")]
-fn os_thread_name() -> Option<String> {
-    let comm = std::fs::read_to_string("/proc/thread-self/comm").ok()?;
-    Some(comm.trim_end().to_string())
-}
-
-#[cfg(not(target_os = "linux"))]
-fn os_thread_name() -> Option<String> {
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thread_ids_differ_between_threads() {
-        let main_id = os_thread_id().unwrap();
-        let other = thread::spawn(|| os_thread_id().unwrap()).join().unwrap();
-        assert_ne!(main_id, other);
-    }
 }

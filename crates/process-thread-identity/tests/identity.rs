@@ -1,7 +1,11 @@
 //! Runs the built demo and checks what it claims: the OS thread count rises by exactly the
 //! number of threads started while they live, and falls back after join.
 
+mod common;
+
 use std::process::{Command, Output};
+
+use common::{example, first_line_then_close, reader_gone_from_the_start};
 
 fn demo(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_process-thread-identity"))
@@ -10,16 +14,13 @@ fn demo(args: &[&str]) -> Output {
         .expect("the demo binary runs")
 }
 
-/// The value of `key` on the last line, which must be the summary line.
+/// The value of `key` in the summary line, as text.
 fn summary_value(stdout: &str, key: &str) -> String {
-    let last = stdout.lines().last().expect("some output");
-    assert!(
-        last.starts_with("summary: "),
-        "last line is not the summary: {last}"
-    );
-    last.split_whitespace()
-        .find_map(|kv| kv.strip_prefix(&format!("{key}=")).map(str::to_string))
-        .unwrap_or_else(|| panic!("no {key}= in {last}"))
+    let summary = common::summary(stdout);
+    summary
+        .get(key)
+        .unwrap_or_else(|| panic!("no {key} in {summary:?}"))
+        .clone()
 }
 
 fn number(stdout: &str, key: &str) -> u64 {
@@ -119,5 +120,55 @@ fn bad_arguments_exit_with_2() {
         let out = demo(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(String::from_utf8_lossy(&out.stderr).contains("error:"));
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_minimal_program_counts_one_thread_then_two() {
+    let child = Command::new(example("hellothread"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{stdout}");
+    let lines: Vec<&str> = stdout.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines,
+        [
+            format!("Rust process running with process id: {pid}").as_str(),
+            "Rust is currently running 1 thread(s)",
+            "The current thread is main",
+            lines[3],
+            "Rust is currently running 2 thread(s)",
+            "The current thread is main",
+        ],
+        "{stdout}"
+    );
+    assert!(
+        lines[3].starts_with("Hello from thread \"hello\""),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_it_quietly() {
+    // 2000 threads take a while to start: there is output left after the reader goes.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_process-thread-identity"));
+    cmd.args(["--threads", "2000"]);
+    let (line, status, stderr) = first_line_then_close(cmd);
+    assert!(line.starts_with("process id"), "{line}");
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(stderr, "");
+    // And with the reader gone before the first line, for the demo and the example.
+    for cmd in [
+        Command::new(env!("CARGO_BIN_EXE_process-thread-identity")),
+        Command::new(example("hellothread")),
+    ] {
+        let (status, stderr) = reader_gone_from_the_start(cmd);
+        assert!(status.success(), "{status}: {stderr}");
+        assert_eq!(stderr, "");
     }
 }

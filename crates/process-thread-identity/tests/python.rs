@@ -1,5 +1,7 @@
 //! Runs the Python twin, if python3 is installed, and checks its summary line's claims.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -24,15 +26,8 @@ fn python_twin_counts_threads_the_same_way() {
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    let last = stdout.lines().last().expect("some output");
-    assert!(last.starts_with("summary: "), "{last}");
-    let get = |key: &str| -> u64 {
-        last.split_whitespace()
-            .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
-            .unwrap_or_else(|| panic!("no {key}= in {last}"))
-            .parse()
-            .unwrap()
-    };
+    let summary = common::summary(&stdout);
+    let get = |key: &str| common::number(&summary, key) as u64;
     let before = get("threads_before");
     assert_eq!(get("threads_during"), before + 3, "{stdout}");
     assert_eq!(get("threads_after"), before, "{stdout}");
