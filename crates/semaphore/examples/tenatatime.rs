@@ -1,0 +1,73 @@
+//! A thousand "requests", ten at a time: the permit is taken before each task is spawned
+//! and given back when the task drops it. A counter plays the server and remembers the
+//! most requests it saw in progress at once: never more than ten, and exactly ten.
+//!
+//!     cargo run -p semaphore --example tenatatime
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+
+static IN_PROGRESS: AtomicUsize = AtomicUsize::new(0);
+static MOST_AT_ONCE: AtomicUsize = AtomicUsize::new(0);
+
+/// A request that takes 10 ms at the "server", which counts it while it is in progress.
+async fn request() {
+    let now = IN_PROGRESS.fetch_add(1, SeqCst) + 1;
+    MOST_AT_ONCE.fetch_max(now, SeqCst);
+    tokio::time::sleep(Duration::from_millis(10)).await; // hands the thread to the others
+    IN_PROGRESS.fetch_sub(1, SeqCst);
+}
+
+async fn main_async() -> Result<(), Box<dyn std::error::Error>> {
+    let start = Instant::now();
+    let semaphore = Arc::new(Semaphore::new(10)); // asyncio.Semaphore(10)
+    let mut tasks = Vec::new();
+    for _ in 0..1000 {
+        // Waits here while ten are out: the eleventh task is not even spawned yet.
+        let permit = Arc::clone(&semaphore).acquire_owned().await?;
+        tasks.push(tokio::spawn(async move {
+            request().await;
+            drop(permit); // released exactly once, when dropped: no release() to forget
+        }));
+    }
+    for task in tasks {
+        task.await?;
+    }
+    println!(
+        "1000 requests, at most {} in progress at once",
+        MOST_AT_ONCE.load(SeqCst)
+    );
+    println!(
+        "took {:.2} s (1000 / 10 x 10 ms = 1.00 s)",
+        start.elapsed().as_secs_f64()
+    );
+    println!(
+        "permits available afterwards: {}",
+        semaphore.available_permits()
+    );
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    end_quietly_on_closed_pipe();
+    // One thread and a timer, as asyncio.run gives.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
+    runtime.block_on(main_async())
+}
+
+/// `program | head` closes the pipe early, and the next `println!` then panics with
+/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
+fn end_quietly_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}

@@ -1,0 +1,168 @@
+"""The Python side of semaphore: asyncio.Semaphore(10) around requests to a slow local
+HTTP server that counts the requests it has in progress at once.
+
+Three ways, as in the Rust demo: the semaphore (asyncio's usual pattern: every task is
+created at once and waits inside `async with sem`), `limit` workers draining one iterator
+(what buffer_unordered does), and no limit. Then the mistake Rust's permits rule out:
+one `release()` without an `acquire()`, after which the semaphore lets 11 in, not 10.
+Standard library only; server and clients share one event loop on one thread.
+"""
+
+import argparse
+import asyncio
+import math
+import resource
+import sys
+import time
+
+PAGE = b"<!doctype html><title>slow site</title><p>served by the semaphore demo</p>\n"
+
+
+class Gauge:
+    """How many are inside now, and the most seen at once."""
+
+    def __init__(self):
+        self.now = 0
+        self.peak = 0
+
+    def enter(self):
+        self.now += 1
+        self.peak = max(self.peak, self.now)
+
+    def leave(self):
+        self.now -= 1
+
+    def take_peak(self):
+        peak, self.peak = self.peak, self.now
+        return peak
+
+
+async def start_server(latency, gauge):
+    async def serve(reader, writer):
+        try:
+            while (await reader.readline()) not in (b"\r\n", b""):
+                pass
+            gauge.enter()
+            await asyncio.sleep(latency)
+            gauge.leave()
+            head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(PAGE)}\r\nConnection: close\r\n\r\n"
+            writer.write(head.encode() + PAGE)
+            await writer.drain()
+        finally:
+            writer.close()
+
+    return await asyncio.start_server(serve, "127.0.0.1", 0, backlog=4096)
+
+
+async def fetch(port):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    reply = await reader.read()  # to the end: the server closes the connection
+    writer.close()
+    await writer.wait_closed()
+    if not (reply.startswith(b"HTTP/1.1 200 ") and reply.endswith(PAGE)):
+        raise RuntimeError("the server's reply is not the page")
+
+
+async def limited_by_semaphore(port, requests, sem, tasks):
+    async def one():
+        tasks.enter()  # alive from creation: it waits for its permit as a task
+        async with sem:
+            await fetch(port)
+        tasks.leave()
+
+    await asyncio.gather(*(one() for _ in range(requests)))
+
+
+async def limited_by_workers(port, requests, limit):
+    todo = iter(range(requests))
+
+    async def worker():
+        for _ in todo:
+            await fetch(port)
+
+    await asyncio.gather(*(worker() for _ in range(limit)))
+
+
+async def unlimited(port, requests, tasks):
+    async def one():
+        tasks.enter()
+        await fetch(port)
+        tasks.leave()
+
+    await asyncio.gather(*(one() for _ in range(requests)))
+
+
+async def available_now(sem):
+    """Counts the acquires that succeed without waiting, then gives them back."""
+    n = 0
+    while not sem.locked():
+        await sem.acquire()
+        n += 1
+    for _ in range(n):
+        sem.release()
+    return n
+
+
+async def main_async(args):
+    latency = args.latency_ms / 1000
+    server_gauge, tasks = Gauge(), Gauge()
+    server = await start_server(latency, server_gauge)
+    port = server.sockets[0].getsockname()[1]
+    rounds = math.ceil(args.requests / args.limit)
+    print(f"{args.requests} requests to http://127.0.0.1:{port}/, each answered after "
+          f"{args.latency_ms} ms; limit {args.limit}, one thread")
+
+    async def row(name, work, rounds):
+        start = time.perf_counter()
+        await work
+        elapsed = time.perf_counter() - start
+        peak, alive = server_gauge.take_peak(), tasks.take_peak()
+        ratio = elapsed / (rounds * latency)
+        print(f"{name:<34} {elapsed:6.3f} s = {ratio:.2f} x {rounds} x {args.latency_ms} ms   "
+              f"in progress at the server: at most {peak:<5} tasks alive: at most {alive}")
+        return peak, alive, ratio
+
+    sem = asyncio.Semaphore(args.limit)
+    s_peak, s_tasks, s_ratio = await row("Semaphore, async with in each task",
+                                         limited_by_semaphore(port, args.requests, sem, tasks), rounds)
+    b_peak, _, b_ratio = await row("limit workers, one iterator",
+                                   limited_by_workers(port, args.requests, args.limit), rounds)
+    u_peak, u_tasks, u_ratio = await row("no limit, a task per request",
+                                         unlimited(port, args.requests, tasks), 1)
+    before = await available_now(sem)
+    sem.release()  # the mistake: a release without an acquire
+    after = await available_now(sem)
+    print(f"permits available: {before} of {args.limit}; after one stray release(): {after}")
+    server.close()
+    await server.wait_closed()
+    ideal = latency * (2 * rounds + 1)
+    print(f"summary: requests={args.requests} limit={args.limit} latency_ms={args.latency_ms} "
+          f"peak_semaphore={s_peak} tasks_semaphore={s_tasks} ratio_semaphore={s_ratio:.3f} "
+          f"peak_buffered={b_peak} ratio_buffered={b_ratio:.3f} peak_unlimited={u_peak} "
+          f"tasks_unlimited={u_tasks} ratio_unlimited={u_ratio:.3f} available_after={after} "
+          f"ideal_s={ideal:.3f}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Limit concurrency with asyncio.Semaphore")
+    parser.add_argument("--requests", type=int, default=200, help="how many requests to send")
+    parser.add_argument("--limit", type=int, default=10, help="how many may be in flight at once")
+    parser.add_argument("--latency-ms", type=int, default=50, help="the server's time per request")
+    args = parser.parse_args()
+    if not 2 <= args.requests <= 10_000 or not 1 <= args.limit < args.requests or args.latency_ms < 1:
+        parser.error("need 2 <= --requests <= 10000, 1 <= --limit < --requests, --latency-ms >= 1")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = 2 * args.requests + 64
+    if soft < needed:
+        if hard != resource.RLIM_INFINITY and hard < needed:
+            sys.exit(f"error: {needed} open files needed, the hard limit is {hard}; use fewer --requests")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+    try:
+        asyncio.run(main_async(args))
+    except BrokenPipeError:
+        sys.stderr.close()  # `| head` closed the pipe: end quietly
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,228 @@
+//! A semaphore limits how many requests are in flight at once. asyncio wraps each request
+//! in `async with Semaphore(10)`; tokio does the same with an `Arc<Semaphore>`, taking the
+//! permit BEFORE `tokio::spawn`, so the number of live tasks is bounded too, or with
+//! `buffer_unordered(10)` on a stream of requests. The demo sends its requests to a real
+//! HTTP server it starts on 127.0.0.1, which answers each after `--latency-ms` and counts
+//! the requests it has in progress at once.
+//!
+//! Run: `cargo run --release -p semaphore`, then try `-- --limit 50` or `-- --requests 1000`.
+//!
+//! Look for: the server never sees more than the limit (and does see exactly the limit),
+//! the time is about requests / limit x latency, and without a limit every request is in
+//! progress at once and the whole lot takes about one latency.
+
+mod gauge;
+mod limits;
+mod report;
+mod server;
+
+use std::io;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
+use futures::StreamExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
+
+use gauge::Gauge;
+use report::{Row, Summary};
+use server::Server;
+
+/// Limit concurrency: 200 requests to a slow local server, 10 at a time, three ways.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// How many requests to send.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(2..=10_000))]
+    requests: u32,
+
+    /// How many may be in flight at once (asyncio.Semaphore(10)); below --requests.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    limit: u32,
+
+    /// How long the server takes to answer each request, in milliseconds.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    latency_ms: u64,
+}
+
+fn main() -> ExitCode {
+    report::end_quietly_on_closed_pipe();
+    let args = Args::parse();
+    if args.limit >= args.requests {
+        Args::command()
+            .error(
+                ErrorKind::ArgumentConflict,
+                "--limit must be below --requests, or the limit never makes anyone wait",
+            )
+            .exit();
+    }
+    match run(
+        args.requests as usize,
+        args.limit as usize,
+        Duration::from_millis(args.latency_ms),
+    ) {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The table of contents: start the server, then send the same requests three ways on
+/// one client thread, and read the server's count after each.
+fn run(requests: usize, limit: usize, latency: Duration) -> Result<Summary, String> {
+    limits::allow_open_files(2 * requests as u64 + 64)?;
+    let server =
+        Server::start(latency).map_err(|e| format!("cannot start the local server: {e}"))?;
+    let addr = server.addr();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot build the tokio runtime: {e}"))?;
+    let rounds = requests.div_ceil(limit);
+    println!(
+        "{requests} requests to http://{addr}/, each answered after {} ms; limit {limit}, client on one thread",
+        latency.as_millis()
+    );
+    let tasks = Gauge::default();
+    let measure = |name: &str, requests_done: io::Result<()>, elapsed: Duration, rounds: usize| {
+        requests_done.map_err(|e| format!("a request to the local server failed: {e}"))?;
+        let row = Row {
+            elapsed,
+            server_peak: server.take_peak(),
+            tasks_peak: tasks.take_peak(),
+        };
+        row.print(name, rounds, latency);
+        Ok::<Row, String>(row)
+    };
+
+    let semaphore = Arc::new(Semaphore::new(limit));
+    let (done, elapsed) = runtime.block_on(timed(limited_by_semaphore(
+        addr, requests, &semaphore, &tasks,
+    )));
+    let semaphore_row = measure("Semaphore, permit before spawn", done, elapsed, rounds)?;
+    let available_after = semaphore.available_permits();
+    println!(
+        "permits available afterwards: {available_after} of {limit} (each was released once, when dropped)"
+    );
+
+    let (done, elapsed) =
+        runtime.block_on(timed(limited_by_buffer_unordered(addr, requests, limit)));
+    let buffered = measure("buffer_unordered(limit), no tasks", done, elapsed, rounds)?;
+
+    let (done, elapsed) = runtime.block_on(timed(unlimited(addr, requests, &tasks)));
+    let unlimited = measure("no limit, a task per request", done, elapsed, 1)?;
+
+    Ok(Summary {
+        requests,
+        limit,
+        latency,
+        semaphore: semaphore_row,
+        buffered,
+        unlimited,
+        available_after,
+    })
+}
+
+async fn timed<T>(work: impl Future<Output = T>) -> (T, Duration) {
+    let start = Instant::now();
+    let out = work.await;
+    (out, start.elapsed())
+}
+
+// ANCHOR: fetch
+/// One GET on a fresh connection. The connect, the write and the read each `.await`, so
+/// while this request waits for the server, the one client thread runs the others.
+async fn fetch(addr: SocketAddr) -> io::Result<()> {
+    let mut stream = TcpStream::connect(addr).await?;
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await?;
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).await?;
+    if reply.starts_with(b"HTTP/1.1 200 ") && reply.ends_with(server::PAGE.as_bytes()) {
+        Ok(())
+    } else {
+        Err(io::Error::other("the server's reply is not the page"))
+    }
+}
+// ANCHOR_END: fetch
+
+// ANCHOR: semaphore
+/// asyncio's `async with sem: await fetch()`, with the permit taken BEFORE the spawn: the
+/// loop waits here for a free permit, so at most `limit` tasks exist, not `requests` tasks
+/// of which all but `limit` sit waiting. The permit moves into the task and goes back
+/// when the task drops it, once, however the task ends: there is no `release()` to call
+/// twice or to call without an acquire, so the count of free permits never passes `limit`.
+async fn limited_by_semaphore(
+    addr: SocketAddr,
+    requests: usize,
+    semaphore: &Arc<Semaphore>,
+    tasks: &Gauge,
+) -> io::Result<()> {
+    let mut handles = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        let permit = Arc::clone(semaphore)
+            .acquire_owned()
+            .await
+            .map_err(io::Error::other)?;
+        let alive = tasks.enter();
+        handles.push(tokio::spawn(async move {
+            let reply = fetch(addr).await;
+            drop((permit, alive)); // the permit goes back here, and only here
+            reply
+        }));
+    }
+    for handle in handles {
+        handle.await.map_err(io::Error::other)??;
+    }
+    Ok(())
+}
+// ANCHOR_END: semaphore
+
+// ANCHOR: buffered
+/// The same limit without a semaphore or tasks: a stream of request futures of which
+/// `buffer_unordered` keeps at most `limit` running, starting the next as one finishes.
+async fn limited_by_buffer_unordered(
+    addr: SocketAddr,
+    requests: usize,
+    limit: usize,
+) -> io::Result<()> {
+    let mut replies = futures::stream::iter(0..requests)
+        .map(|_| fetch(addr))
+        .buffer_unordered(limit);
+    while let Some(reply) = replies.next().await {
+        reply?;
+    }
+    Ok(())
+}
+// ANCHOR_END: buffered
+
+// ANCHOR: unlimited
+/// No limit: a task per request, all spawned at once, all in flight at once.
+async fn unlimited(addr: SocketAddr, requests: usize, tasks: &Gauge) -> io::Result<()> {
+    let handles: Vec<_> = (0..requests)
+        .map(|_| {
+            let alive = tasks.enter();
+            tokio::spawn(async move {
+                let reply = fetch(addr).await;
+                drop(alive);
+                reply
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.map_err(io::Error::other)??;
+    }
+    Ok(())
+}
+// ANCHOR_END: unlimited
