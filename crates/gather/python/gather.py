@@ -103,7 +103,7 @@ def in_range(low, high):
 
 def main():
     p = argparse.ArgumentParser(description="asyncio.gather: N coroutines sleeping at once on one thread.")
-    p.add_argument("--count", type=in_range(1, 2**32 - 1), default=3, help="how many count() coroutines to run together")
+    p.add_argument("--count", type=in_range(1, 10_000_000), default=3, help="how many count() coroutines to run together (at most 10,000,000)")
     p.add_argument("--delay-ms", type=in_range(1, 3_600_000), default=1000, help="how long each sleeps, in milliseconds (at most an hour)")
     p.add_argument("--blocking", action="store_true", help="the mistake: time.sleep inside the coroutine")
     p.add_argument("--show", type=int, default=10, help="print each line live when count is at most this")
