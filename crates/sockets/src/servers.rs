@@ -31,6 +31,7 @@ pub struct Served {
     pub last_greeted: Duration,
 }
 
+// ANCHOR: blocking-server
 /// The blocking server: accept one client, greet it, read its line (the thread sleeps
 /// here for the client's whole think time), echo, next. K clients cost K think times.
 pub fn blocking_server(
@@ -63,6 +64,8 @@ pub fn blocking_server(
         last_greeted: Duration::ZERO,
     })
 }
+
+// ANCHOR_END: blocking-server
 
 /// A non-blocking socket with the bytes it received and the bytes it still has to send.
 pub struct Conn {
@@ -135,6 +138,7 @@ impl Conn {
     }
 }
 
+// ANCHOR: nonblocking-server
 /// The non-blocking server: one thread, one loop. Sleep in the poller until some socket is
 /// ready, do whatever that socket allows without waiting (accept, greet, read, echo), and
 /// go back to the poller. Every client's think time passes at once.
@@ -235,3 +239,4 @@ pub fn nonblocking_server(
         last_greeted,
     })
 }
+// ANCHOR_END: nonblocking-server

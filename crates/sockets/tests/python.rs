@@ -1,7 +1,8 @@
 //! Runs the Python twin (python/sockets.py) with small parameters, when python3 is on PATH,
 //! and checks its summary line makes the same claims as the Rust program's.
 
-use std::collections::HashMap;
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -30,12 +31,7 @@ fn python_twin_shows_the_same_claims() {
         String::from_utf8_lossy(&out.stderr)
     );
     let last = stdout.lines().last().unwrap_or_default();
-    let s: HashMap<&str, &str> = last
-        .strip_prefix("summary: ")
-        .unwrap_or_else(|| panic!("last line is not the summary: {last:?}"))
-        .split_whitespace()
-        .filter_map(|kv| kv.split_once('='))
-        .collect();
+    let s = common::summary(&stdout);
     let num = |k: &str| -> f64 {
         s.get(k)
             .and_then(|v| v.parse().ok())

@@ -2,11 +2,12 @@
 //! once, a blocking read that waits its timeout, every client echoed, the blocking server
 //! paying K think times and the non-blocking one about one (with wide margins).
 
-use std::collections::HashMap;
+mod common;
+
 use std::net::TcpListener;
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sockets");
+use common::{BIN, num};
 
 fn run(args: &[&str]) -> Output {
     match Command::new(BIN).args(args).output() {
@@ -15,8 +16,8 @@ fn run(args: &[&str]) -> Output {
     }
 }
 
-/// The `summary:` line, which must be the last line of stdout, as key -> value.
-fn summary(out: &Output) -> HashMap<String, String> {
+/// The summary of a run that must have succeeded.
+fn summary(out: &Output) -> std::collections::HashMap<String, String> {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -24,20 +25,7 @@ fn summary(out: &Output) -> HashMap<String, String> {
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    let last = stdout.lines().last().unwrap_or_default();
-    let rest = last
-        .strip_prefix("summary: ")
-        .unwrap_or_else(|| panic!("last line is not the summary: {last:?}"));
-    rest.split_whitespace()
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn num(s: &HashMap<String, String>, key: &str) -> f64 {
-    let v = s.get(key).unwrap_or_else(|| panic!("no {key} in {s:?}"));
-    v.parse()
-        .unwrap_or_else(|_| panic!("{key}={v} is not a number"))
+    common::summary(&stdout)
 }
 
 #[test]

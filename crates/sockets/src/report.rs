@@ -1,0 +1,226 @@
+//! What the demo prints after it ran: part two's table, who was done when, what the
+//! figures mean, and the `summary:` line that `make bench` and `make compare` read.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::trial::ServerRun;
+
+/// The demo's settings, as the report needs them.
+pub struct Setup {
+    pub clients: usize,
+    pub delay: Duration,
+    pub read_timeout: Duration,
+    pub poller: &'static str,
+}
+
+/// Part one's two figures: how long each read took on a socket with no data.
+pub struct PartOne {
+    pub wouldblock: Duration,
+    pub blocking_wait: Duration,
+}
+
+/// The comparison: totals against their ideals, and when each client was done.
+pub fn part_two(setup: &Setup, blocking: Option<&ServerRun>, nonblocking: Option<&ServerRun>) {
+    let clients = setup.clients;
+    let (d, delay_ms) = (setup.delay.as_secs_f64(), setup.delay.as_millis());
+    println!();
+    println!(
+        "part two: an echo server on ONE thread, {clients} client(s) in a child process; each \
+         client connects, waits for the server's \"ready\", thinks {delay_ms} ms, sends one \
+         line and checks the echo"
+    );
+    println!("  server        clients  echoed  total_s  ideal_s  total/ideal  cpu_s");
+    let runs = [
+        ("blocking", blocking, clients as f64 * d),
+        ("non-blocking", nonblocking, d),
+    ];
+    for (name, run, ideal) in runs {
+        if let Some(r) = run {
+            let total = r.total.as_secs_f64();
+            println!(
+                "  {name:<12}  {clients:>7}  {:>6}  {total:>7.3}  {ideal:>7.3}  {:>11.3}  {:>5.3}",
+                r.echoed,
+                total / ideal,
+                r.cpu.as_secs_f64()
+            );
+        }
+    }
+
+    // Who was done when: 100 ms apart for the blocking server, all together otherwise.
+    println!("  when each client was done (ms after the client process was ready):");
+    println!("    client   blocking  non-blocking");
+    let rows: Vec<usize> = if clients <= 12 {
+        (0..clients).collect()
+    } else {
+        let mut r = vec![0, 1, 2, clients / 4, clients / 2, 3 * clients / 4];
+        r.extend([clients - 2, clients - 1]);
+        r.dedup();
+        r
+    };
+    let at = |run: Option<&ServerRun>, i: usize| {
+        run.and_then(|r| r.served_at.get(i))
+            .map_or("-".to_string(), |t| format!("{:.1}", t.as_secs_f64() * 1e3))
+    };
+    let mut previous = None;
+    for i in rows {
+        if previous.is_some_and(|p| i > p + 1) {
+            println!("    {:>6}", "...");
+        }
+        previous = Some(i);
+        let (b, n) = (at(blocking, i), at(nonblocking, i));
+        println!("    {:>6}  {b:>9}  {n:>12}", i + 1);
+    }
+
+    if let Some(b) = blocking {
+        println!(
+            "  blocking: the thread slept in read() through each client's think time in turn: \
+             {:.3} s for {clients} x {delay_ms} ms",
+            b.total.as_secs_f64()
+        );
+    }
+    if let Some(n) = nonblocking {
+        println!(
+            "  non-blocking: {} wakeups of {}, up to {} client sockets open at once; the last \
+             client was greeted {:.1} ms after the start (the connect + accept ramp)",
+            n.wakeups,
+            setup.poller,
+            n.most_open,
+            n.last_greeted.as_secs_f64() * 1e3
+        );
+        // Past the think time, what is left is work: mostly the kernel's TCP handshakes,
+        // segments and teardowns on loopback, for both processes.
+        println!(
+            "  cpu_s is the user + system time of both processes ({:.0} us per client, the \
+             client process's start-up included): the time beyond one think time is this work, \
+             not waiting",
+            n.cpu.as_secs_f64() * 1e6 / clients as f64
+        );
+    }
+    if let (Some(b), Some(n)) = (blocking, nonblocking) {
+        println!(
+            "  speedup: the non-blocking server finished {:.1}x sooner, on the same one thread",
+            b.total.as_secs_f64() / n.total.as_secs_f64()
+        );
+    }
+}
+
+/// The last line of a demo run: every figure measured in this run (`na` for a server
+/// that did not run).
+pub struct Summary {
+    pub setup: Setup,
+    pub one: PartOne,
+    pub blocking: Option<ServerRun>,
+    pub nonblocking: Option<ServerRun>,
+}
+
+impl Summary {
+    /// The wall time the run would take if only its deliberate waits took time: the
+    /// blocking read's timeout, K think times one after another, one think time for all.
+    pub fn ideal_s(&self) -> f64 {
+        let d = self.setup.delay.as_secs_f64();
+        let blocking = self
+            .blocking
+            .as_ref()
+            .map_or(0.0, |_| self.setup.clients as f64 * d);
+        let nonblocking = self.nonblocking.as_ref().map_or(0.0, |_| d);
+        blocking + nonblocking + self.setup.read_timeout.as_secs_f64()
+    }
+}
+
+fn or_na(x: Option<f64>, decimals: usize) -> String {
+    x.map_or_else(|| "na".to_string(), |v| format!("{v:.decimals$}"))
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.setup;
+        let (k, d) = (s.clients, s.delay.as_secs_f64());
+        let secs = |r: &Option<ServerRun>| r.as_ref().map(|r| r.total.as_secs_f64());
+        let (blocking_s, nonblocking_s) = (secs(&self.blocking), secs(&self.nonblocking));
+        let runs = [self.blocking.as_ref(), self.nonblocking.as_ref()];
+        let echoed: usize = runs.iter().flatten().map(|r| r.echoed).sum();
+        let expected = runs.iter().flatten().count() * k;
+        let nb = self.nonblocking.as_ref();
+        write!(
+            f,
+            "summary: clients={k} delay_ms={} read_timeout_ms={} poller={} wouldblock_us={:.1} \
+             blocking_wait_ms={:.1} blocking_s={} nonblocking_s={} blocking_ratio={} \
+             nonblocking_ratio={} speedup={} echoed={echoed} all_echoed={} last_greeted_ms={} \
+             nonblocking_cpu_s={} ideal_s={:.3}",
+            s.delay.as_millis(),
+            s.read_timeout.as_millis(),
+            s.poller,
+            self.one.wouldblock.as_secs_f64() * 1e6,
+            self.one.blocking_wait.as_secs_f64() * 1e3,
+            or_na(blocking_s, 3),
+            or_na(nonblocking_s, 3),
+            or_na(blocking_s.map(|b| b / (k as f64 * d)), 3),
+            or_na(nonblocking_s.map(|n| n / d), 3),
+            or_na(blocking_s.zip(nonblocking_s).map(|(b, n)| b / n), 2),
+            echoed == expected,
+            or_na(nb.map(|r| r.last_greeted.as_secs_f64() * 1e3), 1),
+            or_na(nb.map(|r| r.cpu.as_secs_f64()), 3),
+            self.ideal_s(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(total_ms: u64) -> ServerRun {
+        ServerRun {
+            total: Duration::from_millis(total_ms),
+            served_at: vec![],
+            echoed: 10,
+            last_greeted: Duration::ZERO,
+            wakeups: 0,
+            most_open: 1,
+            cpu: Duration::ZERO,
+        }
+    }
+
+    fn summary(blocking: Option<ServerRun>, nonblocking: Option<ServerRun>) -> Summary {
+        Summary {
+            setup: Setup {
+                clients: 10,
+                delay: Duration::from_millis(100),
+                read_timeout: Duration::from_millis(200),
+                poller: "epoll",
+            },
+            one: PartOne {
+                wouldblock: Duration::from_micros(2),
+                blocking_wait: Duration::from_millis(200),
+            },
+            blocking,
+            nonblocking,
+        }
+    }
+
+    #[test]
+    fn ideal_counts_only_the_deliberate_waits() {
+        assert!((summary(Some(run(1)), Some(run(1))).ideal_s() - 1.3).abs() < 1e-9);
+        assert!((summary(Some(run(1)), None).ideal_s() - 1.2).abs() < 1e-9);
+        assert!((summary(None, Some(run(1))).ideal_s() - 0.3).abs() < 1e-9);
+    }
+
+    #[test]
+    fn missing_figures_print_as_na() {
+        let line = summary(None, Some(run(100))).to_string();
+        assert!(
+            line.starts_with("summary: clients=10 delay_ms=100 "),
+            "{line}"
+        );
+        assert!(
+            line.contains(" blocking_s=na nonblocking_s=0.100 "),
+            "{line}"
+        );
+        assert!(
+            line.contains(" speedup=na echoed=10 all_echoed=true "),
+            "{line}"
+        );
+        assert!(line.ends_with(" ideal_s=0.300"), "{line}");
+    }
+}

@@ -1,0 +1,211 @@
+//! Part two's harness: one server against K slow clients in a child process, timed. The
+//! clients are this very program re-run with `--client-role ADDR` (see `clients.rs`), so
+//! the K client sockets and the server's K sockets sit in two descriptor tables.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::clients::ClientReport;
+use crate::limits::cpu_used;
+use crate::readiness::Backend;
+use crate::servers::Served;
+
+/// What the clients are told to do.
+#[derive(Clone, Copy)]
+pub struct Load {
+    pub clients: usize,
+    pub delay: Duration,
+    pub poller: Backend,
+}
+
+/// One echo server's run, as measured by the server and the client process.
+pub struct ServerRun {
+    /// From just before the client process started to the last echo written.
+    pub total: Duration,
+    pub served_at: Vec<Duration>,
+    pub echoed: usize,
+    pub last_greeted: Duration,
+    pub wakeups: u64,
+    pub most_open: usize,
+    /// CPU time that the server process and the client process used during the run.
+    pub cpu: Duration,
+}
+
+/// Start the clients in a child process, run `server` on its own thread, and wait for
+/// both. The clock starts when the child is ready to connect; its first connections wait
+/// in the accept queue until the server thread takes them.
+pub fn time_server<F>(name: &str, load: Load, server: F) -> Result<ServerRun, String>
+where
+    F: FnOnce(TcpListener, Instant) -> std::io::Result<Served> + Send + 'static,
+{
+    let patience = load.delay + Duration::from_secs(10);
+    let listener = loopback_listener()?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("local_addr: {e}"))?;
+    println!("running the {name} server on {addr} ...");
+
+    let cpu_before = cpu_used();
+    let mut client_process = ClientProcess::spawn(addr, load)?;
+    client_process.wait_until_ready()?;
+    let start = Instant::now();
+    let (tx, rx) = mpsc::channel();
+    let server = thread::Builder::new()
+        .name(format!("{name} server"))
+        .spawn(move || {
+            let _ = tx.send(server(listener, start));
+        })
+        .map_err(|e| format!("cannot start the server thread: {e}"))?;
+
+    let from_clients = client_process.finish();
+    // The server writes each echo before its client can read it, so once the clients are
+    // done the server is too. If they failed, a server error is the likelier cause.
+    let wait = if from_clients.is_ok() {
+        patience
+    } else {
+        Duration::from_millis(200)
+    };
+    let (served, report) = match (rx.recv_timeout(wait), from_clients) {
+        (Ok(Err(e)), _) => {
+            return Err(format!(
+                "the {name} server failed: {e}; try fewer --clients"
+            ));
+        }
+        (_, Err(e)) => return Err(e),
+        (Err(_), Ok(_)) => {
+            return Err(format!(
+                "the {name} server did not finish after every echo arrived"
+            ));
+        }
+        (Ok(Ok(served)), Ok(report)) => (served, report),
+    };
+    let _ = server.join();
+    Ok(ServerRun {
+        cpu: cpu_used().saturating_sub(cpu_before),
+        total: served.served_at.iter().max().copied().unwrap_or_default(),
+        echoed: report.echoed,
+        last_greeted: served.last_greeted,
+        served_at: served.served_at,
+        wakeups: served.wakeups,
+        most_open: served.most_open,
+    })
+}
+
+/// A listener on loopback with a port the OS picks.
+pub fn loopback_listener() -> Result<TcpListener, String> {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .map_err(|e| format!("cannot listen on 127.0.0.1: {e}; is the loopback interface up?"))
+}
+
+/// The client child process. Dropping it kills and reaps the child, so no error path
+/// leaves a process behind.
+struct ClientProcess {
+    child: Option<Child>,
+    stdout: Option<BufReader<ChildStdout>>,
+}
+
+impl ClientProcess {
+    /// Re-run this very program as the client side: its own process, its own descriptors.
+    fn spawn(addr: SocketAddr, load: Load) -> Result<ClientProcess, String> {
+        let exe = std::env::current_exe()
+            .map_err(|e| format!("cannot find this program to start the clients: {e}"))?;
+        let mut child = Command::new(exe)
+            .args(["--client-role", &addr.to_string()])
+            .args(["--clients", &load.clients.to_string()])
+            .args(["--delay-ms", &load.delay.as_millis().to_string()])
+            .args(["--poller", load.poller.name()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start the client process: {e}"))?;
+        let stdout = child.stdout.take().map(BufReader::new);
+        Ok(ClientProcess {
+            child: Some(child),
+            stdout,
+        })
+    }
+
+    /// Block until the child says it is about to connect: its start-up is not the
+    /// server's work, and a Python child takes 100 times longer to start than a Rust one.
+    fn wait_until_ready(&mut self) -> Result<(), String> {
+        let mut line = String::new();
+        if let Some(out) = self.stdout.as_mut() {
+            let _ = out.read_line(&mut line);
+        }
+        if line.starts_with("client-role: ready") {
+            return Ok(());
+        }
+        // No ready line: the child failed before it began, and its error says why.
+        match self.collect() {
+            Err(e) => Err(e),
+            Ok(_) => Err("the client process ended before it started".to_string()),
+        }
+    }
+
+    /// Wait for the clients to finish and read their one-line report.
+    fn finish(mut self) -> Result<ClientReport, String> {
+        self.collect()
+    }
+
+    fn collect(&mut self) -> Result<ClientReport, String> {
+        let Some(child) = self.child.as_mut() else {
+            return Err("the client process is gone".to_string());
+        };
+        let status = child
+            .wait()
+            .map_err(|e| format!("waiting for the client process failed: {e}"))?;
+        let (mut out, mut err) = (String::new(), String::new());
+        if let Some(mut pipe) = self.stdout.take() {
+            let _ = pipe.read_to_string(&mut out);
+        }
+        if let Some(mut pipe) = child.stderr.take() {
+            let _ = pipe.read_to_string(&mut err);
+        }
+        self.child = None; // reaped: nothing left to kill
+        if !status.success() {
+            let why = err.lines().find_map(|l| l.strip_prefix("error: "));
+            return Err(format!(
+                "the client process failed ({status}): {}",
+                why.unwrap_or(err.trim())
+            ));
+        }
+        let field = |key: &str| {
+            out.split_whitespace()
+                .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+                .and_then(|v| v.parse::<u64>().ok())
+        };
+        match field("echoed") {
+            Some(echoed) => Ok(ClientReport {
+                echoed: echoed as usize,
+            }),
+            None => Err(format!(
+                "the client process sent no report: {:?}",
+                out.trim()
+            )),
+        }
+    }
+}
+
+impl Drop for ClientProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The child process of part two: run the clients, then report on one line.
+pub fn client_role(addr: SocketAddr, load: Load) -> Result<(), String> {
+    crate::limits::ensure_open_files(load.clients)?;
+    // The parent starts its clock on this line.
+    println!("client-role: ready");
+    let report = crate::clients::run_clients(addr, load.clients, load.delay, load.poller)?;
+    println!("client-role: echoed={}", report.echoed);
+    Ok(())
+}
