@@ -1,0 +1,80 @@
+//! asyncio.wait(FIRST_COMPLETED) and as_completed in Rust. `select!` waits for the first of
+//! three sleeps (100, 200, 300 ms) and DROPS the other two: their cleanup runs at once and
+//! they never finish. A JoinSet hands results back in the order they complete.
+//!
+//!     cargo run -p select-first --example firstcompleted
+
+use std::time::{Duration, Instant};
+
+/// Prints when a nap ends, finished or not: Python's `finally:`.
+struct Cleanup(u64);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        println!("{} ms cleaned up", self.0);
+    }
+}
+
+async fn nap(ms: u64) -> u64 {
+    let _cleanup = Cleanup(ms); // dropped however this future ends: finished or dropped
+    tokio::time::sleep(Duration::from_millis(ms)).await; // a dropped nap stops here for good
+    println!("{ms} ms finished");
+    ms
+}
+
+async fn first_completed() {
+    let start = Instant::now();
+    // The first branch to finish wins; select! drops the other two futures before its
+    // handler runs. Nothing keeps them going: no task, no `pending` set to cancel.
+    let first = tokio::select! {
+        ms = nap(100) => ms,
+        ms = nap(200) => ms,
+        ms = nap(300) => ms,
+    };
+    let elapsed = start.elapsed().as_secs_f64();
+    println!("first: {first} ms after {elapsed:.2} s");
+}
+
+async fn as_completed() -> Result<(), tokio::task::JoinError> {
+    let start = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    for ms in [300, 100, 200] {
+        // Each sleep becomes a task of its own, running from now on.
+        set.spawn(async move {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            ms
+        });
+    }
+    // join_next: whichever task is done next, in completion order, not spawn order.
+    while let Some(ms) = set.join_next().await {
+        let ms = ms?; // a JoinError if the task panicked
+        let elapsed = start.elapsed().as_secs_f64();
+        println!("completed: {ms} ms after {elapsed:.2} s");
+    }
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    end_quietly_on_closed_pipe();
+    // asyncio.run: a runtime on this one thread, with a timer.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
+    runtime.block_on(first_completed());
+    runtime.block_on(as_completed())?;
+    Ok(())
+}
+
+// ANCHOR: closed-pipe
+/// `program | head` closes the pipe early, and the next `println!` then panics with
+/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
+fn end_quietly_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}
+// ANCHOR_END: closed-pipe

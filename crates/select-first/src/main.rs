@@ -1,0 +1,245 @@
+//! Waiting for the first of several, asyncio's `wait(FIRST_COMPLETED)` and `as_completed`,
+//! in Rust. `select!` returns the first branch to finish and DROPS the others: their
+//! cleanup runs at once and they never finish (Python's `wait` leaves them running until
+//! you cancel them). A `JoinSet` hands results back in completion order, and dropping it
+//! aborts what it still holds. `try_join!` drops the others at the first error (Python's
+//! `gather` lets them run on). Because losing a race drops a future, a future that had
+//! already taken a message out of a channel loses it: counted here, out of a fixed number.
+//!
+//!     cargo run --release -p select-first
+//!     cargo run --release -p select-first -- --delay-ms 50 --messages 300
+//!
+//! What to look for: `losers_finished=0`, `dropped_set_finished=0`,
+//! `try_join_others_finished=0`, and `lossy_lost` = messages / 3 while `safe_lost=0`.
+
+mod report;
+mod tally;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::{JoinError, JoinSet};
+use tokio::time::{Instant, sleep_until};
+
+use report::{Delivered, DroppedSet, FirstOf, Summary, TryJoin};
+use tally::{Tally, nap};
+
+/// select!, JoinSet and try_join!: who finishes, who is dropped, and what a dropped future loses.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// The shortest sleep, in ms; the others take two and three times as long.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(20..=10_000))]
+    delay_ms: u64,
+    /// Messages sent to each cancel-safety loop; a tick follows every third one.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(3..=1_000_000))]
+    messages: u32,
+}
+
+fn main() -> ExitCode {
+    report::end_quietly_on_closed_pipe();
+    let args = Args::parse();
+    match run(&args) {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => report::fail(&e.to_string()),
+    }
+}
+
+/// The five parts, in order, all on this one thread, as asyncio runs them.
+fn run(args: &Args) -> Result<Summary, Box<dyn std::error::Error>> {
+    let unit = Duration::from_millis(args.delay_ms);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
+    runtime.block_on(async {
+        report::part(1, unit);
+        let first = report::first_of(first_of_three(unit).await);
+        report::part(2, unit);
+        let order = report::order(join_in_completion_order(unit).await?);
+        report::part(3, unit);
+        let dropped = report::dropped_set(drop_a_join_set(unit).await?);
+        report::part(4, unit);
+        let try_join = report::try_join(try_join_stops_at_first_error(unit).await);
+        report::part(5, unit);
+        let lossy = cancel_safety(args.messages, lossy_loop).await?;
+        let lossy = report::delivered("reads two in a row", lossy);
+        let safe = cancel_safety(args.messages, safe_loop).await?;
+        let safe = report::delivered("reads one per poll", safe);
+        let parts = (first, order, dropped, try_join, lossy, safe);
+        Ok(Summary::new(unit, parts))
+    })
+}
+
+// ANCHOR: first
+/// asyncio.wait(FIRST_COMPLETED), but the losers do not run on: select! drops them before
+/// its handler runs, so none is running when we look.
+async fn first_of_three(unit: Duration) -> FirstOf {
+    let tally = Tally::new();
+    let start = Instant::now();
+    let (winner, running_after) = tokio::select! {
+        biased; // if the thread wakes late and two are ready, take them as written
+        ms = nap(&tally, unit) => (ms, tally.running()),
+        ms = nap(&tally, 2 * unit) => (ms, tally.running()),
+        ms = nap(&tally, 3 * unit) => (ms, tally.running()),
+    };
+    let elapsed = start.elapsed();
+    sleep_until(start + unit * 7 / 2).await; // past the slowest one's end
+    let losers_finished = tally.finished() - 1;
+    FirstOf {
+        winner,
+        elapsed,
+        running_after,
+        losers_dropped: tally.dropped(),
+        losers_finished,
+    }
+}
+// ANCHOR_END: first
+
+// ANCHOR: joinset
+/// asyncio.as_completed: spawned as 3, 1, 2 units, joined as 1, 2, 3.
+async fn join_in_completion_order(unit: Duration) -> Result<Vec<u64>, JoinError> {
+    let tally = Tally::new();
+    let mut set = JoinSet::new();
+    for units in [3, 1, 2] {
+        set.spawn(nap(&tally, unit * units));
+    }
+    let mut order = Vec::new();
+    while let Some(done) = set.join_next().await {
+        order.push(done?); // Err only if the task panicked
+    }
+    Ok(order)
+}
+
+/// Dropping a JoinSet aborts every task it still holds (a dropped JoinHandle would not).
+async fn drop_a_join_set(unit: Duration) -> Result<DroppedSet, JoinError> {
+    let tally = Tally::new();
+    let start = Instant::now();
+    let mut set = JoinSet::new();
+    for units in [1, 2, 3] {
+        set.spawn(nap(&tally, unit * units));
+    }
+    let first = set.join_next().await.transpose()?;
+    let held = set.len();
+    drop(set); // the two tasks still inside are aborted
+    sleep_until(start + unit * 7 / 2).await; // past the slowest one's end
+    let finished_after_drop = tally.finished() - usize::from(first.is_some());
+    Ok(DroppedSet {
+        held,
+        aborted: tally.dropped(),
+        finished_after_drop,
+    })
+}
+// ANCHOR_END: joinset
+
+// ANCHOR: try_join
+/// The first error ends try_join! and drops the other futures; asyncio.gather would
+/// raise it but leave the others running.
+async fn try_join_stops_at_first_error(unit: Duration) -> TryJoin {
+    let tally = Tally::new();
+    let start = Instant::now();
+    let fails = async {
+        tokio::time::sleep(unit).await;
+        Err::<u64, String>(format!("failed after {} ms", unit.as_millis()))
+    };
+    let two = async { Ok(nap(&tally, 2 * unit).await) };
+    let three = async { Ok(nap(&tally, 3 * unit).await) };
+    let result = tokio::try_join!(two, fails, three);
+    let error_after = start.elapsed();
+    sleep_until(start + unit * 7 / 2).await; // past the slowest one's end
+    TryJoin {
+        result,
+        error_after,
+        others_dropped: tally.dropped(),
+        others_finished: tally.finished(),
+    }
+}
+// ANCHOR_END: try_join
+
+/// A producer that sends `messages` numbered messages and, after every third, a tick; then
+/// it waits until the loop has handled the tick. Sent in this lockstep, the loop always
+/// finds three messages and a tick waiting, so what a loop loses is certain, not luck.
+async fn cancel_safety<F, Fut>(messages: u32, reader: F) -> Result<Delivered, JoinError>
+where
+    F: FnOnce(UnboundedReceiver<u32>, UnboundedReceiver<()>, UnboundedSender<()>) -> Fut,
+    Fut: Future<Output = u32>,
+{
+    let (tx, rx) = unbounded_channel();
+    let (tick_tx, ticks) = unbounded_channel();
+    let (ack, mut acks) = unbounded_channel();
+    let producer = tokio::spawn(async move {
+        let mut sent = 0;
+        for n in 1..=messages {
+            sent += u32::from(tx.send(n).is_ok());
+            if n % 3 == 0 && tick_tx.send(()).is_ok() {
+                acks.recv().await;
+            }
+        }
+        sent
+    });
+    let received = reader(rx, ticks, ack).await;
+    Ok(Delivered {
+        sent: producer.await?,
+        received,
+    })
+}
+
+// ANCHOR: lossy
+/// Takes two messages in a row. Not cancel safe: once the first is out of the channel it
+/// lives only inside this future, and is gone if the future is dropped.
+async fn read_two(rx: &mut UnboundedReceiver<u32>) -> (Option<u32>, Option<u32>) {
+    let first = rx.recv().await;
+    let second = rx.recv().await; // a tick that wins here drops `first` with the future
+    (first, second)
+}
+
+async fn lossy_loop(
+    mut rx: UnboundedReceiver<u32>,
+    mut ticks: UnboundedReceiver<()>,
+    ack: UnboundedSender<()>,
+) -> u32 {
+    let mut received = 0;
+    loop {
+        tokio::select! {
+            biased; // the reader is always polled first: it takes the third message, then waits
+            pair = read_two(&mut rx) => match pair {
+                (Some(_), Some(_)) => received += 2,
+                (Some(_), None) => { received += 1; break }
+                (None, _) => break,
+            },
+            Some(()) = ticks.recv() => { let _ = ack.send(()); }
+        }
+    }
+    received
+}
+// ANCHOR_END: lossy
+
+// ANCHOR: safe
+/// The same loop with a cancel-safe branch: `recv()` takes one message per poll, and the
+/// half of a pair waits in the loop's own variable, which no lost race can drop.
+async fn safe_loop(
+    mut rx: UnboundedReceiver<u32>,
+    mut ticks: UnboundedReceiver<()>,
+    ack: UnboundedSender<()>,
+) -> u32 {
+    let (mut received, mut half) = (0, None);
+    loop {
+        tokio::select! {
+            biased;
+            message = rx.recv() => match message {
+                Some(m) => {
+                    received += 1;
+                    half = if half.is_none() { Some(m) } else { None }; // a whole pair: used
+                }
+                None => break,
+            },
+            Some(()) = ticks.recv() => { let _ = ack.send(()); }
+        }
+    }
+    received
+}
+// ANCHOR_END: safe

@@ -1,0 +1,45 @@
+//! Runs the Python twin, when python3 is installed: the same scenario and summary keys,
+//! with asyncio's differences measured (the losers run on until cancelled by hand,
+//! dropped tasks and gather's other coroutines finish), and the same certain loss.
+
+mod common;
+
+use std::process::Command;
+
+use common::{number, summary};
+
+#[test]
+fn the_python_twin_counts_what_asyncio_does() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/select-first.py");
+    let args = [script, "--delay-ms", "100", "--messages", "30"];
+    let Ok(out) = Command::new("python3").args(args).output() else {
+        eprintln!("python3 not found: skipping the Python twin of select-first");
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = summary(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(s["first_ms"], "100");
+    let first = number(&s, "first_elapsed_s");
+    assert!((0.098..0.25).contains(&first), "{first}");
+    // wait() leaves the losers running; cancelled by hand, they clean up and never finish.
+    assert_eq!(s["losers_running_after"], "2");
+    assert_eq!(s["losers_cleanup"], "2");
+    assert_eq!(s["losers_finished"], "0");
+    assert_eq!(s["completion_order"], "100,200,300");
+    assert_eq!(s["in_completion_order"], "true");
+    // Tasks whose references we dropped, and gather's other coroutines, run to the end.
+    assert_eq!(s["dropped_set_held"], "2");
+    assert_eq!(s["dropped_set_aborted"], "0");
+    assert_eq!(s["dropped_set_finished"], "2");
+    assert_eq!(s["try_join_failed"], "true");
+    assert_eq!(s["try_join_others_cleanup"], "0");
+    assert_eq!(s["try_join_others_finished"], "2");
+    assert_eq!(s["messages"], "30");
+    assert_eq!(s["lossy_lost"], "10");
+    assert_eq!(s["safe_lost"], "0");
+    assert_eq!(s["ideal_s"], "1.350");
+}
