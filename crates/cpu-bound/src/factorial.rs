@@ -1,6 +1,8 @@
 //! The notes' other CPU-bound example, a big factorial, with a bignum written by hand so
 //! the work is visible: a number is a list of base-10^9 "limbs", least significant first.
 
+use std::time::Instant;
+
 use rayon::prelude::*;
 
 const BASE: u64 = 1_000_000_000;
@@ -46,8 +48,65 @@ fn multiply(a: &[u64], b: &[u64]) -> Vec<u64> {
     out
 }
 
+/// n! with the bignum below: the range 1..=n cut into one part per worker, each part
+/// multiplied out, then the parts multiplied together. The same code runs on a one-thread
+/// pool and on a pool of `workers`, taking turns twice (the best of each counts), so only
+/// the threads differ. The digit count is checked against floor(log10 n!) + 1.
+pub fn show(n: u32, workers: usize) -> Result<usize, String> {
+    if n == 0 {
+        return Ok(0);
+    }
+    let pool = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| format!("could not start the rayon pool: {e}; try fewer --workers"))
+    };
+    let pools = [pool(1)?, pool(workers)?];
+    let mut best = [f64::MAX; 2];
+    let mut products = [Vec::new(), Vec::new()];
+    for _ in 0..2 {
+        for (k, pool) in pools.iter().enumerate() {
+            let start = Instant::now();
+            products[k] = pool.install(|| in_parts(n, workers));
+            best[k] = best[k].min(start.elapsed().as_secs_f64());
+        }
+    }
+    let [alone, together] = products;
+    let digits = to_decimal(&alone);
+    let expected = digits_by_logarithm(n);
+    let agrees = if digits.len() == expected {
+        "agrees"
+    } else {
+        "DISAGREES"
+    };
+    println!(
+        "{n}! = {}... ({} digits; log10 says {expected}: {agrees})",
+        &digits[..digits.len().min(20)],
+        digits.len(),
+    );
+    let same = if together == alone {
+        "same number"
+    } else {
+        "DIFFERENT NUMBER"
+    };
+    println!(
+        "  {workers} parts, then multiplied together: on 1 thread {:.3} s, on {workers} \
+         threads {:.3} s ({:.2}x), {same}",
+        best[0],
+        best[1],
+        best[0] / best[1].max(1e-9),
+    );
+    println!("  (the last multiplication runs on one thread: Amdahl's law caps the speedup)\n");
+    if digits.len() != expected || together != alone {
+        return Err(format!("{n}! came out wrong; this is a bug in the demo"));
+    }
+    Ok(digits.len())
+}
+
 /// n! in `parts` ranges, each multiplied out on its own (in parallel on the current rayon
 /// pool), then the partial products multiplied together, which is one thread's work.
+#[inline(never)]
 pub fn in_parts(n: u32, parts: usize) -> Vec<u64> {
     let n = n.max(1);
     let parts = (parts.max(1) as u32).min(n);

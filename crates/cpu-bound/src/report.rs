@@ -1,0 +1,222 @@
+//! The harness: the rounds in which the four ways take turns, the table, the checks and
+//! the summary line. The ideas (the job and the four ways to run it) are in main.rs.
+
+use std::fmt;
+use std::time::Instant;
+
+use nix::sys::wait::{WaitPidFlag, waitpid};
+use nix::unistd::Pid;
+
+/// A way of running the jobs: its name, its workers, and the function that runs them.
+pub type Method = (
+    &'static str,
+    usize,
+    fn(&[u64], usize) -> Result<Vec<u128>, String>,
+);
+
+/// What one way took (the median round) and what it found (in its last round).
+pub struct Timing {
+    pub name: &'static str,
+    pub workers: usize,
+    pub seconds: f64,
+    pub results: Vec<u128>,
+}
+
+pub fn header(jobs: u64, size: u64, workers: usize, cores: usize, rounds: u32) {
+    println!(
+        "cpu-bound: {jobs} jobs, job x sums i*i for i below {size} + x; {workers} workers on \
+         {cores} cores\n  each way runs {rounds} rounds, taking turns with the others; its time \
+         is the median round\n"
+    );
+}
+
+/// Runs every method `rounds` times, taking turns, and starting each round with the next
+/// method, so none is always first (cold) or always after a given one. Slow drift (other
+/// programs' load, the clock) then falls on all of them alike, and the median discards a
+/// round that a burst of load hit. One untimed job first, so the first timed round does
+/// not pay for a cold start.
+pub fn take_turns(methods: &[Method], sizes: &[u64], rounds: u32) -> Result<Vec<Timing>, String> {
+    if let Some(&n) = sizes.first() {
+        std::hint::black_box((methods[0].2)(&[n], 1)?);
+    }
+    let mut seconds = vec![Vec::new(); methods.len()];
+    let mut results = vec![Vec::new(); methods.len()];
+    for round in 0..rounds as usize {
+        for turn in 0..methods.len() {
+            let m = (round + turn) % methods.len();
+            let (_, workers, method) = methods[m];
+            let start = Instant::now();
+            results[m] = method(sizes, workers)?;
+            seconds[m].push(start.elapsed().as_secs_f64());
+        }
+    }
+    Ok(methods
+        .iter()
+        .zip(seconds)
+        .zip(results)
+        .map(|((&(name, workers, _), s), results)| Timing {
+            name,
+            workers,
+            seconds: median(s),
+            results,
+        })
+        .collect())
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let mid = xs.len() / 2;
+    if xs.len() % 2 == 1 {
+        xs[mid]
+    } else {
+        (xs[mid - 1] + xs[mid]) / 2.0
+    }
+}
+
+/// What the sum must come to: n(n-1)(2n-1)/6.
+pub fn closed_form(n: u64) -> u128 {
+    let n = n as u128;
+    n * n.saturating_sub(1) * (2 * n).saturating_sub(1) / 6
+}
+
+/// What the run proved besides the times.
+pub struct Checks {
+    pub results_equal: bool,
+    pub children_left: u32,
+}
+
+pub fn check_and_print(timings: &[Timing], sizes: &[u64]) -> Checks {
+    let expected: Vec<u128> = sizes.iter().map(|&n| closed_form(n)).collect();
+    let base = timings[0].seconds;
+    println!(
+        "  {:<26} {:>7} {:>8} {:>8}  results",
+        "method", "workers", "seconds", "speedup"
+    );
+    for t in timings {
+        let verdict = if t.results == expected {
+            "identical, all correct"
+        } else {
+            "WRONG"
+        };
+        println!(
+            "  {:<26} {:>7} {:>8.3} {:>7.2}x  {verdict}",
+            t.name,
+            t.workers,
+            t.seconds,
+            base / t.seconds.max(1e-9)
+        );
+    }
+    if let (Some(first), Some(last)) = (expected.first(), expected.last()) {
+        println!("  first job's sum {first}, last job's sum {last}");
+    }
+    let children_left = children_left();
+    println!(
+        "  every job checked against n(n-1)(2n-1)/6; child processes left after the run: \
+         {children_left}\n"
+    );
+    Checks {
+        results_equal: timings.iter().all(|t| t.results == expected),
+        children_left,
+    }
+}
+
+/// Whether this process still has any child: 0 when every one has been reaped.
+fn children_left() -> u32 {
+    match waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
+        Err(nix::errno::Errno::ECHILD) => 0,
+        _ => 1,
+    }
+}
+
+/// The closing line; `make bench`, `make compare` and the tests read it.
+pub struct Summary {
+    cores: usize,
+    workers: usize,
+    jobs: u64,
+    size: u64,
+    rounds: u32,
+    seconds: [f64; 4],
+    checks: Checks,
+    factorial_digits: usize,
+}
+
+impl Summary {
+    pub fn new(
+        cores: usize,
+        workers: usize,
+        args: &crate::Args,
+        timings: &[Timing],
+        checks: Checks,
+        factorial_digits: usize,
+    ) -> Summary {
+        Summary {
+            cores,
+            workers,
+            jobs: args.jobs,
+            size: args.size,
+            rounds: args.rounds,
+            seconds: [0, 1, 2, 3].map(|i| timings[i].seconds),
+            checks,
+            factorial_digits,
+        }
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let [seq, threads, processes, rayon] = self.seconds;
+        let speedup = |s: f64| seq / s.max(1e-9);
+        write!(
+            f,
+            "summary: cores={} workers={} jobs={} size={} rounds={} sequential_s={seq:.3} \
+             threads_s={threads:.3} processes_s={processes:.3} rayon_s={rayon:.3} \
+             speedup_threads={:.2} speedup_processes={:.2} speedup_rayon={:.2} \
+             results_equal={} children_left={} factorial_digits={} ideal_s=0.000",
+            self.cores,
+            self.workers,
+            self.jobs,
+            self.size,
+            self.rounds,
+            speedup(threads),
+            speedup(processes),
+            speedup(rayon),
+            self.checks.results_equal,
+            self.checks.children_left,
+            self.factorial_digits,
+        )
+    }
+}
+
+/// `program | head` closes the pipe early, and the next `println!` then panics with
+/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
+pub fn end_quietly_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closed_form;
+    use crate::{job, jobs_of};
+
+    #[test]
+    fn the_job_matches_the_closed_form() {
+        for n in [0, 1, 2, 3, 10, 1000, 12_345] {
+            assert_eq!(job(n), closed_form(n), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn every_job_goes_to_exactly_one_worker() {
+        for workers in 1..6 {
+            let mut seen: Vec<usize> = (0..workers).flat_map(|k| jobs_of(k, workers, 17)).collect();
+            seen.sort();
+            assert_eq!(seen, (0..17).collect::<Vec<_>>());
+        }
+    }
+}
