@@ -2,24 +2,33 @@
 //! separate memory, equal results, every exit status reported, and no child left behind,
 //! also when a child fails.
 
-use std::process::{Command, Output};
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{example, first_line_then_close, reader_gone_from_the_start};
+
+const BIN: &str = env!("CARGO_BIN_EXE_fork-process");
 
 fn demo(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fork-process"))
+    Command::new(BIN)
         .args(args)
         .output()
         .expect("the demo binary runs")
 }
 
 fn summary_value(stdout: &str, key: &str) -> String {
-    let last = stdout.lines().last().expect("some output");
-    assert!(
-        last.starts_with("summary: "),
-        "last line is not the summary: {last}"
-    );
-    last.split_whitespace()
-        .find_map(|kv| kv.strip_prefix(&format!("{key}=")).map(str::to_string))
-        .unwrap_or_else(|| panic!("no {key}= in {last}"))
+    let summary = common::summary(stdout);
+    summary
+        .get(key)
+        .unwrap_or_else(|| panic!("no {key} in {summary:?}"))
+        .clone()
+}
+
+fn number(stdout: &str, key: &str) -> f64 {
+    common::number(&common::summary(stdout), key)
 }
 
 /// Pids of every child the run forked: part one's child and each row of the table.
@@ -105,22 +114,206 @@ fn the_child_reports_the_parents_pid_and_its_own_copy_of_the_value() {
             .find(needle)
             .unwrap_or_else(|| panic!("{needle:?} missing:\n{stdout}"))
     };
-    let announced = position("value = 100 at ");
+    let announced = position("parent  pid");
     let child_set = position("set value = 999 at ");
     let reaped = position(&format!("parent  pid {demo_pid}: child "));
     let unchanged = position("(the child's copy became 999)");
     assert!(announced < child_set && child_set < reaped && reaped < unchanged);
     // The variable sits at one virtual address in both processes, yet holds two values.
-    let addresses: Vec<&str> = stdout
+    let part_one = &stdout[..position("the thread's write")];
+    let addresses: Vec<&str> = part_one
         .split(" at 0x")
         .skip(1)
         .map(|rest| rest.split(|c: char| !c.is_ascii_hexdigit()).next().unwrap())
         .collect();
-    assert_eq!(addresses.len(), 3, "{stdout}");
+    assert_eq!(addresses.len(), 6, "{stdout}");
     assert!(
-        addresses.iter().all(|a| *a == addresses[0]),
+        addresses[..3].iter().all(|a| *a == addresses[0]),
         "{addresses:?}"
     );
+    assert!(
+        addresses[3..].iter().all(|a| *a == addresses[3]),
+        "{addresses:?}"
+    );
+}
+
+#[test]
+fn a_threads_write_is_seen_by_main_and_a_childs_is_not() {
+    let out = demo(&["--children", "1", "--size", "1000"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{stdout}");
+    assert_eq!(summary_value(&stdout, "memory_separate"), "true");
+    assert_eq!(summary_value(&stdout, "thread_write_seen"), "true");
+    assert!(
+        stdout.contains("(the child's copy became 999)") && stdout.contains("value = 100 at"),
+        "{stdout}"
+    );
+    let main_after = stdout
+        .lines()
+        .find(|l| l.ends_with("after join"))
+        .unwrap_or_else(|| panic!("no line after the join:\n{stdout}"));
+    assert!(
+        main_after.starts_with("main    thread: value = 999 at"),
+        "{main_after}"
+    );
+}
+
+#[test]
+fn a_thread_and_a_process_each_cost_a_measured_time_and_a_fork_costs_more() {
+    let out = demo(&["--children", "1", "--size", "1000"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{stdout}");
+    let thread_us = number(&stdout, "thread_start_join_us");
+    let fork_us = number(&stdout, "fork_reap_us");
+    assert!(thread_us > 0.0 && fork_us > 0.0, "{stdout}");
+    // Medians of 200 each; a fork copies the page tables and tears an address space
+    // down, some ten times a thread's cost here. Load slows both alike.
+    assert!(fork_us > thread_us, "{stdout}");
+}
+
+/// Pins the run to one core: however many children, they take turns on it, and the
+/// speedup (against the sequential run's CPU time) cannot pass about 1.
+#[cfg(target_os = "linux")]
+#[test]
+fn on_one_core_the_speedup_is_about_1_never_more() {
+    let Ok(out) = Command::new("taskset")
+        .args(["-c", "0", BIN, "--children", "4", "--size", "20000000"])
+        .output()
+    else {
+        eprintln!("taskset not found: skipping the one-core check");
+        return;
+    };
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{stdout}");
+    assert!(number(&stdout, "speedup") <= 1.15, "{stdout}");
+    assert!(number(&stdout, "cores_busy") <= 1.15, "{stdout}");
+}
+
+#[test]
+fn the_minimal_program_says_hello_from_two_processes_and_reaps_the_child() {
+    let child = Command::new(example("helloprocess"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let parent = child.id();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{stdout}");
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    assert!(
+        stdout.contains(&format!("Hello from parent process {parent}\n")),
+        "{stdout}"
+    );
+    let child_pid = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Hello from child process "))
+        .and_then(|rest| rest.strip_suffix('!'))
+        .unwrap_or_else(|| panic!("no hello from the child:\n{stdout}"));
+    assert_ne!(child_pid, parent.to_string());
+    // The last line comes after waitpid: the child exited with 0 and was reaped.
+    assert_eq!(
+        stdout.lines().last().unwrap(),
+        format!("child {child_pid} finished: Exited(Pid({child_pid}), 0)")
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_it_quietly() {
+    // After the first line come 400 forks and threads, then the sum: output is left.
+    let mut cmd = Command::new(BIN);
+    cmd.args(["--children", "2", "--size", "1000000"]);
+    let (line, status, stderr) = first_line_then_close(cmd);
+    assert!(line.starts_with("parent  pid"), "{line}");
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(stderr, "");
+    // And with the reader gone before the first line, for the demo and the example.
+    let mut demo = Command::new(BIN);
+    demo.args(["--children", "2", "--size", "1000000"]);
+    for cmd in [demo, Command::new(example("helloprocess"))] {
+        let (status, stderr) = reader_gone_from_the_start(cmd);
+        assert!(status.success(), "{status}: {stderr}");
+        assert_eq!(stderr, "");
+    }
+}
+
+/// The pids of the running processes whose parent is `parent` (from /proc/*/stat).
+#[cfg(target_os = "linux")]
+fn children_of(parent: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // "pid (name) state ppid ...": the name may hold spaces, so split after ')'.
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields.get(1) == Some(&parent.to_string().as_str()) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// True while `pid` runs: gone, or a zombie waiting to be reaped, counts as dead.
+#[cfg(target_os = "linux")]
+fn running(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+            !matches!(rest.split_whitespace().next(), Some("Z" | "X"))
+        }
+        Err(_) => false,
+    }
+}
+
+/// `kill <pid>` or a SIGINT sent to the parent alone, not to its process group: the
+/// children never get the signal, yet must not outlive their parent.
+#[cfg(target_os = "linux")]
+#[test]
+fn children_die_with_their_parent_killed_alone() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+
+    for signal in [Signal::SIGTERM, Signal::SIGINT] {
+        // Each child's share would take many minutes: only their parent's death ends them.
+        let mut parent = Command::new(BIN)
+            .args(["--children", "3", "--size", "1000000000000"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = parent.id();
+        let mut lines = BufReader::new(parent.stdout.take().unwrap()).lines();
+        let forking = lines.find(|l| l.as_ref().is_ok_and(|l| l.starts_with("forking ")));
+        assert!(forking.is_some(), "the demo never reached the forks");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut children = children_of(pid);
+        while children.len() < 3 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+            children = children_of(pid);
+        }
+        assert_eq!(children.len(), 3, "children of {pid}: {children:?}");
+
+        kill(Pid::from_raw(pid as i32), signal).unwrap();
+        let status = parent.wait().unwrap();
+        assert!(!status.success(), "{signal:?}: {status}");
+
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while children.iter().any(|&c| running(c)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let survivors: Vec<u32> = children.iter().copied().filter(|&c| running(c)).collect();
+        // Never leave a runaway behind, even when the check fails.
+        for &c in &survivors {
+            let _ = kill(Pid::from_raw(c as i32), Signal::SIGKILL);
+        }
+        assert!(
+            survivors.is_empty(),
+            "{signal:?} to the parent left children running: {survivors:?}"
+        );
+    }
 }
 
 #[test]

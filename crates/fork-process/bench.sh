@@ -1,0 +1,8 @@
+# fork-process's rows in `make bench` (scripts/bench.sh sources this file when the release
+# binary exists; its helpers are documented there). `speedup` is the sequential run's CPU
+# time over the forked run's wall time, so a busy machine cannot inflate it.
+if runs "$cpu_runs" "$bin/fork-process" --children "$cores" --size 2000000000; then
+  cpu_row fork-process "$cores children, size 2,000,000,000" speedup
+  t=$(med thread_start_join_us) f=$(med fork_reap_us)
+  row fork-process "start and finish: a thread vs a process" "$(fmt "$t" 1) us vs $(fmt "$f" 1) us" "thread < process" "$(ge "$f" "$t")"
+fi

@@ -1,0 +1,167 @@
+//! The harness around child processes: forking one that dies with its parent, ending it
+//! without ever returning into the parent's code, reading its part of the sum, describing
+//! its exit status, and asking the kernel that none is left.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::ops::Range;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use nix::errno::Errno;
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::{ForkResult, Pid, fork, getppid, pipe};
+
+/// Exit status of a child that was told to fail (--fail-child).
+pub const SIMULATED_FAILURE: i32 = 3;
+/// Exit status of a child whose result could not be sent.
+pub const SEND_FAILED: i32 = 2;
+/// Exit status of a child that panicked.
+const CHILD_PANICKED: i32 = 101;
+/// Exit status of a child whose parent was already gone when it started.
+const ORPHANED: i32 = 4;
+
+const FORK_HINT: &str = "the system may be out of processes or memory (see ulimit -u)";
+const FD_HINT: &str = "the process may be out of file descriptors (see ulimit -n)";
+
+/// Forks a child that runs `work` with the write end of a new pipe and exits with its
+/// status; returns the child's pid and the read end to the parent. The parent closes its
+/// copy of the write end at once, so the pipe reports end-of-file as soon as the child is
+/// gone, even if it died before writing. The child dies with `parent`.
+pub fn fork_with_pipe(
+    parent: Pid,
+    work: impl FnOnce(File) -> Result<(), i32>,
+) -> Result<(Pid, File), String> {
+    let (from_child, to_parent) = pipe().map_err(|e| format!("pipe failed: {e}; {FD_HINT}"))?;
+    flush_stdout();
+    // SAFETY: the process is single-threaded here: it starts no runtime, and every
+    // thread it started earlier has been joined. So the child's copy holds no lock that
+    // another thread owned. The child runs `work` and ends in exit_child; it never
+    // returns into the parent's code.
+    match unsafe { fork() } {
+        Ok(ForkResult::Child) => {
+            die_with_parent(parent);
+            drop(from_child);
+            exit_child(|| work(File::from(to_parent)))
+        }
+        Ok(ForkResult::Parent { child }) => Ok((child, File::from(from_child))),
+        Err(e) => Err(format!("fork failed: {e}; {FORK_HINT}")),
+    }
+}
+
+/// Forks a child that exits at once: what a process costs to start and finish, nothing
+/// more (it lives too briefly to need dying with its parent).
+pub fn fork_and_exit_at_once() -> Result<Pid, String> {
+    flush_stdout();
+    // SAFETY: as in fork_child: single-threaded here; the child only exits.
+    match unsafe { fork() } {
+        Ok(ForkResult::Child) => std::process::exit(0),
+        Ok(ForkResult::Parent { child }) => Ok(child),
+        Err(e) => Err(format!("fork failed: {e}; {FORK_HINT}")),
+    }
+}
+
+/// Makes this child die when its parent does, killed by any signal (`kill <pid>` sends
+/// SIGTERM to the parent alone; the children do not get it).
+///
+/// Linux: PR_SET_PDEATHSIG asks the kernel to send us SIGKILL when the parent exits. The
+/// parent may have died between fork and prctl, and then no signal comes: so we check
+/// that our parent is still the one that forked us, and leave at once if not.
+#[cfg(target_os = "linux")]
+fn die_with_parent(parent: Pid) {
+    use nix::sys::{prctl, signal::Signal};
+    if prctl::set_pdeathsig(Signal::SIGKILL).is_err() || getppid() != parent {
+        std::process::exit(ORPHANED);
+    }
+}
+
+/// Elsewhere (macOS) there is no parent-death signal. A watcher thread asks every 50 ms
+/// whether the parent is still ours (an orphan is adopted by launchd, pid 1) and ends the
+/// child if not. Starting a thread in the child is sound: it is single-threaded after fork.
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(parent: Pid) {
+    if getppid() != parent {
+        std::process::exit(ORPHANED);
+    }
+    let _ = std::thread::Builder::new().spawn(move || {
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            if getppid() != parent {
+                std::process::exit(ORPHANED);
+            }
+        }
+    });
+}
+
+/// Runs the child's work and ends the child right there, with the work's exit status.
+///
+/// The child must never return into main: it would run the parent's remaining code a
+/// second time. A panic is caught for the same reason. std::process::exit runs no
+/// destructors of the parent's values; the stdout it flushes holds only the child's lines.
+fn exit_child(work: impl FnOnce() -> Result<(), i32>) -> ! {
+    let code = match catch_unwind(AssertUnwindSafe(work)) {
+        Ok(Ok(())) => 0,
+        Ok(Err(code)) => code,
+        Err(_) => CHILD_PANICKED,
+    };
+    flush_stdout();
+    std::process::exit(code)
+}
+
+/// Whatever sits in our stdout buffer would be copied into the child and printed twice.
+fn flush_stdout() {
+    let _ = std::io::stdout().flush();
+}
+
+/// One forked worker of the sum, as the parent sees it.
+pub struct Child {
+    pub number: u32,
+    pub pid: Pid,
+    pub range: Range<u64>,
+    results: File,
+}
+
+impl Child {
+    pub fn new(number: u32, pid: Pid, range: Range<u64>, results: File) -> Self {
+        Child {
+            number,
+            pid,
+            range,
+            results,
+        }
+    }
+
+    /// Reads the child's 16-byte result; end-of-file first means it died without sending.
+    pub fn read_part(&mut self) -> Result<u128, String> {
+        let mut bytes = [0u8; 16];
+        match self.results.read_exact(&mut bytes) {
+            Ok(()) => Ok(u128::from_le_bytes(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                Err("(nothing: pipe closed)".to_string())
+            }
+            Err(e) => Err(format!("(read failed: {e})")),
+        }
+    }
+}
+
+/// A wait status in words, as a shell would describe it.
+pub fn describe(status: WaitStatus) -> String {
+    match status {
+        WaitStatus::Exited(_, code) => format!("exited with status {code}"),
+        WaitStatus::Signaled(_, signal, _) => format!("was killed by {signal:?}"),
+        other => format!("changed state: {other:?}"),
+    }
+}
+
+/// Asks the kernel whether any child is left to reap: ECHILD means none.
+pub fn children_left() -> Result<usize, String> {
+    match waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
+        Err(Errno::ECHILD) => {
+            println!("children left: none (waitpid(-1, WNOHANG) says ECHILD: nothing to reap)");
+            Ok(0)
+        }
+        Ok(status) => Err(format!(
+            "a child was still unreaped at the end ({status:?}); this is a bug in the demo"
+        )),
+        Err(e) => Err(format!("waitpid(-1) failed: {e}")),
+    }
+}
