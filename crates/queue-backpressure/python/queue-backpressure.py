@@ -1,0 +1,124 @@
+"""The Python side of queue-backpressure: realpython's asyncq, measured.
+
+A producer of N items and consumers that take a set time per item, joined by an
+asyncio.Queue: bounded (maxsize=8: `await queue.put()` waits while it is full) against
+unbounded (put never waits). Measured: the most items waiting, the memory they hold
+(tracemalloc's peak, switched on for those two runs only), when the producer finished,
+and that every item was consumed exactly once. The consumers call task_done(); the main
+coroutine awaits queue.join() and then cancels them, the usual asyncio shutdown (the
+Rust side needs neither: dropping the sender ends its consumers). Last, items per
+second through one bounded queue with no work. Standard library only, one thread.
+"""
+
+import argparse
+import asyncio
+import math
+import sys
+import time
+import tracemalloc
+
+
+class Ledger:
+    def __init__(self, items):
+        self.most_waiting = 0
+        self.times_consumed = [0] * items
+        self.producer_done = None
+
+
+async def run_queue(queue, args, ledger):
+    async def producer():
+        for i in range(args.items):
+            await queue.put((i, bytes([7]) * args.item_bytes))  # waits while the queue is full
+            ledger.most_waiting = max(ledger.most_waiting, queue.qsize())
+        ledger.producer_done = time.perf_counter()
+
+    async def consumer():
+        while True:
+            i, payload = await queue.get()
+            ledger.times_consumed[i] += 1
+            await asyncio.sleep(args.work_ms / 1000)  # sleep(0) is a bare yield
+            queue.task_done()
+
+    consumers = [asyncio.create_task(consumer()) for _ in range(args.consumers)]
+    await producer()
+    await queue.join()  # every item taken and marked done
+    for c in consumers:
+        c.cancel()  # they wait in get() forever otherwise
+    await asyncio.gather(*consumers, return_exceptions=True)
+
+
+async def measured(name, queue, args):
+    ledger = Ledger(args.items)
+    tracemalloc.start()
+    start = time.perf_counter()
+    await run_queue(queue, args, ledger)
+    consumers = time.perf_counter() - start
+    heap = tracemalloc.get_traced_memory()[1]  # the peak since start()
+    tracemalloc.stop()
+    producer = ledger.producer_done - start
+    once = all(n == 1 for n in ledger.times_consumed)
+    print(f"{name:<13} most waiting {ledger.most_waiting:>7}, heap held {heap:>10} B "
+          f"= {heap / max(ledger.most_waiting, 1):.0f} B per item waiting; producer done at {producer:.3f} s, "
+          f"consumers at {consumers:.3f} s; each consumed once: {str(once).lower()}")
+    return ledger.most_waiting, heap, producer / max(consumers, 1e-9), consumers, once
+
+
+async def throughput(items, capacity):
+    queue = asyncio.Queue(maxsize=capacity)
+
+    async def producer():
+        for i in range(items):
+            await queue.put(i)
+
+    async def consumer():
+        for _ in range(items):
+            await queue.get()
+
+    start = time.perf_counter()
+    await asyncio.gather(producer(), consumer())
+    return items / (time.perf_counter() - start)
+
+
+async def main_async(args):
+    print(f"{args.items} items of {args.item_bytes} B; {args.consumers} consumers taking "
+          f"{args.work_ms} ms each; bounded capacity {args.capacity}; one thread")
+    b = await measured(f"bounded ({args.capacity})", asyncio.Queue(maxsize=args.capacity), args)
+    u = await measured("unbounded", asyncio.Queue(), args)
+    items_per_s = await throughput(args.throughput_items, args.capacity)
+    print(f"throughput: {items_per_s:.0f} items/s through one bounded queue, one producer, "
+          f"one consumer, no work")
+    ideal = args.work_ms / 1000 * math.ceil(args.items / args.consumers)
+    ratio = (lambda s: f"{s / ideal:.3f}") if ideal else (lambda s: "nan")
+    print(f"summary: items={args.items} consumers={args.consumers} capacity={args.capacity} "
+          f"work_ms={args.work_ms} item_bytes={args.item_bytes} waiting_bounded={b[0]} "
+          f"waiting_unbounded={u[0]} heap_bytes_bounded={b[1]} heap_bytes_unbounded={u[1]} "
+          f"producer_share_bounded={b[2]:.3f} producer_share_unbounded={u[2]:.3f} "
+          f"ratio_bounded={ratio(b[3])} ratio_unbounded={ratio(u[3])} "
+          f"consumed_once={str(b[4] and u[4]).lower()} items_per_s={items_per_s:.0f} "
+          f"ideal_s={2 * ideal:.3f}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description="A bounded queue against an unbounded one")
+    parser.add_argument("--items", type=int, default=200, help="how many items the producer makes")
+    parser.add_argument("--consumers", type=int, default=4, help="how many consumers")
+    parser.add_argument("--capacity", type=int, default=8, help="the bounded queue's maxsize")
+    parser.add_argument("--work-ms", type=int, default=10, help="a consumer's time per item, ms")
+    parser.add_argument("--item-bytes", type=int, default=100, help="payload bytes per item")
+    parser.add_argument("--throughput-items", type=int, default=100_000,
+                        help="items to time through one bounded queue with no work")
+    args = parser.parse_args()
+    if not (1 <= args.items <= 5_000_000 and 1 <= args.consumers <= 64 and args.capacity >= 1
+            and 0 <= args.work_ms <= 1000 and 0 <= args.item_bytes <= 65536
+            and args.throughput_items >= 1):
+        parser.error("a value is out of range (see --help)")
+    if args.capacity + args.consumers >= args.items:
+        parser.error("--capacity plus --consumers must be below --items, or the bounded queue never fills")
+    try:
+        asyncio.run(main_async(args))
+    except BrokenPipeError:
+        sys.stderr.close()  # `| head` closed the pipe: end quietly
+
+
+if __name__ == "__main__":
+    main()
