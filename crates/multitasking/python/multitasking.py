@@ -10,6 +10,9 @@ a coroutine spins for --spin-ms. Without an await in its loop it holds the event
 the ticker runs late by about the spin time; with `await asyncio.sleep(0)` after each slice
 of work, the ticker keeps time.
 
+Part three prices both kinds of switch: two asyncio tasks on one thread hand a token back
+and forth, then two threads do the same with a threading.Condition.
+
 Run it:  python3 multitasking.py [--threads N --duration-ms 1000 --tick-ms 100 --spin-ms 500]
 The last line, `summary: ...`, carries the same keys as the Rust program.
 """
@@ -107,6 +110,47 @@ async def ticker_beside_a_spinner(tick_s, ticks, spin_s, yields):
     return await asyncio.gather(ticker(start, tick_s, ticks), spinner(tick_s, spin_s, yields))
 
 
+async def tasks_hand_off(round_trips):
+    """Two tasks on one event loop pass a token back and forth; returns the seconds taken."""
+    mine, theirs = asyncio.Event(), asyncio.Event()
+
+    async def a():
+        for _ in range(round_trips):
+            theirs.set()  # the token goes to b
+            await mine.wait()  # not a's turn: the loop switches to b
+            mine.clear()
+
+    async def b():
+        for _ in range(round_trips):
+            await theirs.wait()
+            theirs.clear()
+            mine.set()  # and back to a
+
+    start = time.perf_counter()
+    await asyncio.gather(a(), b())
+    return time.perf_counter() - start
+
+
+def threads_hand_off(round_trips):
+    """The same game between two threads, each asleep until the other says it is its turn."""
+    turn, changed = [0], threading.Condition()
+
+    def player(me):
+        with changed:
+            for _ in range(round_trips):
+                while turn[0] % 2 != me:
+                    changed.wait()
+                turn[0] += 1  # the token goes to the other thread
+                changed.notify()
+
+    start = time.perf_counter()
+    other = threading.Thread(target=player, args=(1,))
+    other.start()
+    player(0)
+    other.join()
+    return time.perf_counter() - start
+
+
 def main():
     parser = argparse.ArgumentParser(description="Preemptive threads vs cooperative asyncio tasks")
     parser.add_argument("--threads", type=int, default=None, help="busy threads in part one [default: 2 x cores]")
@@ -114,17 +158,32 @@ def main():
     parser.add_argument("--sample-ms", type=int, default=100, help="part one: sample the counters this often")
     parser.add_argument("--tick-ms", type=int, default=100, help="part two: the ticker wants to tick this often")
     parser.add_argument("--spin-ms", type=int, default=500, help="part two: how long the other task spins")
+    parser.add_argument("--round-trips", type=int, default=5000, help="part three: round trips of the token per round")
     args = parser.parse_args()
     if (args.threads is not None and args.threads < 1) or args.duration_ms < 50 or args.sample_ms < 10 \
-            or args.tick_ms < 5 or args.spin_ms < 1:
-        parser.error("need --threads >= 1, --duration-ms >= 50, --sample-ms >= 10, --tick-ms >= 5, --spin-ms >= 1")
+            or args.tick_ms < 5 or args.spin_ms < 1 or args.round_trips < 50:
+        parser.error("need --threads >= 1, --duration-ms >= 50, --sample-ms >= 10, --tick-ms >= 5, --spin-ms >= 1, "
+                     "--round-trips >= 50")
+    d, t = args.duration_ms, args.tick_ms
+    if args.sample_ms > d:
+        parser.error(f"--sample-ms {args.sample_ms} is longer than --duration-ms {d}: part one would end before its "
+                     f"first sampling window and show no progress at all; make --sample-ms at most {d} "
+                     "(or raise --duration-ms)")
+    if 2 * t > d:
+        parser.error(f"--tick-ms {t} fits fewer than two ticks in --duration-ms {d}, and the spinner starts after "
+                     f"the first: no tick could be starved; make --tick-ms at most {d // 2} "
+                     f"(or raise --duration-ms to at least {2 * t})")
+    if 2 * args.spin_ms <= t:
+        parser.error(f"--spin-ms {args.spin_ms} ends before the next tick is due (the spin starts at 1.5 ticks, "
+                     f"the next tick at 2): no tick could be starved; make --spin-ms more than {t // 2} "
+                     "(or lower --tick-ms)")
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     threads = args.threads or 2 * cores
     progressed, windows, advanced = preemptive_threads(threads, cores, args.duration_ms / 1000, args.sample_ms / 1000)
 
     tick_s, spin_s = args.tick_ms / 1000, args.spin_ms / 1000
-    ticks = max(1, args.duration_ms // args.tick_ms)
+    ticks = args.duration_ms // args.tick_ms
     print("\nPart 2: cooperative multitasking, one asyncio event loop. A ticker wants to tick every")
     print(f"{args.tick_ms} ms, {ticks} times. At {1.5 * args.tick_ms:.0f} ms a second coroutine spins for "
           f"{args.spin_ms} ms: first")
@@ -142,11 +201,22 @@ def main():
     print(f"\nThe spinner did {hog_slices} slices without awaiting, {yld_slices} yielding after each.")
     print(f"worst lateness: {worst_spin:.1f} ms beside the spinner that never awaits, "
           f"{worst_yield:.1f} ms beside the one that yields.")
+
+    rt = args.round_trips
+    print(f"\nPart 3: what a switch costs. Two asyncio tasks on one thread hand a token back and forth\n"
+          f"{rt} times (asyncio.Event), then two threads do the same (threading.Condition,\n"
+          f"{cores} core(s)); the fastest of three rounds, per hand-off:\n")
+    task_ns = min(asyncio.run(tasks_hand_off(rt)) for _ in range(3)) * 1e9 / (2 * rt)
+    thread_ns = min(threads_hand_off(rt) for _ in range(3)) * 1e9 / (2 * rt)
+    print(f"  {'task switch, two tasks on one thread':<44} {task_ns:>10.0f} ns")
+    print(f"  {'thread hand-off, two OS threads':<44} {thread_ns:>10.0f} ns   ({thread_ns / task_ns:.1f} x the task switch)")
+
     ideal = args.duration_ms / 1000 + 2 * ticks * tick_s
     print(f"summary: threads={threads} threads_all_progressed={str(progressed).lower()} "
-          f"worst_late_spin_ms={worst_spin:.1f} worst_late_yield_ms={worst_yield:.1f} ideal_s={ideal:.3f} "
+          f"worst_late_spin_ms={worst_spin:.1f} worst_late_yield_ms={worst_yield:.1f} "
+          f"task_switch_ns={task_ns:.0f} thread_handoff_ns={thread_ns:.0f} ideal_s={ideal:.3f} "
           f"cores={cores} windows={windows} windows_all_advanced={advanced} "
-          f"spin_slices={hog_slices} yield_slices={yld_slices}")
+          f"spin_slices={hog_slices} yield_slices={yld_slices} round_trips={rt}")
 
 
 if __name__ == "__main__":

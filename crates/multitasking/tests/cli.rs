@@ -1,20 +1,24 @@
 //! Runs the built binary with small parameters and checks what the demo claims, from the
 //! figures it measured (the closing `summary:` line), with margins wide enough for a
-//! machine that is busy with other work.
+//! machine that is busy with other work, or pinned to one core.
 
 mod common;
 
-use std::process::Command;
+use std::process::{Command, Output};
 
-use common::{number, value};
+use common::{first_line_then_close, number, summary};
 
 const BIN: &str = env!("CARGO_BIN_EXE_multitasking");
 
-fn run(args: &[&str]) -> String {
-    let out = Command::new(BIN)
+fn output(args: &[&str]) -> Output {
+    Command::new(BIN)
         .args(args)
         .output()
-        .expect("cannot start the demo");
+        .expect("cannot start the demo")
+}
+
+fn run(args: &[&str]) -> String {
+    let out = output(args);
     assert!(
         out.status.success(),
         "demo failed: {}",
@@ -23,48 +27,54 @@ fn run(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Short runs for the tests that look at one part: 100 ms of sampling, two 50 ms ticks, a
+/// 30 ms spin (past the second tick), and few round trips.
+const QUICK: [&str; 10] = [
+    "--duration-ms",
+    "100",
+    "--sample-ms",
+    "50",
+    "--tick-ms",
+    "50",
+    "--spin-ms",
+    "30",
+    "--round-trips",
+    "200",
+];
+
 #[test]
 fn every_busy_thread_progresses_even_with_more_threads_than_cores() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = (3 * cores).to_string();
     let stdout = run(&[
-        "--threads",
-        &threads,
-        "--duration-ms",
-        "400",
-        "--sample-ms",
-        "50",
-        "--tick-ms",
-        "50",
-        "--spin-ms",
-        "1",
-    ]);
-    assert_eq!(value(&stdout, "threads"), threads);
-    assert_eq!(value(&stdout, "threads_all_progressed"), "true");
-    assert_eq!(number(&stdout, "windows"), 8.0);
-    assert!(number(&stdout, "windows_all_advanced") >= 1.0);
+        &[
+            "--threads",
+            &threads,
+            "--duration-ms",
+            "400",
+            "--sample-ms",
+            "50",
+        ][..],
+        &QUICK[4..],
+    ]
+    .concat());
+    let s = summary(&stdout);
+    assert_eq!(s["threads"], threads);
+    assert_eq!(s["threads_all_progressed"], "true");
+    assert_eq!(number(&s, "windows"), 8.0);
+    assert!(number(&s, "windows_all_advanced") >= 1.0);
 }
 
 #[test]
 fn default_threads_are_twice_the_cores() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let stdout = run(&[
-        "--duration-ms",
-        "100",
-        "--sample-ms",
-        "50",
-        "--tick-ms",
-        "50",
-        "--spin-ms",
-        "1",
-    ]);
-    assert_eq!(number(&stdout, "threads"), (2 * cores) as f64);
-    assert_eq!(value(&stdout, "threads_all_progressed"), "true");
+    let s = summary(&run(&QUICK));
+    assert_eq!(number(&s, "threads"), (2 * cores) as f64);
+    assert_eq!(s["threads_all_progressed"], "true");
 }
 
 #[test]
 fn a_spinner_that_never_awaits_starves_the_ticker_and_one_that_yields_does_not() {
-    let spin = 300.0;
     let stdout = run(&[
         "--threads",
         "1",
@@ -75,35 +85,68 @@ fn a_spinner_that_never_awaits_starves_the_ticker_and_one_that_yields_does_not()
         "--tick-ms",
         "50",
         "--spin-ms",
-        "300",
+        "400",
+        "--round-trips",
+        "200",
     ]);
-    let starved = number(&stdout, "worst_late_spin_ms");
-    let yielding = number(&stdout, "worst_late_yield_ms");
-    // The spinner starts at 75 ms, so the tick due at 100 ms cannot run before 375 ms.
+    let s = summary(&stdout);
+    let starved = number(&s, "worst_late_spin_ms");
+    let yielding = number(&s, "worst_late_yield_ms");
+    // The spin starts at 75 ms and lasts 400: the tick due at 100 ms cannot run before
+    // 475 ms, whatever the load. Beside the yielder only the OS can make a tick late.
     assert!(
-        starved >= 0.5 * spin,
+        starved >= 370.0,
         "ticker beside the hog was only {starved} ms late"
     );
     assert!(
-        yielding < spin / 3.0,
+        yielding < 200.0,
         "ticker beside the yielder was {yielding} ms late"
     );
-    assert!(number(&stdout, "yield_slices") > 0.0 && number(&stdout, "spin_slices") > 0.0);
+    assert!(number(&s, "yield_slices") > 0.0 && number(&s, "spin_slices") > 0.0);
 }
 
 #[test]
 fn ideal_counts_the_sampling_and_the_ticker_schedule() {
-    let stdout = run(&[
-        "--threads",
-        "1",
-        "--duration-ms",
-        "100",
-        "--tick-ms",
-        "50",
-        "--spin-ms",
-        "1",
-    ]);
-    assert_eq!(number(&stdout, "ideal_s"), 0.3);
+    let s = summary(&run(&[&["--threads", "1"][..], &QUICK].concat()));
+    assert_eq!(number(&s, "ideal_s"), 0.3);
+}
+
+/// Both switch costs are measured in the run and are sane. Which is cheaper is asserted
+/// only in an optimised build (below): unoptimised, tokio's own code costs about as much
+/// as the kernel's hand-off, and the comparison would mean nothing.
+#[test]
+fn both_switch_costs_are_measured() {
+    let stdout = run(&[&["--threads", "1"][..], &QUICK].concat());
+    let s = summary(&stdout);
+    assert_eq!(s["round_trips"], "200");
+    for key in ["task_switch_ns", "thread_handoff_ns"] {
+        let ns = number(&s, key);
+        assert!(ns > 0.0 && ns < 10_000_000.0, "{key}={ns}");
+    }
+    assert!(stdout.contains("task switch, two tasks on one thread"));
+    assert!(stdout.contains("thread hand-off, two OS threads"));
+}
+
+/// `cargo test --release -p multitasking`: a hand-off between two OS threads goes through
+/// the kernel and costs more than a switch between two tasks on one thread. Measured here
+/// at 20 to 150 times more; asserted at more than once, which holds on one core under load.
+#[cfg(not(debug_assertions))]
+#[test]
+fn a_thread_hand_off_costs_more_than_a_task_switch() {
+    let s = summary(&run(&[
+        &["--threads", "1"][..],
+        &QUICK[..8],
+        &["--round-trips", "5000"],
+    ]
+    .concat()));
+    let (task, thread) = (
+        number(&s, "task_switch_ns"),
+        number(&s, "thread_handoff_ns"),
+    );
+    assert!(
+        thread > task,
+        "thread hand-off {thread} ns, task switch {task} ns"
+    );
 }
 
 #[test]
@@ -112,11 +155,49 @@ fn bad_flag_exits_2() {
         ["--threads", "0"],
         ["--tick-ms", "1"],
         ["--spin-ms", "soon"],
+        ["--round-trips", "1"],
     ] {
-        let out = Command::new(BIN)
-            .args(bad)
-            .output()
-            .expect("cannot start the demo");
-        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert_eq!(output(&bad).status.code(), Some(2), "{bad:?}");
     }
+}
+
+/// Flags each valid alone but unable to show the idea together are refused before
+/// anything runs, naming the flag to change.
+#[test]
+fn combinations_that_cannot_show_the_idea_exit_2_naming_the_flag() {
+    for (args, flag) in [
+        (
+            &["--sample-ms", "5000"][..],
+            "make --sample-ms at most 1000",
+        ),
+        (&["--tick-ms", "2000"], "make --tick-ms at most 500"),
+        (
+            &["--duration-ms", "100", "--tick-ms", "60"],
+            "make --tick-ms at most 50",
+        ),
+        (
+            &["--tick-ms", "100", "--spin-ms", "50"],
+            "make --spin-ms more than 50",
+        ),
+    ] {
+        let out = output(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?} ran");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with("error: "), "{stderr}");
+        assert!(stderr.contains(flag), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_it_quietly() {
+    let mut cmd = Command::new(BIN);
+    cmd.args(QUICK).env("RUST_BACKTRACE", "1");
+    let (line, status, stderr) = first_line_then_close(cmd);
+    assert!(
+        line.starts_with("Part 1: preemptive multitasking."),
+        "{line}"
+    );
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(stderr, "");
 }

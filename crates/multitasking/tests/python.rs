@@ -3,15 +3,22 @@
 
 mod common;
 
-use std::process::Command;
+use std::process::{Command, Output};
 
-use common::{number, value};
+use common::{number, summary};
+
+fn python(args: &[&str]) -> Option<Output> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/multitasking.py");
+    let Ok(out) = Command::new("python3").arg(script).args(args).output() else {
+        println!("python3 not found: skipped the Python twin of multitasking");
+        return None;
+    };
+    Some(out)
+}
 
 #[test]
-fn python_twin_shows_preemption_and_starvation() {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/multitasking.py");
-    let args = [
-        script,
+fn python_twin_shows_preemption_starvation_and_both_switch_costs() {
+    let Some(out) = python(&[
         "--threads",
         "3",
         "--duration-ms",
@@ -22,9 +29,9 @@ fn python_twin_shows_preemption_and_starvation() {
         "50",
         "--spin-ms",
         "300",
-    ];
-    let Ok(out) = Command::new("python3").args(args).output() else {
-        println!("python3 not found: skipped the Python twin of multitasking");
+        "--round-trips",
+        "200",
+    ]) else {
         return;
     };
     assert!(
@@ -32,11 +39,11 @@ fn python_twin_shows_preemption_and_starvation() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(value(&stdout, "threads"), "3");
-    assert_eq!(value(&stdout, "threads_all_progressed"), "true");
-    let starved = number(&stdout, "worst_late_spin_ms");
-    let yielding = number(&stdout, "worst_late_yield_ms");
+    let s = summary(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(s["threads"], "3");
+    assert_eq!(s["threads_all_progressed"], "true");
+    let starved = number(&s, "worst_late_spin_ms");
+    let yielding = number(&s, "worst_late_yield_ms");
     assert!(
         starved >= 150.0,
         "asyncio ticker beside the hog was only {starved} ms late"
@@ -45,4 +52,16 @@ fn python_twin_shows_preemption_and_starvation() {
         yielding < 100.0,
         "asyncio ticker beside the yielder was {yielding} ms late"
     );
+    for key in ["task_switch_ns", "thread_handoff_ns"] {
+        assert!(number(&s, key) > 0.0, "{key}");
+    }
+}
+
+#[test]
+fn python_twin_refuses_the_same_combinations() {
+    for args in [&["--sample-ms", "5000"][..], &["--tick-ms", "2000"]] {
+        let Some(out) = python(args) else { return };
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(args[0]));
+    }
 }

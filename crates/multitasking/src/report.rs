@@ -1,0 +1,384 @@
+//! The harness: the part headings, the tables, the closing summary line, the checks that
+//! refuse flags which cannot show the idea, the run-time failures with their hints, and
+//! the closed-pipe hook.
+
+use std::fmt;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::CommandFactory;
+use clap::error::ErrorKind;
+
+use crate::Args;
+
+/// Refuses, as clap refuses a bad value (exit 2), flags that are each valid but together
+/// cannot show the idea, naming the flag to change.
+pub fn reject_what_cannot_show_the_idea(args: &Args) {
+    let (d, s, t, spin) = (args.duration_ms, args.sample_ms, args.tick_ms, args.spin_ms);
+    let problem = if s > d {
+        Some(format!(
+            "--sample-ms {s} is longer than --duration-ms {d}: part one would end before its \
+             first sampling window and show no progress at all; make --sample-ms at most {d} \
+             (or raise --duration-ms)"
+        ))
+    } else if 2 * t > d {
+        Some(format!(
+            "--tick-ms {t} fits fewer than two ticks in --duration-ms {d}, and the spinner \
+             starts after the first: no tick could be starved; make --tick-ms at most {} (or \
+             raise --duration-ms to at least {})",
+            d / 2,
+            2 * t
+        ))
+    } else if 2 * spin <= t {
+        Some(format!(
+            "--spin-ms {spin} ends before the next tick is due (the spin starts at 1.5 ticks, \
+             the next tick at 2): no tick could be starved; make --spin-ms more than {} (or \
+             lower --tick-ms)",
+            t / 2
+        ))
+    } else {
+        None
+    };
+    if let Some(message) = problem {
+        Args::command()
+            .error(ErrorKind::ArgumentConflict, message)
+            .exit();
+    }
+}
+
+/// What can go wrong at run time, each with what to do about it.
+pub enum Failure {
+    Thread(usize, std::io::Error),
+    Runtime(std::io::Error),
+    Task(tokio::task::JoinError),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Thread(i, e) => write!(f, "cannot start thread {i}: {e}; try fewer --threads"),
+            Failure::Runtime(e) => write!(
+                f,
+                "cannot start a tokio runtime: {e}; check the process's limits (ulimit -a)"
+            ),
+            Failure::Task(e) => write!(f, "a task failed: {e}; this is a bug, please report it"),
+        }
+    }
+}
+
+pub fn part_one(threads: usize, cores: usize, duration_ms: u64, sample_ms: u64) {
+    println!(
+        "Part 1: preemptive multitasking. {threads} threads spin on {cores} core(s) for \
+         {duration_ms} ms; none\nof them ever waits. Units of work each one did, per \
+         {sample_ms} ms window:\n"
+    );
+}
+
+pub fn part_two(tick: Duration, ticks: u32, spin: Duration) {
+    println!(
+        "\nPart 2: cooperative multitasking, one thread (tokio current_thread runtime).\n\
+         A ticker task wants to tick every {} ms, {ticks} times. At {} ms a second task starts\n\
+         spinning for {} ms: first it never awaits, then it calls yield_now().await after\n\
+         every slice of work.\n",
+        tick.as_millis(),
+        (tick * 3 / 2).as_millis(),
+        spin.as_millis()
+    );
+}
+
+pub fn part_three(round_trips: u32, cores: usize) {
+    println!(
+        "\nPart 3: what a switch costs. Two tasks on one thread hand a token back and forth\n\
+         {round_trips} times (tokio Notify), then two OS threads do the same (Mutex and \
+         Condvar,\n{cores} core(s)); the fastest of three rounds, per hand-off:\n"
+    );
+}
+
+/// Units of work each thread finished in each sampling window, and how often the OS
+/// preempted each thread.
+pub struct Progress {
+    pub windows: Vec<(f64, Vec<u64>)>,
+    pub preempted: Vec<Option<u64>>,
+}
+
+impl Progress {
+    /// Reads the counters every `sample` until `duration` is over.
+    pub fn sample(counters: &[AtomicU64], duration: Duration, sample: Duration) -> Self {
+        let start = Instant::now();
+        let mut last = vec![0; counters.len()];
+        let mut windows = Vec::new();
+        let mut due = sample;
+        while due <= duration {
+            thread::sleep(due.saturating_sub(start.elapsed()));
+            let now: Vec<u64> = counters.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+            let done = now.iter().zip(&last).map(|(n, l)| n - l).collect();
+            windows.push((start.elapsed().as_secs_f64() * 1e3, done));
+            last = now;
+            due += sample;
+        }
+        Progress {
+            windows,
+            preempted: Vec::new(),
+        }
+    }
+
+    fn threads(&self) -> usize {
+        self.windows.first().map_or(0, |(_, first)| first.len())
+    }
+    fn total(&self, thread: usize) -> u64 {
+        self.windows.iter().map(|(_, done)| done[thread]).sum()
+    }
+    pub fn all_progressed(&self) -> bool {
+        !self.windows.is_empty() && (0..self.threads()).all(|t| self.total(t) > 0)
+    }
+    pub fn windows_all_advanced(&self) -> usize {
+        let advanced = |done: &Vec<u64>| done.iter().all(|&n| n > 0);
+        self.windows
+            .iter()
+            .filter(|(_, done)| advanced(done))
+            .count()
+    }
+
+    pub fn print(&self) {
+        let columns = |cell: &dyn Fn(usize) -> String| -> String {
+            (0..self.threads())
+                .map(|t| format!("{:>9}", cell(t)))
+                .collect()
+        };
+        println!("{:>8} {}", "t_ms", columns(&|t| format!("busy-{t}")));
+        for (at, done) in &self.windows {
+            println!("{at:>8.0} {}", columns(&|t| done[t].to_string()));
+        }
+        println!("{:>8} {}", "total", columns(&|t| self.total(t).to_string()));
+        let preempted = |t: usize| match self.preempted.get(t) {
+            Some(Some(n)) => n.to_string(),
+            _ => "-".to_string(),
+        };
+        println!("{:>8} {}", "preempt", columns(&preempted));
+        println!(
+            "\n(preempt: times the OS took the core away from the thread, from /proc; '-' where the\n\
+             OS does not say.) Windows in which every thread advanced: {} of {}; every thread\n\
+             progressed: {}.",
+            self.windows_all_advanced(),
+            self.windows.len(),
+            self.all_progressed()
+        );
+    }
+}
+
+/// Linux counts, per thread, the times the scheduler preempted it: the OS's own record.
+pub fn involuntary_switches() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/thread-self/status").ok()?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("nonvoluntary_ctxt_switches:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// What the ticker saw: for each tick, when it was due and when it really ran.
+pub struct Ticks {
+    pub due_fired_ms: Vec<(f64, f64)>,
+    pub slices: u64,
+}
+
+impl Ticks {
+    pub fn worst_late_ms(&self) -> f64 {
+        self.due_fired_ms
+            .iter()
+            .map(|(due, fired)| fired - due)
+            .fold(0.0, f64::max)
+    }
+}
+
+pub fn print_ticks(tick: Duration, hogging: &Ticks, yielding: &Ticks) {
+    println!(
+        "{:>4} {:>8}   {:>24}   {:>24}",
+        "", "", "spinner never awaits", "spinner yields"
+    );
+    println!(
+        "{:>4} {:>8}   {:>12}{:>12}   {:>12}{:>12}",
+        "tick", "due_ms", "ran_ms", "late_ms", "ran_ms", "late_ms"
+    );
+    let rows = hogging.due_fired_ms.iter().zip(&yielding.due_fired_ms);
+    for (k, ((due, hog), (_, yld))) in rows.enumerate() {
+        println!(
+            "{:>4} {due:>8.0}   {hog:>12.1}{:>12.1}   {yld:>12.1}{:>12.1}",
+            k + 1,
+            hog - due,
+            yld - due
+        );
+    }
+    println!(
+        "\nThe spinner did {} slices of work without awaiting, {} slices yielding after each\n\
+         (ticks every {} ms).",
+        hogging.slices,
+        yielding.slices,
+        tick.as_millis()
+    );
+    println!(
+        "\nworst lateness: {:.1} ms beside the spinner that never awaits, {:.1} ms beside the \
+         one that yields.",
+        hogging.worst_late_ms(),
+        yielding.worst_late_ms()
+    );
+}
+
+/// The figures this run measured, printed as the closing `summary:` line.
+pub struct Summary {
+    pub threads: usize,
+    pub cores: usize,
+    pub progress: Progress,
+    pub hogging: Ticks,
+    pub yielding: Ticks,
+    /// Deliberate waits: part one's sampling period, and the ticker's schedule, twice.
+    pub ideal: Duration,
+    pub round_trips: u32,
+    /// The fastest round of each game, `round_trips` round trips of two hand-offs each.
+    pub task_switch: Duration,
+    pub thread_handoff: Duration,
+}
+
+impl Summary {
+    fn per_handoff_ns(&self, round: Duration) -> f64 {
+        round.as_secs_f64() * 1e9 / (2.0 * f64::from(self.round_trips))
+    }
+
+    pub fn print_switch_costs(&self) {
+        let (task, thread) = (
+            self.per_handoff_ns(self.task_switch),
+            self.per_handoff_ns(self.thread_handoff),
+        );
+        println!(
+            "  {:<44} {:>10.0} ns",
+            "task switch, two tasks on one thread", task
+        );
+        println!(
+            "  {:<44} {:>10.0} ns   ({:.1} x the task switch)",
+            "thread hand-off, two OS threads",
+            thread,
+            thread / task
+        );
+        println!(
+            "\nA task switch stays in user space: a return from poll and the next task's poll.\n\
+             A thread hand-off goes through the kernel: one thread sleeps, the OS wakes the other."
+        );
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = &self.progress;
+        write!(
+            f,
+            "summary: threads={} threads_all_progressed={} worst_late_spin_ms={:.1} \
+             worst_late_yield_ms={:.1} task_switch_ns={:.0} thread_handoff_ns={:.0} \
+             ideal_s={:.3} cores={} windows={} windows_all_advanced={} spin_slices={} \
+             yield_slices={} round_trips={}",
+            self.threads,
+            p.all_progressed(),
+            self.hogging.worst_late_ms(),
+            self.yielding.worst_late_ms(),
+            self.per_handoff_ns(self.task_switch),
+            self.per_handoff_ns(self.thread_handoff),
+            self.ideal.as_secs_f64(),
+            self.cores,
+            p.windows.len(),
+            p.windows_all_advanced(),
+            self.hogging.slices,
+            self.yielding.slices,
+            self.round_trips
+        )
+    }
+}
+
+/// One slice of busy work: 10,000 arithmetic steps the compiler may not skip.
+pub fn work_a_little() {
+    let mut x = 1u64;
+    for step in 0..10_000u64 {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(step | 1);
+    }
+    std::hint::black_box(x);
+}
+
+/// A runtime on this thread alone: its tasks take turns, and only where they await.
+pub fn one_thread_runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    builder.enable_time().build().map_err(Failure::Runtime)
+}
+
+/// The fastest of three timed rounds, so that a preemption by another process does not
+/// count against either kind of switch.
+pub fn best_of_three(round: impl Fn() -> Result<Duration, Failure>) -> Result<Duration, Failure> {
+    (0..3).try_fold(Duration::MAX, |best, _| Ok(best.min(round()?)))
+}
+
+/// The boundary: the summary line on success, one `error:` line and exit 1 on failure.
+pub fn finish(result: Result<Summary, Failure>) -> ExitCode {
+    match result {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `demo | head` closes the pipe early, and the next `println!` then panics with
+/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
+pub fn end_quietly_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn progress(windows: Vec<(f64, Vec<u64>)>) -> Progress {
+        Progress {
+            windows,
+            preempted: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_thread_that_advanced_only_once_still_progressed() {
+        let progress = progress(vec![(100.0, vec![5, 0]), (200.0, vec![3, 1])]);
+        assert!(progress.all_progressed());
+        assert_eq!(progress.windows_all_advanced(), 1);
+        assert_eq!(progress.total(1), 1);
+    }
+
+    #[test]
+    fn a_thread_that_never_ran_did_not_progress() {
+        let progress = progress(vec![(100.0, vec![5, 0]), (200.0, vec![3, 0])]);
+        assert!(!progress.all_progressed());
+        assert_eq!(progress.windows_all_advanced(), 0);
+    }
+
+    #[test]
+    fn no_window_means_no_progress_shown() {
+        assert!(!progress(Vec::new()).all_progressed());
+    }
+
+    #[test]
+    fn worst_lateness_is_the_largest_gap_between_due_and_ran() {
+        let ticks = Ticks {
+            due_fired_ms: vec![(100.0, 101.0), (200.0, 650.0), (300.0, 650.5)],
+            slices: 0,
+        };
+        assert_eq!(ticks.worst_late_ms(), 450.0);
+    }
+}
