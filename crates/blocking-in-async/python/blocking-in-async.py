@@ -1,0 +1,116 @@
+"""The Python side of blocking-in-async: four coroutines that each block for 200 ms.
+
+asyncio runs every coroutine on one thread, so `time.sleep` (or a CPU loop) inside one
+holds the whole event loop: the blocks add up and a heartbeat task cannot tick. Handing
+the call to `asyncio.to_thread` frees the loop for sleeps; CPU work in threads still
+takes turns under the GIL, and needs processes (`run_in_executor` with a process pool)
+to overlap. There is no multi-thread event loop to try: the loop is one thread.
+
+    python3 crates/blocking-in-async/python/blocking-in-async.py
+"""
+
+import argparse
+import asyncio
+import concurrent.futures
+import os
+import sys
+import time
+
+
+def spin(cpu_s: float) -> int:
+    """A CPU loop that runs until this thread has used `cpu_s` of processor time."""
+    start = time.thread_time()
+    x = 0
+    while time.thread_time() - start < cpu_s:
+        for i in range(10_000):
+            x = (x * 6364136223846793005 + i) & 0xFFFFFFFFFFFFFFFF
+    return x
+
+
+async def heartbeat(tick: float, state: dict) -> None:
+    """Wants to wake every `tick`; records how late it woke."""
+    while True:
+        state["due"] = time.perf_counter() + tick
+        await asyncio.sleep(tick)
+        state["worst"] = max(state["worst"], time.perf_counter() - state["due"])
+        state["ticks"] += 1
+
+
+async def measure(tick: float, work) -> tuple[float, float, int]:
+    state = {"due": time.perf_counter() + tick, "worst": 0.0, "ticks": 0}
+    beat = asyncio.create_task(heartbeat(tick, state))
+    await asyncio.sleep(2 * tick)  # the heartbeat is ticking before the work starts
+    start = time.perf_counter()
+    await work()
+    elapsed = time.perf_counter() - start
+    # A tick that is due and has not run yet is already that late.
+    worst = max(state["worst"], time.perf_counter() - state["due"])
+    beat.cancel()
+    return elapsed, worst, state["ticks"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="four coroutines that block for 200 ms, and the ways out")
+    parser.add_argument("--tasks", type=int, default=4, choices=range(2, 65), metavar="2..64", help="how many coroutines block")
+    parser.add_argument("--block-ms", type=int, default=200, help="how long each blocks, in ms (20..5000)")
+    parser.add_argument("--tick-ms", type=int, default=5, help="how often the heartbeat wants to tick, in ms")
+    parser.add_argument("--workers", type=int, default=2, choices=range(2, 17), metavar="2..16", help="processes in the CPU pool")
+    args = parser.parse_args()
+    if not 20 <= args.block_ms <= 5000:
+        parser.error("argument --block-ms: must be 20..5000")
+    if not 1 <= args.tick_ms * 4 <= args.block_ms:
+        parser.error("argument --tick-ms: must be at least 1 and at most a quarter of --block-ms")
+    asyncio.run(demo(args))
+
+
+async def demo(args) -> None:
+    n, block, tick = args.tasks, args.block_ms / 1000, args.tick_ms / 1000
+    gil = getattr(sys, "_is_gil_enabled", lambda: True)()  # False only on a free-threaded build
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    start = time.perf_counter()
+    spin(block)
+    spin_alone = time.perf_counter() - start
+    print(f"{n} coroutines, each blocking for {args.block_ms} ms; a heartbeat wants to tick every {args.tick_ms} ms ({cores} cores)")
+    print(f"the CPU loop ({args.block_ms} ms of CPU time) took {spin_alone * 1e3:.0f} ms of wall time alone")
+    print()
+    print(f"{'how each coroutine waits':<40} {'elapsed':>9} {'x block':>8} {'heartbeat late':>15} {'ticks':>6}")
+    loop = asyncio.get_running_loop()
+    with concurrent.futures.ProcessPoolExecutor(max_workers=args.workers) as pool:
+        # Start the worker processes now, so the timed row measures the work, not their start.
+        await asyncio.gather(*(loop.run_in_executor(pool, spin, 0.0) for _ in range(args.workers)))
+
+        async def blocking_sleep():  # the mistake: the loop's one thread sleeps
+            time.sleep(block)
+
+        async def blocking_cpu():
+            spin(block)
+
+        ways = [
+            ("current_sleep", "time.sleep in each coroutine", lambda: asyncio.gather(*(blocking_sleep() for _ in range(n)))),
+            ("current_cpu", "a CPU loop in each coroutine", lambda: asyncio.gather(*(blocking_cpu() for _ in range(n)))),
+            ("spawn_blocking", "asyncio.to_thread(time.sleep)", lambda: asyncio.gather(*(asyncio.to_thread(time.sleep, block) for _ in range(n)))),
+            ("to_thread_cpu", "asyncio.to_thread(CPU loop)", lambda: asyncio.gather(*(asyncio.to_thread(spin, block) for _ in range(n)))),
+            ("process_pool", f"CPU loop in a process pool({args.workers})", lambda: asyncio.gather(*(loop.run_in_executor(pool, spin, block) for _ in range(n)))),
+            ("tokio_sleep", "await asyncio.sleep", lambda: asyncio.gather(*(asyncio.sleep(block) for _ in range(n)))),
+        ]
+        results = []
+        for key, how, work in ways:
+            elapsed, late, ticks = await measure(tick, work)
+            print(f"{how:<40} {elapsed * 1e3:>6.0f} ms {elapsed / block:>8.2f} {late * 1e3:>12.1f} ms {ticks:>6}")
+            results.append(f"{key}_x={elapsed / block:.2f} {key}_late_ms={late * 1e3:.1f}")
+    print()
+    print("The event loop is one thread: a blocking call in any coroutine stops all of them, and the heartbeat.")
+    print("to_thread frees the loop; CPU work in threads still takes turns under the GIL; processes overlap it.")
+    print(
+        f"summary: tasks={n} block_ms={args.block_ms} tick_ms={args.tick_ms} workers={args.workers} cores={cores} gil={str(gil).lower()} "
+        f"spin_alone_ms={spin_alone * 1e3:.0f} {' '.join(results)} ideal_s={block * len(ways):.3f}"
+    )
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except BrokenPipeError:  # `... | head`: the reader is done
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    except KeyboardInterrupt:
+        raise SystemExit(130)

@@ -1,0 +1,183 @@
+//! A blocking call inside async code holds the thread it runs on. Four tasks that each
+//! block for 200 ms take 800 ms on a one-thread runtime and 400 ms on two workers, whether
+//! they sleep (`std::thread::sleep`) or compute (a CPU loop of the same length); moved off
+//! the runtime (`spawn_blocking`, or rayon answering through a oneshot channel) or
+//! awaited (`tokio::time::sleep`), the waits overlap and the runtime stays free. A
+//! heartbeat task that wants to tick every few milliseconds measures how late it got.
+//!
+//! Run it:
+//!
+//!     cargo run --release -p blocking-in-async
+//!     taskset -c 0 cargo run --release -p blocking-in-async     (one core)
+//!
+//! What to look for: the `x block` column (elapsed / one block) and the heartbeat's worst
+//! lateness, near a whole block or more while a worker is blocked, a few ms otherwise.
+
+mod cpu;
+mod heartbeat;
+mod report;
+
+use std::error::Error;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
+use tokio::runtime::{Builder, Runtime};
+use tokio::task::{JoinError, JoinHandle};
+
+use cpu::Spin;
+use report::Report;
+
+/// Four tasks that block for 200 ms: on one thread, on two workers, with spawn_blocking,
+/// with rayon, and awaited; a heartbeat measures how late the runtime answers.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// How many tasks block (asyncio: coroutines); at least --workers.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(2..=64))]
+    tasks: u32,
+    /// How long each task blocks, in milliseconds: a sleep, or a CPU loop that long.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(20..=5_000))]
+    block_ms: u64,
+    /// Worker threads of the multi-thread runtime, and threads of the rayon pool.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(2..=16))]
+    workers: u32,
+    /// How often the heartbeat wants to tick, in milliseconds (at most a quarter block).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1_000))]
+    tick_ms: u64,
+}
+
+fn main() -> ExitCode {
+    report::end_quietly_on_closed_pipe();
+    let args = checked(Args::parse());
+    match run(&args) {
+        Ok(report) => {
+            println!("{}", report.summary());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e} (could not start a runtime or a thread pool: check `ulimit -u`)");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The seven ways, in the order the demo runs them; `main`'s table of contents.
+fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
+    let (n, block, tick) = (
+        args.tasks,
+        Duration::from_millis(args.block_ms),
+        Duration::from_millis(args.tick_ms),
+    );
+    let spin = Spin::new(block)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.workers as usize)
+        .build()?;
+    let mut report = Report::new(n, block, tick, args.workers, spin.time_alone());
+    let (one, multi) = (one_thread, || workers(args.workers));
+
+    // The mistake, on one thread: the four blocks run one after another.
+    report.run("current_sleep", &one()?, sleep_on_the_worker(n, block))?;
+    report.run("current_cpu", &one()?, spin_on_the_worker(n, spin))?;
+
+    // More workers: as many blocks at once as there are workers, and no more.
+    report.run("multi_sleep", &multi()?, sleep_on_the_worker(n, block))?;
+    report.run("multi_cpu", &multi()?, spin_on_the_worker(n, spin))?;
+
+    // The fixes, on one thread again: the blocking moves off the runtime, or is awaited.
+    report.run("spawn_blocking", &one()?, sleep_off_the_runtime(n, block))?;
+    report.run("rayon", &one()?, spin_on_rayon(n, spin, &pool))?;
+    report.run("tokio_sleep", &one()?, await_the_timer(n, block))?;
+
+    report.explain();
+    Ok(report)
+}
+
+// ANCHOR: blocking
+/// The mistake: each task blocks the worker thread that polls it. Until the sleep ends,
+/// that thread runs no other task, no timer, no I/O.
+async fn sleep_on_the_worker(tasks: u32, block: Duration) -> Result<(), JoinError> {
+    join((0..tasks).map(|_| tokio::spawn(async move { std::thread::sleep(block) }))).await
+}
+
+/// The same mistake with work instead of waiting: a loop with no `.await` in it.
+async fn spin_on_the_worker(tasks: u32, spin: Spin) -> Result<(), JoinError> {
+    join((0..tasks).map(|_| tokio::spawn(async move { spin.run() }))).await
+}
+// ANCHOR_END: blocking
+
+// ANCHOR: offload
+/// asyncio.to_thread: each blocking call runs on a thread of tokio's blocking pool, and
+/// the task awaits its handle; the runtime's own thread stays free.
+async fn sleep_off_the_runtime(tasks: u32, block: Duration) -> Result<(), JoinError> {
+    join((0..tasks).map(|_| tokio::task::spawn_blocking(move || std::thread::sleep(block)))).await
+}
+
+/// CPU work belongs on a CPU pool sized to the cores: rayon computes, and a oneshot
+/// channel brings each answer back to the async side, which awaits it.
+async fn spin_on_rayon(
+    tasks: u32,
+    spin: Spin,
+    pool: &rayon::ThreadPool,
+) -> Result<(), Box<dyn Error>> {
+    let answers: Vec<_> = (0..tasks)
+        .map(|_| {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            pool.spawn(move || {
+                let _ = tx.send(spin.run()); // the receiver is gone only if the demo is
+            });
+            rx
+        })
+        .collect();
+    for answer in answers {
+        answer.await?;
+    }
+    Ok(())
+}
+
+/// asyncio.sleep: the task hands the thread back at `.await`; the timer wakes it.
+async fn await_the_timer(tasks: u32, block: Duration) -> Result<(), JoinError> {
+    join((0..tasks).map(|_| tokio::spawn(tokio::time::sleep(block)))).await
+}
+// ANCHOR_END: offload
+
+/// Waits for every task; a task that panicked comes back as a JoinError.
+async fn join<T>(handles: impl Iterator<Item = JoinHandle<T>>) -> Result<(), JoinError> {
+    let handles: Vec<_> = handles.collect(); // spawn them all before awaiting the first
+    for handle in handles {
+        handle.await?;
+    }
+    Ok(())
+}
+
+/// asyncio.run's runtime: one thread, the caller's.
+fn one_thread() -> std::io::Result<Runtime> {
+    Builder::new_current_thread().enable_time().build()
+}
+
+/// tokio's default runtime, with a set number of worker threads.
+fn workers(n: u32) -> std::io::Result<Runtime> {
+    Builder::new_multi_thread()
+        .worker_threads(n as usize)
+        .enable_time()
+        .build()
+}
+
+/// Combinations that parse but cannot show the idea exit 2, naming the flag to change.
+fn checked(args: Args) -> Args {
+    let conflict = |msg: &str| {
+        Args::command()
+            .error(ErrorKind::ArgumentConflict, msg)
+            .exit()
+    };
+    if args.tasks < args.workers {
+        conflict("--tasks must be at least --workers: with a worker to spare, nothing waits");
+    }
+    if args.tick_ms * 4 > args.block_ms {
+        conflict(
+            "--tick-ms must be at most a quarter of --block-ms, or a block hides between ticks",
+        );
+    }
+    args
+}

@@ -1,0 +1,161 @@
+//! The harness: the table of ways, the reading after it, the summary line, and the
+//! closed-pipe hook.
+
+use std::fmt;
+use std::time::Duration;
+
+use std::future::Future;
+
+use tokio::runtime::{Runtime, RuntimeFlavor};
+
+use crate::heartbeat::{Measured, measure};
+
+/// Collects each way's figures as the demo runs it, and prints them as a table.
+pub struct Report {
+    tasks: u32,
+    block: Duration,
+    tick: Duration,
+    workers: u32,
+    cores: usize,
+    spin_alone: Duration,
+    rows: Vec<(String, Measured)>,
+}
+
+impl Report {
+    pub fn new(
+        tasks: u32,
+        block: Duration,
+        tick: Duration,
+        workers: u32,
+        spin_alone: Duration,
+    ) -> Report {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        println!(
+            "{tasks} tasks, each blocking for {} ms; a heartbeat wants to tick every {} ms ({cores} core{})",
+            block.as_millis(),
+            tick.as_millis(),
+            if cores == 1 { "" } else { "s" }
+        );
+        println!(
+            "the CPU loop ({} ms of CPU time) took {:.0} ms of wall time alone{}",
+            block.as_millis(),
+            ms(spin_alone),
+            if spin_alone > block.mul_f64(1.2) {
+                ": other programs share the cores"
+            } else {
+                ""
+            }
+        );
+        println!();
+        println!(
+            "{:<38} {:<16} {:>9} {:>8} {:>15} {:>6}",
+            "how each task waits", "runtime", "elapsed", "x block", "heartbeat late", "ticks"
+        );
+        Report {
+            tasks,
+            block,
+            tick,
+            workers,
+            cores,
+            spin_alone,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Runs one way's `work` on `runtime` with the heartbeat beside it, and prints its
+    /// line as soon as it is measured.
+    pub fn run<E>(
+        &mut self,
+        key: &str,
+        runtime: &Runtime,
+        work: impl Future<Output = Result<(), E>>,
+    ) -> Result<(), E> {
+        let m = measure(runtime, self.tick, work)?;
+        let runtime = match runtime.handle().runtime_flavor() {
+            RuntimeFlavor::CurrentThread => "current_thread".to_string(),
+            _ => format!("multi_thread({})", runtime.metrics().num_workers()),
+        };
+        let how = match key {
+            "current_sleep" | "multi_sleep" => "std::thread::sleep in each task".to_string(),
+            "current_cpu" | "multi_cpu" => "a CPU loop in each task".to_string(),
+            "spawn_blocking" => "spawn_blocking(std::thread::sleep)".to_string(),
+            "rayon" => format!("CPU loop on rayon({}), oneshot back", self.workers),
+            _ => "tokio::time::sleep(..).await".to_string(),
+        };
+        println!(
+            "{how:<38} {runtime:<16} {:>6.0} ms {:>8.2} {:>12.1} ms {:>6}",
+            ms(m.elapsed),
+            m.elapsed.as_secs_f64() / self.block.as_secs_f64(),
+            ms(m.worst_late),
+            m.ticks
+        );
+        self.rows.push((key.to_string(), m));
+        Ok(())
+    }
+
+    /// What the table shows, in the terms of this run.
+    pub fn explain(&self) {
+        let (n, w) = (self.tasks, self.workers);
+        println!();
+        println!(
+            "x block is elapsed / one block: {n} on one thread, {n}/{w} on {w} workers, 1 when the blocks overlap."
+        );
+        println!(
+            "A blocked worker runs nothing else: the heartbeat waits for it (late by a block or more)."
+        );
+        println!("The CPU rows need a core per thread: on fewer cores than threads, or cores that");
+        println!("other programs share, they take longer (the CPU loop's time alone is above).");
+        println!(
+            "spawn_blocking, rayon and tokio's sleep keep the runtime's one thread free to tick."
+        );
+    }
+
+    pub fn summary(&self) -> Summary<'_> {
+        Summary(self)
+    }
+}
+
+/// The figures this run measured, printed as the closing `summary:` line.
+pub struct Summary<'a>(&'a Report);
+
+impl fmt::Display for Summary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = self.0;
+        write!(
+            f,
+            "summary: tasks={} block_ms={} tick_ms={} workers={} cores={} spin_alone_ms={:.0}",
+            r.tasks,
+            r.block.as_millis(),
+            r.tick.as_millis(),
+            r.workers,
+            r.cores,
+            ms(r.spin_alone)
+        )?;
+        for (key, m) in &r.rows {
+            let x = m.elapsed.as_secs_f64() / r.block.as_secs_f64();
+            write!(f, " {key}_x={x:.2} {key}_late_ms={:.1}", ms(m.worst_late))?;
+        }
+        // The deliberate waits alone: one block per way, if every way overlapped its tasks.
+        write!(
+            f,
+            " ideal_s={:.3}",
+            r.block.as_secs_f64() * r.rows.len() as f64
+        )
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// `demo | head` closes the pipe early, and the next `println!` then panics with
+/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
+pub fn end_quietly_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}

@@ -1,0 +1,170 @@
+//! Runs the built binary and its minimal program as a user does, and checks their claims.
+//! Times are asserted as ratios with wide margins: they hold on one core and under load.
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::Command;
+
+use common::{example, first_line_then_close, number, summary};
+
+const BIN: &str = env!("CARGO_BIN_EXE_blocking-in-async");
+
+fn run(cmd: &mut Command) -> HashMap<String, String> {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    summary(&String::from_utf8(out.stdout).unwrap())
+}
+
+/// The claims that hold on any machine, however many cores and however busy.
+fn check_every_machine(s: &HashMap<String, String>) {
+    let (tasks, workers) = (number(s, "tasks"), number(s, "workers"));
+    let block_ms = number(s, "block_ms");
+    // On one thread the blocks run one after another: never less than their sum.
+    assert!(number(s, "current_sleep_x") >= tasks - 0.01, "{s:?}");
+    assert!(number(s, "current_cpu_x") >= tasks * 0.95, "{s:?}");
+    // Two workers: at most two blocks at once, so never less than tasks / workers;
+    // sleeps do not need a core, so they overlap even on one core.
+    assert!(
+        number(s, "multi_sleep_x") >= tasks / workers - 0.01,
+        "{s:?}"
+    );
+    assert!(number(s, "multi_sleep_x") <= tasks * 0.75, "{s:?}");
+    assert!(number(s, "multi_cpu_x") >= tasks / workers * 0.95, "{s:?}");
+    // Off the runtime, or awaited, the sleeps overlap: about one block.
+    for key in ["spawn_blocking_x", "tokio_sleep_x"] {
+        let x = number(s, key);
+        assert!((0.99..=2.0).contains(&x), "{key}={x}: {s:?}");
+    }
+    assert!(number(s, "rayon_x") >= tasks / workers * 0.95, "{s:?}");
+    // The heartbeat: late by half a block or more wherever a worker blocks.
+    for key in ["current_sleep", "current_cpu", "multi_sleep", "multi_cpu"] {
+        let late = number(s, &format!("{key}_late_ms"));
+        assert!(
+            late >= block_ms / 2.0,
+            "{key}: the heartbeat was only {late} ms late: {s:?}"
+        );
+    }
+    // Where the runtime's one thread stays free, it ticks on time: well under half a block
+    // beside sleeps. Beside rayon's loops the thread also waits for a core when the
+    // machine is busy (the OS, not the runtime), so there it is a small share of the run,
+    // where blocking the worker made it late for the whole run.
+    for key in ["spawn_blocking", "tokio_sleep"] {
+        let late = number(s, &format!("{key}_late_ms"));
+        assert!(
+            late < block_ms / 2.0,
+            "{key}: the heartbeat was {late} ms late: {s:?}"
+        );
+    }
+    let rayon_late = number(s, "rayon_late_ms");
+    assert!(rayon_late < number(s, "rayon_x") * block_ms / 4.0, "{s:?}");
+    assert!(rayon_late < number(s, "current_cpu_late_ms") / 4.0, "{s:?}");
+    assert_eq!(number(s, "ideal_s"), 7.0 * block_ms / 1000.0);
+}
+
+#[test]
+fn blocking_holds_the_worker_and_offloading_frees_it() {
+    let s = run(Command::new(BIN).args(["--tasks", "4", "--block-ms", "200", "--workers", "2"]));
+    assert_eq!(number(&s, "tasks"), 4.0);
+    check_every_machine(&s);
+}
+
+#[test]
+fn on_one_core_two_workers_still_overlap_sleeps_but_not_cpu_work() {
+    let pinned = Command::new("taskset").args(["-c", "0", "true"]).output();
+    if !pinned.is_ok_and(|o| o.status.success()) {
+        eprintln!("taskset is not available: skipping the one-core run");
+        return;
+    }
+    let s =
+        run(Command::new("taskset").args(["-c", "0", BIN, "--tasks", "4", "--block-ms", "200"]));
+    assert_eq!(number(&s, "cores"), 1.0);
+    check_every_machine(&s);
+    // One core computes one loop at a time: two workers, or two rayon threads, give
+    // CPU work no overlap at all.
+    assert!(number(&s, "multi_cpu_x") >= 4.0 * 0.95, "{s:?}");
+    assert!(number(&s, "rayon_x") >= 4.0 * 0.95, "{s:?}");
+}
+
+#[test]
+fn the_minimal_program_adds_up_the_blocking_sleeps_only() {
+    let out = Command::new(example("blocking_sleep")).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let seconds: Vec<f64> = stdout
+        .lines()
+        .map(|l| {
+            l.rsplit_once(": ")
+                .unwrap()
+                .1
+                .trim_end_matches(" s")
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(seconds.len(), 3, "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with("std::thread::sleep"),
+        "{stdout}"
+    );
+    assert!(
+        seconds[0] >= 0.80,
+        "four blocking sleeps of 0.2 s add up: {stdout}"
+    );
+    assert!(
+        (0.2..0.4).contains(&seconds[1]),
+        "spawn_blocking overlaps them: {stdout}"
+    );
+    assert!(
+        (0.2..0.4).contains(&seconds[2]),
+        "tokio::time::sleep overlaps them: {stdout}"
+    );
+}
+
+#[test]
+fn bad_arguments_exit_2_naming_the_flag() {
+    for (args, flag) in [
+        (&["--tasks", "0"][..], "--tasks"),
+        (&["--block-ms", "abc"][..], "--block-ms"),
+        (&["--workers", "1"][..], "--workers"),
+        (&["--tasks", "2", "--workers", "4"][..], "--tasks"),
+        (&["--block-ms", "100", "--tick-ms", "50"][..], "--tick-ms"),
+    ] {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(flag), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_it_quietly() {
+    let mut demo = Command::new(BIN);
+    demo.args(["--block-ms", "40", "--tick-ms", "5"]);
+    for (cmd, first) in [
+        (demo, "4 tasks"),
+        (
+            Command::new(example("blocking_sleep")),
+            "std::thread::sleep",
+        ),
+    ] {
+        let (line, status, stderr) = first_line_then_close(cmd);
+        assert!(line.starts_with(first), "{line}");
+        assert!(status.success(), "{status}: {stderr}");
+        assert_eq!(stderr, "");
+    }
+}
