@@ -93,14 +93,15 @@ fn a_spinner_that_never_awaits_starves_the_ticker_and_one_that_yields_does_not()
     let starved = number(&s, "worst_late_spin_ms");
     let yielding = number(&s, "worst_late_yield_ms");
     // The spin starts at 75 ms and lasts 400: the tick due at 100 ms cannot run before
-    // 475 ms, whatever the load. Beside the yielder only the OS can make a tick late.
+    // 475 ms, whatever the load. Beside the yielder only the OS can make a tick late (wide
+    // margin: a machine loaded many times over its cores delays every tick).
     assert!(
         starved >= 370.0,
         "ticker beside the hog was only {starved} ms late"
     );
     assert!(
-        yielding < 200.0,
-        "ticker beside the yielder was {yielding} ms late"
+        yielding < 0.5 * starved,
+        "ticker beside the yielder was {yielding} ms late, beside the hog {starved}"
     );
     assert!(number(&s, "yield_slices") > 0.0 && number(&s, "spin_slices") > 0.0);
 }

@@ -28,9 +28,10 @@ fn the_spinner_that_never_awaits_starves_the_ticker_the_yielding_one_does_not() 
     let worst = worst_lateness(&stdout);
     assert_eq!(worst.len(), 2, "{stdout}");
     // The spin runs from 150 ms to at least 450 ms: the tick due at 200 ms cannot run
-    // before 450 ms, 250 ms late, whatever the load.
+    // before 450 ms, 250 ms late, whatever the load. Beside the yielder only the OS can
+    // make a tick late (wide margin: a loaded machine delays every tick).
     assert!(worst[0] >= 245.0, "{stdout}");
-    assert!(worst[1] < 125.0, "{stdout}");
+    assert!(worst[1] < 0.5 * worst[0], "{stdout}");
 }
 
 #[test]

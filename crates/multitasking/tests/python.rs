@@ -28,7 +28,7 @@ fn python_twin_shows_preemption_starvation_and_both_switch_costs() {
         "--tick-ms",
         "50",
         "--spin-ms",
-        "300",
+        "400",
         "--round-trips",
         "200",
     ]) else {
@@ -44,13 +44,16 @@ fn python_twin_shows_preemption_starvation_and_both_switch_costs() {
     assert_eq!(s["threads_all_progressed"], "true");
     let starved = number(&s, "worst_late_spin_ms");
     let yielding = number(&s, "worst_late_yield_ms");
+    // The spin starts at 75 ms and lasts 400: the tick due at 100 ms cannot run before
+    // 475 ms. Beside the yielder only the OS can make a tick late (wide margin: a machine
+    // loaded many times over its cores delays every tick).
     assert!(
-        starved >= 150.0,
+        starved >= 370.0,
         "asyncio ticker beside the hog was only {starved} ms late"
     );
     assert!(
-        yielding < 100.0,
-        "asyncio ticker beside the yielder was {yielding} ms late"
+        yielding < 0.5 * starved,
+        "asyncio ticker beside the yielder was {yielding} ms late, beside the hog {starved}"
     );
     for key in ["task_switch_ns", "thread_handoff_ns"] {
         assert!(number(&s, key) > 0.0, "{key}");
