@@ -389,6 +389,9 @@ def main():
         p.error("--clients must be in 1..50")
     if not 20 <= args.step_ms <= 2000:
         p.error("--step-ms must be in 20..2000")
+    if args.trace and args.runtime in ("asyncio", "tokio"):
+        p.error("--trace shows the scratch loop's decisions, and asyncio's stay inside asyncio: "
+                "use --runtime scratch (or both), or drop --trace")
     step = args.step_ms / 1000
     clients = args.clients
     ntasks = 1 + 2 * clients + 3

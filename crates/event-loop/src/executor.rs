@@ -89,6 +89,7 @@ pub struct Runtime {
     pub tracer: Tracer,
     pub reactor: RefCell<Reactor>,
     current: Cell<usize>,
+    stopping: Cell<bool>,
     names: RefCell<Vec<String>>,
     spawned: RefCell<Vec<(String, BoxFuture)>>,
 }
@@ -127,13 +128,21 @@ pub fn spawn(name: impl Into<String>, future: impl Future<Output = ()> + 'static
     });
 }
 
-/// Runs the tasks until every one has finished (tasks may spawn more).
+/// Ends the loop once the current poll returns: every task left is dropped, and with it
+/// every socket it holds (`--serve` stops this way on Ctrl-C).
+pub fn shutdown() {
+    with_runtime(|rt| rt.stopping.set(true));
+}
+
+/// Runs the tasks until every one has finished (tasks may spawn more) or one calls
+/// `shutdown`.
 pub fn run(trace: bool, initial: Vec<(String, BoxFuture)>) -> Result<Stats, String> {
     let start = Instant::now();
     let rt = Rc::new(Runtime {
         tracer: Tracer { start, on: trace },
         reactor: RefCell::new(Reactor::new(Tracer { start, on: trace })),
         current: Cell::new(usize::MAX),
+        stopping: Cell::new(false),
         names: RefCell::new(Vec::new()),
         spawned: RefCell::new(initial),
     });
@@ -149,6 +158,7 @@ pub fn run(trace: bool, initial: Vec<(String, BoxFuture)>) -> Result<Stats, Stri
     Ok(stats)
 }
 
+// ANCHOR: drive
 fn drive(rt: &Runtime) -> Result<Stats, String> {
     let ready: ReadyQueue = Arc::default();
     // The slab: a task's id is its index; a finished task leaves a None behind.
@@ -191,6 +201,11 @@ fn drive(rt: &Runtime) -> Result<Stats, String> {
                 tasks[id] = None;
                 live -= 1;
             }
+            if rt.stopping.get() {
+                rt.tracer
+                    .line(format_args!("shutdown: dropping {live} task(s)"));
+                return Ok(stats);
+            }
             continue;
         }
         if live == 0 {
@@ -215,6 +230,7 @@ fn drive(rt: &Runtime) -> Result<Stats, String> {
         }
     }
 }
+// ANCHOR_END: drive
 
 #[cfg(test)]
 mod tests {

@@ -80,6 +80,7 @@ where
     }
 }
 
+// ANCHOR: io-op
 impl<S: AsFd + 'static, T, F: FnMut(&S) -> io::Result<T> + Unpin> Future for IoOp<'_, S, F> {
     type Output = io::Result<T>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
@@ -109,6 +110,7 @@ impl<S: AsFd + 'static, T, F: FnMut(&S) -> io::Result<T> + Unpin> Future for IoO
         }
     }
 }
+// ANCHOR_END: io-op
 
 pub struct TcpListener(Rc<net::TcpListener>);
 
@@ -167,6 +169,10 @@ impl TcpStream {
         Ok(TcpStream(stream))
     }
 
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.0.peer_addr()
+    }
+
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         io_op(&self.0, Interest::Read, "read", |s| (&*s).read(buf)).await
     }
@@ -183,5 +189,20 @@ impl TcpStream {
             }
         }
         Ok(())
+    }
+}
+
+/// One end of a Unix socket pair, read without blocking: `--serve`'s stop signal arrives
+/// on one (the self-pipe trick), so the loop wakes for Ctrl-C like for any socket.
+pub struct UnixStream(Rc<std::os::unix::net::UnixStream>);
+
+impl UnixStream {
+    pub fn new(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        stream.set_nonblocking(true)?;
+        Ok(UnixStream(Rc::new(stream)))
+    }
+
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        io_op(&self.0, Interest::Read, "read", |s| (&*s).read(buf)).await
     }
 }

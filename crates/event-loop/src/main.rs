@@ -5,7 +5,8 @@
 //! wakers of whatever became ready push their task back onto the queue.
 //!
 //! Run: `cargo run --release -p event-loop`, or with every scheduling decision
-//! shown: `cargo run --release -p event-loop -- --trace --clients 2 --runtime scratch`.
+//! shown: `cargo run --release -p event-loop -- --trace --clients 2 --runtime scratch`;
+//! serve your own `nc` clients: `cargo run --release -p event-loop -- --serve --trace`.
 //!
 //! Look for: tasks parked on an fd and woken later, polls of different tasks
 //! interleaved, the same finish order and values as tokio, and an elapsed
@@ -23,16 +24,19 @@ mod executor;
 mod leaf;
 mod on_tokio;
 mod reactor;
+mod report;
+mod serve;
 mod tasks;
 
-use std::fmt;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{CommandFactory, Parser, ValueEnum, error::ErrorKind};
 
 use executor::Stats;
 use leaf::TcpListener;
+use report::Summary;
 use tasks::{Log, Record, Scenario};
 
 /// An event loop built from scratch (std + nix poll) runs an echo server,
@@ -40,7 +44,8 @@ use tasks::{Log, Record, Scenario};
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
-    /// Print each scheduling decision of the scratch loop (polls, parks, timers, wake-ups).
+    /// Print each scheduling decision of the scratch loop (polls, parks, timers, wake-ups);
+    /// tokio's decisions are inside tokio, so not with `--runtime tokio`.
     #[arg(long)]
     trace: bool,
 
@@ -48,13 +53,20 @@ struct Args {
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=50))]
     clients: u32,
 
-    /// Which loop runs the tasks: the one from scratch, tokio's, or both with a comparison.
-    #[arg(long, value_enum, default_value_t = Runtime::Both)]
-    runtime: Runtime,
+    /// Which loop runs the tasks: the one from scratch, tokio's, or both with a comparison
+    /// [default: both; with --serve: scratch].
+    #[arg(long, value_enum)]
+    runtime: Option<Runtime>,
 
     /// Time unit in ms: the server answers client i after i steps; the sleepers take 0.5, 2.5, 3.5 steps.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(20..=2000))]
     step_ms: u64,
+
+    /// Serve the echo protocol to your own clients (nc, telnet) until Ctrl-C instead of
+    /// running the demo's tasks; ADDR defaults to 127.0.0.1:8000 (port 0: a free port).
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8000",
+          conflicts_with_all = ["clients", "step_ms"])]
+    serve: Option<SocketAddr>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -65,12 +77,32 @@ enum Runtime {
 }
 
 fn main() -> ExitCode {
+    end_quietly_on_closed_pipe();
     let args = Args::parse();
-    match run(&args) {
-        Ok(summary) => {
-            say!("{summary}");
-            ExitCode::SUCCESS
+    let runtime = args.runtime.unwrap_or(match args.serve {
+        Some(_) => Runtime::Scratch,
+        None => Runtime::Both,
+    });
+    if args.trace && runtime == Runtime::Tokio {
+        let why = "--trace shows the scratch loop's decisions, and tokio's stay inside tokio: \
+                   use --runtime scratch (or both), or drop --trace";
+        Args::command()
+            .error(ErrorKind::ArgumentConflict, why)
+            .exit();
+    }
+    let result = match (args.serve, runtime) {
+        (Some(_), Runtime::Both) => {
+            let why = "--serve runs one loop: add --runtime scratch or --runtime tokio";
+            Args::command()
+                .error(ErrorKind::ArgumentConflict, why)
+                .exit();
         }
+        (Some(addr), Runtime::Scratch) => serve::on_scratch_loop(addr, args.trace),
+        (Some(addr), Runtime::Tokio) => serve::on_tokio(addr),
+        (None, runtime) => run(&args, runtime).map(|summary| say!("{summary}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(1)
@@ -78,7 +110,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &Args) -> Result<Summary, String> {
+/// The demo: the same tasks on the chosen loop(s), then the comparison.
+fn run(args: &Args, runtime: Runtime) -> Result<Summary, String> {
     let sc = Scenario {
         clients: args.clients,
         step: Duration::from_millis(args.step_ms),
@@ -90,29 +123,23 @@ fn run(args: &Args) -> Result<Summary, String> {
         sc.clients,
         args.step_ms
     );
-    let scratch = match args.runtime {
+    let scratch = match runtime {
         Runtime::Tokio => None,
         _ => Some(run_on_scratch_loop(sc, args.trace)?),
     };
-    let tokio = match args.runtime {
+    let tokio = match runtime {
         Runtime::Scratch => None,
         _ => Some(on_tokio::run(sc)?),
     };
     let matches = match (&scratch, &tokio) {
-        (Some((ours, _)), Some((theirs, _))) => Some(compare_with_tokio(ours, theirs)?),
-        (Some((ours, _)), None) => {
-            print_results("scratch loop", ours)?;
-            None
-        }
-        (None, Some((theirs, _))) => {
-            print_results("tokio", theirs)?;
-            None
-        }
+        (Some((ours, _)), Some((theirs, _))) => Some(report::compare_with_tokio(ours, theirs)?),
+        (Some((ours, _)), None) => report::print_results("scratch loop", ours).map(|_| None)?,
+        (None, Some((theirs, _))) => report::print_results("tokio", theirs).map(|_| None)?,
         (None, None) => None,
     };
     let scratch_elapsed = scratch.as_ref().map(|(_, stats)| stats.elapsed);
     let tokio_elapsed = tokio.as_ref().map(|(_, elapsed)| *elapsed);
-    print_concurrency(sc, scratch_elapsed, tokio_elapsed);
+    report::print_concurrency(sc, scratch_elapsed, tokio_elapsed);
     let runs = u32::from(scratch.is_some()) + u32::from(tokio.is_some());
     Ok(Summary {
         tasks: sc.task_count(),
@@ -152,133 +179,18 @@ fn run_on_scratch_loop(sc: Scenario, trace: bool) -> Result<(Vec<Record>, Stats)
     Ok((records, stats))
 }
 
-fn failed(records: &[Record]) -> Result<(), String> {
-    match records.iter().find(|r| r.value.starts_with("failed")) {
-        Some(r) => Err(format!(
-            "task {} {}; run again, or with --trace to see where",
-            r.task, r.value
-        )),
-        None => Ok(()),
-    }
-}
-
-fn order(records: &[Record]) -> String {
-    records
-        .iter()
-        .map(|r| r.task.as_str())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn print_results(title: &str, records: &[Record]) -> Result<(), String> {
-    say!("\n{title}: tasks in the order they finished");
-    say!("  {:>2}  {:<9} {:>9}  result", "#", "task", "finished");
-    for (n, r) in records.iter().enumerate() {
-        say!("  {:>2}  {:<9} {:>9}  {}", n + 1, r.task, at(r.at), r.value);
-    }
-    say!("finish order ({title}): {}", order(records));
-    failed(records)
-}
-
-/// Side by side; the results match when every row has the same task and value.
-fn compare_with_tokio(ours: &[Record], theirs: &[Record]) -> Result<bool, String> {
-    failed(ours)?;
-    failed(theirs)?;
-    say!("\nthe same tasks, scratch loop vs tokio current_thread, in the order they finished");
-    say!(
-        "  {:>2}  {:<9} {:>9}  {:<9} {:>9}  {:<4}  result",
-        "#",
-        "scratch",
-        "at",
-        "tokio",
-        "at",
-        "same"
-    );
-    let mut all_same = ours.len() == theirs.len();
-    for n in 0..ours.len().max(theirs.len()) {
-        let (a, b) = (ours.get(n), theirs.get(n));
-        let same = matches!((a, b), (Some(a), Some(b)) if a.task == b.task && a.value == b.value);
-        all_same &= same;
-        let cell = |r: Option<&Record>| {
-            r.map_or(("-".to_string(), "-".to_string()), |r| {
-                (r.task.clone(), at(r.at))
-            })
-        };
-        let ((ta, aa), (tb, ab)) = (cell(a), cell(b));
-        let value = match (a, b) {
-            (Some(a), Some(b)) if a.value != b.value => format!("{} | {}", a.value, b.value),
-            (Some(r), _) | (None, Some(r)) => r.value.clone(),
-            (None, None) => String::new(),
-        };
-        say!(
-            "  {:>2}  {ta:<9} {aa:>9}  {tb:<9} {ab:>9}  {:<4}  {value}",
-            n + 1,
-            if same { "yes" } else { "NO" }
-        );
-    }
-    say!("finish order (scratch loop): {}", order(ours));
-    say!("finish order (tokio): {}", order(theirs));
-    say!("results match tokio: {all_same}");
-    Ok(all_same)
-}
-
-/// Concurrency, measured: one thread, yet the run takes the longest wait, not the sum.
-fn print_concurrency(sc: Scenario, scratch: Option<Duration>, tokio: Option<Duration>) {
-    let (longest, sum) = (
-        sc.longest_wait().as_secs_f64(),
-        sc.sum_of_waits().as_secs_f64(),
-    );
-    say!("\nwaits in the tasks: longest {longest:.3} s, all added up {sum:.3} s");
-    for (name, elapsed) in [("scratch loop", scratch), ("tokio", tokio)] {
-        if let Some(e) = elapsed.map(|e| e.as_secs_f64()) {
-            say!(
-                "  {name:<12} elapsed {e:.3} s = {:.2} x longest wait, {:.2} x their sum",
-                e / longest,
-                e / sum
-            );
+/// `program | head` closes the pipe early, and the next `println!` then panics with
+/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
+/// (This program prints through `say!`, which ignores the closed pipe; the hook is for
+/// anything else.)
+fn end_quietly_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("Broken pipe") {
+            std::process::exit(0);
         }
-    }
-}
-
-fn at(d: Duration) -> String {
-    format!("+{:.3}s", d.as_secs_f64())
-}
-
-struct Summary {
-    tasks: usize,
-    clients: u32,
-    elapsed: Duration,
-    matches: Option<bool>,
-    stats: Option<Stats>,
-    tokio_elapsed: Option<Duration>,
-    longest: Duration,
-    sum: Duration,
-    ideal: Duration,
-}
-
-impl fmt::Display for Summary {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let na = || "na".to_string();
-        let count =
-            |get: fn(&Stats) -> usize| self.stats.as_ref().map_or_else(na, |s| get(s).to_string());
-        write!(
-            f,
-            "summary: tasks={} clients={} elapsed_s={:.3} results_match_tokio={} parks_on_io={} wakeups={} \
-             polls={} ideal_s={:.3} longest_wait_s={:.3} sum_of_waits_s={:.3} tokio_elapsed_s={}",
-            self.tasks,
-            self.clients,
-            self.elapsed.as_secs_f64(),
-            self.matches.map_or_else(na, |m| m.to_string()),
-            count(|s| s.parks_on_io),
-            count(|s| s.wakeups),
-            count(|s| s.polls),
-            self.ideal.as_secs_f64(),
-            self.longest.as_secs_f64(),
-            self.sum.as_secs_f64(),
-            self.tokio_elapsed
-                .map_or_else(na, |d| format!("{:.3}", d.as_secs_f64())),
-        )
-    }
+        default_hook(info);
+    }));
 }
 
 #[cfg(test)]
@@ -304,23 +216,12 @@ mod tests {
         };
         assert_eq!(key(&ours), key(&theirs));
         assert_eq!(
-            order(&ours),
+            report::order(&ours),
             "server nap echo-1 client-1 echo-2 client-2 rest long",
             "the finish order follows the waits"
         );
         assert_eq!(stats.tasks, sc.task_count());
         // At least: the server on accept, and every client on the read of its reply.
         assert!(stats.parks_on_io > sc.clients as usize, "{stats:?}");
-    }
-
-    #[test]
-    fn scenario_waits() {
-        let sc = Scenario {
-            clients: 3,
-            step: Duration::from_millis(100),
-        };
-        assert_eq!(sc.longest_wait(), Duration::from_millis(350));
-        assert_eq!(sc.sum_of_waits(), Duration::from_millis(1250));
-        assert_eq!(sc.task_count(), 10);
     }
 }

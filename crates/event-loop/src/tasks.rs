@@ -3,8 +3,10 @@
 //! same tasks for tokio, line for line, so the two can be compared.
 //!
 //! Timing, in steps (default 100 ms): the server answers client i after i
-//! steps, and the sleepers nap 0.5, 2.5 and 3.5 steps. No two tasks finish
-//! within half a step of each other, so the finish order is deterministic.
+//! steps, and the sleepers nap 0.5, 2.5 and 3.5 steps. No two waits end within
+//! half a step of each other, so the finish order is deterministic. An echo
+//! task and its client finish at the same moment, always the echo first: its
+//! write is what wakes the client.
 
 use std::future::Future;
 use std::io;
@@ -175,6 +177,7 @@ async fn echo(sc: Scenario, stream: TcpStream, log: Log) -> io::Result<()> {
     Ok(())
 }
 
+// ANCHOR: client
 async fn client(i: u32, addr: SocketAddr, log: Log) -> io::Result<()> {
     let stream = TcpStream::connect(addr).await?;
     stream.write_all(greeting(i).as_bytes()).await?;
@@ -182,6 +185,7 @@ async fn client(i: u32, addr: SocketAddr, log: Log) -> io::Result<()> {
     log.record(format!("client-{i}"), format!("got {:?}", reply.trim_end()));
     Ok(())
 }
+// ANCHOR_END: client
 
 async fn sleeper(name: &'static str, nap: Duration, log: Log) -> io::Result<()> {
     sleep(nap).await;
@@ -201,4 +205,20 @@ async fn read_line(stream: &TcpStream) -> io::Result<String> {
         line.extend_from_slice(&buf[..n]);
     }
     Ok(String::from_utf8_lossy(&line).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenario_waits() {
+        let sc = Scenario {
+            clients: 3,
+            step: Duration::from_millis(100),
+        };
+        assert_eq!(sc.longest_wait(), Duration::from_millis(350));
+        assert_eq!(sc.sum_of_waits(), Duration::from_millis(1250));
+        assert_eq!(sc.task_count(), 10);
+    }
 }

@@ -157,6 +157,9 @@ fn bad_flags_exit_2() {
         &["--runtime", "asyncio"],
         &["--step-ms", "5"],
         &["--bogus"],
+        &["--trace", "--runtime", "tokio"],
+        &["--serve", "127.0.0.1:0", "--runtime", "both"],
+        &["--serve", "127.0.0.1:0", "--clients", "2"],
     ] {
         let out = run(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -74,13 +74,14 @@ fn python_trace_shows_parking_and_waking() {
 
 #[test]
 fn python_bad_flag_exits_2() {
-    let Ok(out) = Command::new("python3")
-        .arg(script())
-        .args(["--clients", "0"])
-        .output()
-    else {
-        eprintln!("python3 not found on PATH: skipping");
-        return;
-    };
-    assert_eq!(out.status.code(), Some(2));
+    for args in [
+        &["--clients", "0"][..],
+        &["--trace", "--runtime", "asyncio"],
+    ] {
+        let Ok(out) = Command::new("python3").arg(script()).args(args).output() else {
+            eprintln!("python3 not found on PATH: skipping");
+            return;
+        };
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
 }

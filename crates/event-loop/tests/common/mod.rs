@@ -1,15 +1,180 @@
-//! Helpers shared by this crate's integration tests (`tests/cli.rs` and `tests/python.rs`).
+//! Helpers shared by this crate's integration tests: the summary parser, the example's
+//! path, and a `--serve` server run as a child whose lines arrive as they are printed.
+#![allow(dead_code)] // each test file uses its own part of this module
 
 use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::thread;
+use std::time::{Duration, Instant};
 
-pub fn summary(text: &str) -> HashMap<String, String> {
-    let last = text.lines().last().unwrap_or_default();
-    let fields = last
+pub const BIN: &str = env!("CARGO_BIN_EXE_event-loop");
+
+/// The `summary:` line, which must be the last line of `stdout`, as key -> value.
+pub fn summary(stdout: &str) -> HashMap<String, String> {
+    let last = stdout.lines().last().unwrap_or_default();
+    let rest = last
         .strip_prefix("summary: ")
-        .unwrap_or_else(|| panic!("last line is not a summary: {last}"));
-    fields
-        .split_whitespace()
+        .unwrap_or_else(|| panic!("last line is not the summary: {last:?}"));
+    rest.split_whitespace()
         .filter_map(|kv| kv.split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+/// A summary value as a number.
+pub fn num(s: &HashMap<String, String>, key: &str) -> f64 {
+    let v = s.get(key).unwrap_or_else(|| panic!("no {key} in {s:?}"));
+    v.parse()
+        .unwrap_or_else(|_| panic!("{key}={v} is not a number"))
+}
+
+/// The example `name`, built by `cargo test` before it runs the tests.
+pub fn example(name: &str) -> PathBuf {
+    let mut dir = std::env::current_exe().unwrap(); // target/<profile>/deps/<test>
+    dir.pop();
+    dir.pop();
+    let path = dir.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} not built: run `cargo test -p event-loop` (it builds examples)",
+        path.display()
+    );
+    path
+}
+
+/// Runs `program args`, reads the first line of its stdout, then closes the pipe, as
+/// `program | head -1` does; returns that line, the exit status and all of stderr.
+pub fn first_line_then_close(program: &PathBuf, args: &[&str]) -> (String, ExitStatus, String) {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    let mut first = String::new();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut first).unwrap();
+    drop(out); // the reader is gone: the program's next line meets a closed pipe
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (first, output.status, stderr)
+}
+
+/// A `--serve` server in a child process. Its stdout lines arrive on a channel as it
+/// prints them; dropping it kills and reaps the child, so a failed test leaves nothing.
+pub struct Server {
+    pub child: Child,
+    pub addr: SocketAddr,
+    lines: Receiver<String>,
+    pub seen: Vec<String>,
+}
+
+impl Server {
+    /// Starts `event-loop --serve 127.0.0.1:0 <args>` and reads the address from its first line.
+    pub fn start(args: &[&str]) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["--serve", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the server starts");
+        let out = BufReader::new(child.stdout.take().unwrap());
+        let (tx, lines) = channel();
+        thread::spawn(move || {
+            for line in out.lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut server = Server {
+            child,
+            addr: "0.0.0.0:0".parse().unwrap(),
+            lines,
+            seen: Vec::new(),
+        };
+        let first = server.wait_for("listening on ");
+        let addr = first
+            .split("listening on ")
+            .nth(1)
+            .and_then(|rest| rest.split(';').next())
+            .unwrap_or_else(|| panic!("no address in {first:?}"));
+        server.addr = addr
+            .parse()
+            .unwrap_or_else(|_| panic!("bad address in {first:?}"));
+        assert!(
+            first.contains(&format!("nc {} {}", server.addr.ip(), server.addr.port())),
+            "the first line gives no nc command: {first}"
+        );
+        server
+    }
+
+    /// Waits (up to 20 s, a wide margin for a busy machine) for a line containing `needle`.
+    pub fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!(
+                        "no line with {needle:?} in 20 s; seen:\n{}",
+                        self.seen.join("\n")
+                    )
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!(
+                        "the server ended before {needle:?}; seen:\n{}",
+                        self.seen.join("\n")
+                    )
+                }
+            }
+        }
+    }
+
+    /// Index in `seen` of the first line containing `needle`.
+    pub fn index_of(&self, needle: &str) -> usize {
+        self.seen
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle:?} in:\n{}", self.seen.join("\n")))
+    }
+
+    /// Sends SIGINT (as Ctrl-C does), waits for the exit, and returns the status, the
+    /// lines not yet seen, and stderr.
+    pub fn interrupt(mut self) -> (ExitStatus, Vec<String>, String) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        assert!(sent.success(), "kill -INT {pid} failed");
+        let status = self.child.wait().unwrap();
+        let rest: Vec<String> = self.lines.iter().collect();
+        let mut stderr = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            std::io::Read::read_to_string(&mut e, &mut stderr).unwrap();
+        }
+        (status, rest, stderr)
+    }
+
+    /// The server's own child processes (Linux's /proc; None elsewhere).
+    pub fn children(&self) -> Option<String> {
+        let pid = self.child.id();
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
