@@ -63,12 +63,18 @@ def rounds_per_ms():
 def main():
     cores = os.cpu_count() or 1
     parser = argparse.ArgumentParser(description="joblib's Parallel(n_jobs)(delayed(func)...) with the standard library")
-    parser.add_argument("--n-jobs", type=int, default=30, help="workers in the pool, as joblib's n_jobs (default 30)")
+    parser.add_argument("--n-jobs", type=int, default=30,
+                        help="workers in the pool, as joblib's n_jobs (default 30); negative counts back "
+                             "from the cores: -1 is every core, -2 all but one")
     parser.add_argument("--item-ms", type=int, default=20, help="CPU work per item, in ms (default 20)")
     parser.add_argument("--tiny-reps", type=int, default=20, help="how many times the tiny-item maps run (default 20)")
     args = parser.parse_args()
-    if args.n_jobs < 1 or args.item_ms < 1 or args.tiny_reps < 1:
-        parser.error("--n-jobs, --item-ms and --tiny-reps must be positive")
+    if args.n_jobs == 0:
+        parser.error("--n-jobs 0 cannot run anything; use a positive count, or -1 for every core (as in joblib)")
+    if args.item_ms < 1 or args.tiny_reps < 1:
+        parser.error("--item-ms and --tiny-reps must be positive")
+    if args.n_jobs < 0:  # joblib's rule: cores + 1 + n_jobs, at least one
+        args.n_jobs = max(cores + 1 + args.n_jobs, 1)
 
     rounds = rounds_per_ms() * args.item_ms
     jobs = [(A, b, rounds) for b in range(100) if b % 5 > 2]

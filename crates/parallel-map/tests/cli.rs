@@ -1,13 +1,14 @@
 //! Runs the built binary with small parameters and checks what the demo claims: the
 //! filter keeps 40 of 100 inputs, the pool returns them in input order with the same
-//! results as the sequential map, and the work is spread over the pool's threads. No
-//! speedup is asserted (tests share a busy machine); `make bench` measures it.
+//! results as the sequential map, the work is spread over the pool's threads, n_jobs
+//! reads as in joblib, and one core gives no speedup. Speed on many cores is not
+//! asserted (tests share a busy machine); `make bench` measures it.
 
 mod common;
 
 use std::process::Command;
 
-use common::value;
+use common::{first_line_then_close, summary, value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_parallel-map");
 
@@ -15,7 +16,7 @@ fn run(args: &[&str]) -> String {
     let out = Command::new(BIN)
         .args(args)
         .output()
-        .expect("run the parallel-map binary");
+        .expect("run parallel-map");
     assert!(
         out.status.success(),
         "parallel-map {args:?} failed: {}",
@@ -56,13 +57,89 @@ fn one_thread_pool_still_keeps_order() {
 }
 
 #[test]
+fn negative_n_jobs_counts_back_from_the_cores_as_in_joblib() {
+    let cores: i64 = value(
+        &run(&["--n-jobs", "1", "--item-ms", "1", "--tiny-reps", "1"]),
+        "cores",
+    )
+    .parse()
+    .unwrap();
+    for (n_jobs, threads) in [(-1, cores), (-2, (cores - 1).max(1)), (-1000, 1)] {
+        let arg = n_jobs.to_string();
+        let out = run(&["--n-jobs", &arg, "--item-ms", "1", "--tiny-reps", "1"]);
+        assert_eq!(
+            value(&out, "n_jobs"),
+            threads.to_string(),
+            "--n-jobs {n_jobs}: {out}"
+        );
+        assert_eq!(value(&out, "pool_threads"), threads.to_string(), "{out}");
+        assert!(out.contains(&format!("Parallel(n_jobs={n_jobs})")), "{out}");
+    }
+    let help = Command::new(BIN).arg("--help").output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(help.contains("-1 is every core"), "{help}");
+}
+
+/// Pinned to one core (with `taskset`), the pool's threads can only take turns: it may
+/// not beat the sequential map by more than noise. A burst of load can still land on one
+/// map's runs, so a run gets three tries; a real difference fails all three.
+#[test]
+fn on_one_core_the_pool_is_no_faster() {
+    let Some(pinned) = common::on_one_core(BIN) else {
+        eprintln!("skipped: no `taskset` here to pin the demo to one core");
+        return;
+    };
+    let mut tries = Vec::new();
+    for _ in 0..3 {
+        let mut command = Command::new(&pinned[0]);
+        command.args(&pinned[1..]);
+        command.args(["--n-jobs", "4", "--item-ms", "5", "--tiny-reps", "1"]);
+        let out = command.output().expect("run parallel-map under taskset");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let s = summary(&String::from_utf8(out.stdout).unwrap());
+        assert_eq!(s["cores"], "1", "the demo saw more than one core: {s:?}");
+        assert_eq!(s["results_equal"], "true");
+        let speedup: f64 = s["speedup"].parse().unwrap();
+        if speedup <= 1.15 {
+            return;
+        }
+        tries.push(speedup);
+    }
+    panic!("on one core the pool was more than 1.15x faster than sequential: {tries:?}");
+}
+
+#[test]
 fn bad_arguments_exit_2() {
-    for bad in [["--n-jobs", "0"], ["--item-ms", "0"], ["--tiny-reps", "x"]] {
+    for bad in [
+        &["--n-jobs", "0"][..],
+        &["--n-jobs", "5000"],
+        &["--item-ms", "0"],
+        &["--tiny-reps", "x"],
+    ] {
         let out = Command::new(BIN)
             .args(bad)
             .output()
-            .expect("run the parallel-map binary");
+            .expect("run parallel-map");
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
         assert!(out.stdout.is_empty());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(bad[0]),
+            "{bad:?}"
+        );
     }
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    // The header is the first line; the tables and the summary still have to be written.
+    let mut command = Command::new(BIN);
+    command.args(["--n-jobs", "4", "--item-ms", "2", "--tiny-reps", "5"]);
+    let (first, stderr, ok) = first_line_then_close(command);
+    assert!(first.starts_with("parallel-map: "), "{first}");
+    assert_eq!(stderr, "", "stderr after the reader closed the pipe");
+    assert!(ok, "exit status after the reader closed the pipe");
 }
