@@ -1,0 +1,132 @@
+"""The Python side of shared-state: Fowler's lost update, measured.
+
+100 coroutines on one thread each read a counter, await asyncio.sleep, and write back
+what they read plus one: the counter ends far below 100. An asyncio.Lock held across the
+await makes it exactly 100, one task after another. With nothing awaited between the
+read and the write (`counter += 1`, then the sleep), no other coroutine can run in
+between: 100, in one delay; the "std_mutex" row does the same inside a threading.Lock.
+Last, what one uncontended update costs each way. Standard library only.
+"""
+
+import argparse
+import asyncio
+import sys
+import threading
+import time
+
+
+class Box:
+    value = 0
+
+
+async def timed(work):
+    start = time.perf_counter()
+    await work
+    return time.perf_counter() - start
+
+
+async def rows(tasks, delay):
+    results = {}
+
+    async def read_await_write(box):
+        seen = box.value
+        await asyncio.sleep(delay)  # every other task reads the same value here
+        box.value = seen + 1
+
+    async def locked(box, lock):
+        async with lock:  # held across the await: the others wait their turn
+            seen = box.value
+            await asyncio.sleep(delay)
+            box.value = seen + 1
+
+    async def add_then_await(box):
+        box.value += 1  # no await inside: no other coroutine runs in between
+        await asyncio.sleep(delay)
+
+    async def std_lock_then_await(box, lock):
+        with lock:  # a threading.Lock, released before the await
+            box.value += 1
+        await asyncio.sleep(delay)
+
+    for name, label, make in [
+        ("lost", "read, await, write", lambda b: read_await_write(b)),
+        ("tokio_mutex", "asyncio.Lock across the await", lambda b, l=asyncio.Lock(): locked(b, l)),
+        ("atomic", "+= 1, then await", lambda b: add_then_await(b)),
+        ("std_mutex", "threading.Lock, released first", lambda b, l=threading.Lock(): std_lock_then_await(b, l)),
+    ]:
+        box = Box()
+        elapsed = await timed(asyncio.gather(*(make(box) for _ in range(tasks))))
+        print(f"{label:<32} counter {box.value:>6} (expected {tasks})   {elapsed:.3f} s   "
+              f"on {threading.active_count()} thread(s)")
+        results[name] = (box.value, elapsed)
+    return results
+
+
+async def cost(updates):
+    def best(round_):
+        return min(round_() for _ in range(5)) * 1e9 / updates
+
+    lock = asyncio.Lock()
+    box = Box()
+
+    async def asyncio_lock():
+        start = time.perf_counter()
+        for _ in range(updates):
+            async with lock:
+                box.value += 1
+        return time.perf_counter() - start
+
+    times = [await asyncio_lock() for _ in range(5)]
+    asyncio_ns = min(times) * 1e9 / updates
+    tlock = threading.Lock()
+
+    def threading_lock():
+        start = time.perf_counter()
+        for _ in range(updates):
+            with tlock:
+                box.value += 1
+        return time.perf_counter() - start
+
+    def plain():
+        start = time.perf_counter()
+        for _ in range(updates):
+            box.value += 1
+        return time.perf_counter() - start
+
+    return asyncio_ns, best(threading_lock), best(plain)
+
+
+async def main_async(args):
+    delay = args.delay_ms / 1000
+    print(f"{args.tasks} tasks on one thread, each: read the counter, await {args.delay_ms} ms, write it + 1")
+    r = await rows(args.tasks, delay)
+    c = await cost(args.cost_updates)
+    print(f"one uncontended update: asyncio.Lock {c[0]:.1f} ns, threading.Lock {c[1]:.1f} ns, "
+          f"plain += {c[2]:.1f} ns")
+    print(f"summary: tasks={args.tasks} delay_ms={args.delay_ms} counter_lost={r['lost'][0]} "
+          f"counter_tokio_mutex={r['tokio_mutex'][0]} counter_atomic={r['atomic'][0]} "
+          f"counter_std_mutex={r['std_mutex'][0]} threads={threading.active_count()} "
+          f"ratio_lost={r['lost'][1] / delay:.3f} "
+          f"ratio_tokio_mutex={r['tokio_mutex'][1] / (delay * args.tasks):.3f} "
+          f"ratio_atomic={r['atomic'][1] / delay:.3f} ns_tokio_mutex={c[0]:.1f} "
+          f"ns_std_mutex={c[1]:.1f} ns_atomic={c[2]:.1f} ideal_s={delay * (args.tasks + 3):.3f}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Lost updates without threads")
+    parser.add_argument("--tasks", type=int, default=100, help="how many tasks increment the counter")
+    parser.add_argument("--delay-ms", type=int, default=10, help="the await between read and write, ms")
+    parser.add_argument("--cost-updates", type=int, default=200_000,
+                        help="updates to time for the cost of one")
+    args = parser.parse_args()
+    if not (2 <= args.tasks <= 100_000 and 1 <= args.delay_ms <= 1000
+            and 1000 <= args.cost_updates <= 100_000_000):
+        parser.error("a value is out of range (see --help)")
+    try:
+        asyncio.run(main_async(args))
+    except BrokenPipeError:
+        sys.stderr.close()  # `| head` closed the pipe: end quietly
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+//! Shared state across `.await`: each of 100 tasks reads a counter, awaits, then writes
+//! back what it read plus one. All on ONE thread, with no parallelism at all, the
+//! counter still ends far below 100: at the `.await` every other task runs, reads the
+//! same old value, and the writes overwrite each other (Fowler shows this in Python).
+//! Holding a `tokio::sync::Mutex` across the `.await` makes it exactly 100, at the price
+//! of running the tasks one after another; an atomic, or a `std::sync::Mutex` whose
+//! guard never crosses an `.await`, is the cheaper fix when nothing needs to await inside.
+//!
+//! Run: `cargo run --release -p shared-state`. Look for: 1 (or a few) against 100,
+//! the times, and what one update costs each way. And `cargo test -p shared-state`
+//! proves the fourth version, a std guard held across `.await` in `tokio::spawn`, does
+//! not compile (src/lib.rs, src/mistake.rs).
+
+mod cost;
+mod report;
+
+use std::collections::HashSet;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+use std::sync::{Arc, PoisonError};
+use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use tokio::task::JoinHandle;
+
+use report::{Row, Summary};
+
+/// Lost updates without threads: read, .await, write, in tasks on one thread.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// How many tasks each increment the counter once.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    tasks: u32,
+    /// How long each task awaits between its read and its write, in milliseconds.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    delay_ms: u64,
+    /// How many updates to time for the cost of one, each way.
+    #[arg(long, default_value_t = 200_000, value_parser = clap::value_parser!(u32).range(1_000..=100_000_000))]
+    cost_updates: u32,
+}
+
+fn main() -> ExitCode {
+    report::end_quietly_on_closed_pipe();
+    let args = Args::parse();
+    let (tasks, delay) = (args.tasks as usize, Duration::from_millis(args.delay_ms));
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+    else {
+        eprintln!("error: cannot build the tokio runtime; is the system out of threads or memory?");
+        return ExitCode::from(1);
+    };
+    println!(
+        "{tasks} tasks on one thread, each: read the counter, await {} ms, write it + 1",
+        args.delay_ms
+    );
+    let run = |name: &str, work: JoinHandle<Vec<ThreadId>>, counter: &dyn Fn() -> u64| {
+        let start = Instant::now();
+        let threads: HashSet<ThreadId> = runtime
+            .block_on(work)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let row = Row {
+            counter: counter(),
+            elapsed: start.elapsed(),
+            threads: threads.len(),
+        };
+        row.print(name, tasks);
+        row
+    };
+    let _enter = runtime.enter(); // lets the idea functions call tokio::spawn
+    let counter = Arc::new(AtomicU64::new(0));
+    let lost = run(
+        "read, await, write",
+        read_await_write(&counter, tasks, delay),
+        &|| counter.load(SeqCst),
+    );
+    let counter = Arc::new(tokio::sync::Mutex::new(0));
+    let locked = run(
+        "tokio Mutex across the await",
+        locked_across_await(&counter, tasks, delay),
+        &|| *counter.blocking_lock(),
+    );
+    let atomic = Arc::new(AtomicU64::new(0));
+    let added = run(
+        "atomic fetch_add, then await",
+        atomic_add(&atomic, tasks, delay),
+        &|| atomic.load(SeqCst),
+    );
+    let counter = Arc::new(std::sync::Mutex::new(0));
+    let std_mutex = run(
+        "std Mutex, guard dropped first",
+        std_lock_then_await(&counter, tasks, delay),
+        &|| *counter.lock().unwrap_or_else(PoisonError::into_inner),
+    );
+    let cost = cost::measure(&runtime, args.cost_updates as usize);
+    cost.print();
+    println!(
+        "{}",
+        Summary {
+            tasks,
+            delay,
+            lost,
+            locked,
+            atomic: added,
+            std_mutex,
+            cost
+        }
+    );
+    ExitCode::SUCCESS
+}
+
+/// Spawns `tasks` copies of a task and waits for them all; each returns its thread.
+fn spawn_all<F: Future<Output = ThreadId> + Send + 'static>(
+    tasks: usize,
+    task: impl Fn() -> F,
+) -> JoinHandle<Vec<ThreadId>> {
+    let handles: Vec<_> = (0..tasks).map(|_| tokio::spawn(task())).collect();
+    tokio::spawn(async move {
+        let mut threads = Vec::with_capacity(handles.len());
+        for handle in handles {
+            threads.extend(handle.await.ok());
+        }
+        threads
+    })
+}
+
+// ANCHOR: lost
+/// The race: read, `.await`, write. Every read happens before any write, so all but the
+/// last update are lost. An atomic does not help: each step is atomic, the three are not.
+fn read_await_write(
+    counter: &Arc<AtomicU64>,
+    tasks: usize,
+    delay: Duration,
+) -> JoinHandle<Vec<ThreadId>> {
+    spawn_all(tasks, || {
+        let counter = Arc::clone(counter);
+        async move {
+            let seen = counter.load(SeqCst); // read
+            tokio::time::sleep(delay).await; // the other tasks run here, and read the same
+            counter.store(seen + 1, SeqCst); // write what this task read, plus one
+            thread::current().id()
+        }
+    })
+}
+// ANCHOR_END: lost
+
+// ANCHOR: locked
+/// Fix one: tokio's Mutex, held across the `.await`. The read and the write are one step
+/// now, so the other tasks wait their turn: exactly `tasks`, in `tasks` delays.
+fn locked_across_await(
+    counter: &Arc<tokio::sync::Mutex<u64>>,
+    tasks: usize,
+    delay: Duration,
+) -> JoinHandle<Vec<ThreadId>> {
+    spawn_all(tasks, || {
+        let counter = Arc::clone(counter);
+        async move {
+            let mut value = counter.lock().await; // wait for the lock without blocking the thread
+            let seen = *value;
+            tokio::time::sleep(delay).await; // still holding it: nobody else reads meanwhile
+            *value = seen + 1;
+            thread::current().id()
+        }
+    })
+}
+// ANCHOR_END: locked
+
+// ANCHOR: atomic
+/// Fix two, when nothing needs to await between the read and the write: do them in one
+/// step, then await. The waits overlap again: exactly `tasks`, in about one delay.
+fn atomic_add(
+    counter: &Arc<AtomicU64>,
+    tasks: usize,
+    delay: Duration,
+) -> JoinHandle<Vec<ThreadId>> {
+    spawn_all(tasks, || {
+        let counter = Arc::clone(counter);
+        async move {
+            counter.fetch_add(1, SeqCst); // read and write in one indivisible step
+            tokio::time::sleep(delay).await;
+            thread::current().id()
+        }
+    })
+}
+
+/// Fix three, the same with a std Mutex: its guard is dropped before the `.await` (the
+/// end of the statement), so the future stays `Send`. Holding it across the `.await`
+/// instead does not compile in a spawned task: see src/mistake.rs.
+fn std_lock_then_await(
+    counter: &Arc<std::sync::Mutex<u64>>,
+    tasks: usize,
+    delay: Duration,
+) -> JoinHandle<Vec<ThreadId>> {
+    spawn_all(tasks, || {
+        let counter = Arc::clone(counter);
+        async move {
+            *counter.lock().unwrap_or_else(PoisonError::into_inner) += 1; // guard dropped here
+            tokio::time::sleep(delay).await;
+            thread::current().id()
+        }
+    })
+}
+// ANCHOR_END: atomic
