@@ -1,12 +1,25 @@
-//! Runs the built binary with small parameters and checks what the demo claims. The
-//! claims about CPU threads are checked by structure (who held the lock when), never by
-//! a speedup, so the tests pass on a busy machine; only the sleeps are timed.
+//! Runs the built binary and its minimal program with small parameters and checks what
+//! they claim. The claims about CPU threads are checked by structure (who held the lock
+//! when), and by speedups only with wide margins, so the tests pass on a busy machine.
 
 mod common;
 
 use std::process::Command;
 
-use common::{number, value};
+use common::{example, first_line_then_close, reader_gone_from_the_start};
+
+/// The value of `key` in the summary line of `stdout`.
+fn value(stdout: &str, key: &str) -> String {
+    let summary = common::summary(stdout);
+    summary
+        .get(key)
+        .unwrap_or_else(|| panic!("no {key} in {summary:?}"))
+        .clone()
+}
+
+fn number(stdout: &str, key: &str) -> f64 {
+    common::number(&common::summary(stdout), key)
+}
 
 const BIN: &str = env!("CARGO_BIN_EXE_gil");
 
@@ -48,6 +61,7 @@ fn with_the_gil_no_two_threads_run_bytecode_at_once() {
     // CPU time over wall time: one core busy at most, plus a little for the hand-overs
     // (a busy machine only lowers it).
     assert!(number(&out, "busy_gil") < 1.3, "{out}");
+    assert_eq!(value(&out, "native_most_running"), "3", "{out}");
 }
 
 #[test]
@@ -100,6 +114,8 @@ fn output_has_both_tables_and_the_timelines() {
         "I/O-bound work",
         "GIL released in I/O",
         "GIL held in I/O",
+        "native code, GIL off",
+        "GIL released (",
     ] {
         assert!(out.contains(text), "missing {text:?} in:\n{out}");
     }
@@ -114,5 +130,113 @@ fn bad_arguments_exit_2() {
             .expect("run the gil binary");
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
         assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn native_code_runs_on_every_thread_at_once_and_scales_like_no_lock() {
+    let out = run(&[
+        "--threads",
+        "2",
+        "--work",
+        "30",
+        "--io-ops",
+        "2",
+        "--io-ms",
+        "5",
+    ]);
+    assert_eq!(value(&out, "results_equal"), "true", "{out}");
+    // By structure, whatever the load: both threads were inside the native loop at the
+    // same moment, while with the GIL never two held it.
+    assert_eq!(value(&out, "native_most_running"), "2", "{out}");
+    assert_eq!(value(&out, "gil_most_holders"), "1", "{out}");
+    for key in ["speedup_native", "busy_native", "cpu_n_native_s"] {
+        assert!(number(&out, key) > 0.0, "{key}: {out}");
+    }
+    // Scaling needs a second core: on one, nothing scales. A wide margin, as the two
+    // runs meet different moments of a busy machine.
+    if number(&out, "cores") >= 2.0 {
+        let (native, no_lock) = (
+            number(&out, "speedup_native"),
+            number(&out, "speedup_nogil"),
+        );
+        assert!(
+            native >= 0.4 * no_lock,
+            "native {native} vs no lock {no_lock}: {out}"
+        );
+    }
+}
+
+/// Pinned to one core, no CPU speedup can pass about 1: the speedups are against the
+/// 1-thread run's CPU time, which more threads cannot beat on one core.
+#[cfg(target_os = "linux")]
+#[test]
+fn on_one_core_every_cpu_speedup_is_about_1_never_more() {
+    let args = ["-c", "0", BIN, "--threads", "4", "--work", "20"];
+    let Ok(out) = Command::new("taskset")
+        .args(args)
+        .args(["--io-ops", "2", "--io-ms", "5"])
+        .output()
+    else {
+        eprintln!("taskset not found: skipping the one-core check");
+        return;
+    };
+    let out = String::from_utf8(out.stdout).unwrap();
+    for key in ["speedup_nogil", "speedup_gil", "speedup_native"] {
+        assert!(number(&out, key) <= 1.15, "{key}: {out}");
+    }
+    for key in ["busy_nogil", "busy_gil", "busy_native"] {
+        assert!(number(&out, key) <= 1.15, "{key}: {out}");
+    }
+}
+
+#[test]
+fn the_minimal_program_never_lets_two_threads_count_under_the_lock() {
+    let out = Command::new(example("gilcountdown"))
+        .arg("3000000")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{stdout}");
+    let most = |label: &str| -> String {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label:?} line:\n{stdout}"));
+        line.split("at most ").nth(1).unwrap()[..1].to_string()
+    };
+    assert_eq!(most("1 thread "), "1", "{stdout}");
+    // Two threads counting 1.5 million steps each, in slices, overlap (even on one
+    // core, where they take turns by time slice); under the lock, never.
+    assert_eq!(most("2 threads, no lock"), "2", "{stdout}");
+    assert_eq!(most("2 threads, one global lock"), "1", "{stdout}");
+}
+
+#[test]
+fn a_closed_pipe_ends_it_quietly() {
+    // After the first line come the CPU runs: output is left to write.
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "--threads",
+        "2",
+        "--work",
+        "5",
+        "--io-ops",
+        "2",
+        "--io-ms",
+        "5",
+    ]);
+    let (line, status, stderr) = first_line_then_close(cmd);
+    assert!(line.starts_with("gil: 2 threads"), "{line}");
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(stderr, "");
+    let mut demo = Command::new(BIN);
+    demo.args(["--work", "1", "--io-ops", "2", "--io-ms", "5"]);
+    let mut minimal = Command::new(example("gilcountdown"));
+    minimal.arg("300000");
+    for cmd in [demo, minimal] {
+        let (status, stderr) = reader_gone_from_the_start(cmd);
+        assert!(status.success(), "{status}: {stderr}");
+        assert_eq!(stderr, "");
     }
 }

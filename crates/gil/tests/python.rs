@@ -6,7 +6,14 @@ mod common;
 
 use std::process::Command;
 
-use common::{number, value};
+/// The value of `key` in the summary line of `stdout`.
+fn value(stdout: &str, key: &str) -> String {
+    common::summary(stdout)[key].clone()
+}
+
+fn number(stdout: &str, key: &str) -> f64 {
+    common::number(&common::summary(stdout), key)
+}
 
 #[test]
 fn python_twin_shows_the_real_gil() {

@@ -1,0 +1,281 @@
+//! The harness's output: the tables, the timelines, the counts that prove the lock by
+//! structure, the closing summary line, and the closed-pipe hook.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::threads::{Run, Span};
+
+/// The CPU-bound runs: one thread, N without a lock, N with the GIL, N in native code.
+pub struct CpuFigures {
+    pub one: Run,
+    pub no_lock: Run,
+    pub with_gil: Run,
+    pub native: Run,
+    /// The most threads that held the GIL at once, how often it was taken, and how many
+    /// recorded slices began before another had ended (with the GIL: 1, many, 0).
+    pub most_holders: usize,
+    pub taken: usize,
+    pub overlaps: usize,
+    /// How often the native-code threads took the GIL (around each call only).
+    pub native_taken: usize,
+}
+
+/// The I/O-bound runs: one thread, N that release the GIL around the wait, N that don't.
+pub struct IoFigures {
+    pub one: Run,
+    pub released: Run,
+    pub held: Run,
+}
+
+/// The CPU runs' table, their timelines, and the counts that prove the lock.
+pub fn print_cpu_runs(n: usize, cpu: &CpuFigures) {
+    println!("CPU-bound work, the same total shared among the threads");
+    print_table(
+        &[
+            ("1 thread", &cpu.one),
+            (&format!("{n} threads, no lock"), &cpu.no_lock),
+            (&format!("{n} threads, emulated GIL"), &cpu.with_gil),
+            (&format!("{n} threads, native code, GIL off"), &cpu.native),
+        ],
+        cpu_speedup,
+    );
+    println!(
+        "  speedup: the 1-thread run's {:.3} s of CPU time over each run's seconds\n",
+        cpu.one.cpu.as_secs_f64()
+    );
+    print_timeline("no lock: when each thread was at work", &cpu.no_lock);
+    print_timeline("emulated GIL: who held the GIL when", &cpu.with_gil);
+    print_timeline(
+        "native code: when each thread ran it, GIL released",
+        &cpu.native,
+    );
+    println!(
+        "  the GIL was taken {} times; at most {} thread held it at once; \
+         {} slices began before another had ended",
+        cpu.taken, cpu.most_holders, cpu.overlaps
+    );
+    println!(
+        "  native code: {} threads ran it at once; they took the GIL {} times, around each call\n",
+        most_at_once(&cpu.native.spans),
+        cpu.native_taken
+    );
+}
+
+/// The I/O runs' table and how many threads waited at once.
+pub fn print_io_runs(n: usize, io: &IoFigures) {
+    println!("I/O-bound work, the same operations shared among the threads");
+    print_table(
+        &[
+            ("1 thread", &io.one),
+            (&format!("{n} threads, GIL released in I/O"), &io.released),
+            (&format!("{n} threads, GIL held in I/O"), &io.held),
+        ],
+        wall_speedup,
+    );
+    println!(
+        "\n  waiting at once: at most {} threads with the GIL released, {} with it held\n",
+        most_at_once(&io.released.spans),
+        most_at_once(&io.held.spans)
+    );
+}
+
+/// CPU time over wall time: how many cores the run kept busy on average.
+pub fn cores_busy(run: &Run) -> f64 {
+    run.cpu.as_secs_f64() / run.elapsed.as_secs_f64().max(1e-9)
+}
+
+/// A CPU run's speedup: the 1-thread run's CPU time over this run's wall time. Against
+/// CPU time, not wall time: other programs can stretch a wall time, and N threads get N
+/// shares of a contended core, which would pass for parallelism. On one core it is at
+/// most about 1; on an idle machine it is the usual wall-over-wall ratio.
+pub fn cpu_speedup(one: &Run, run: &Run) -> f64 {
+    one.cpu.as_secs_f64() / run.elapsed.as_secs_f64().max(1e-9)
+}
+
+/// An I/O run's speedup: wall time over wall time (the waits use no CPU).
+pub fn wall_speedup(one: &Run, run: &Run) -> f64 {
+    one.elapsed.as_secs_f64() / run.elapsed.as_secs_f64().max(1e-9)
+}
+
+/// Prints the runs, each with its speedup against `rows[0]`, and whether its result
+/// equals the first row's.
+pub fn print_table(rows: &[(&str, &Run)], speedup: fn(&Run, &Run) -> f64) {
+    println!(
+        "  {:<36} {:>8} {:>8} {:>11}  result",
+        "run", "seconds", "speedup", "cores busy"
+    );
+    let baseline = rows[0].1;
+    for (k, (name, run)) in rows.iter().enumerate() {
+        let result = if k == 0 {
+            format!("{:#018x}", run.result)
+        } else if run.result == baseline.result {
+            "same".to_string()
+        } else {
+            "DIFFERENT".to_string()
+        };
+        println!(
+            "  {:<36} {:>8.3} {:>7.2}x {:>11.2}  {}",
+            name,
+            run.elapsed.as_secs_f64(),
+            speedup(baseline, run),
+            cores_busy(run),
+            result
+        );
+    }
+}
+
+/// One row per thread, time along the line: '#' busy for most of that column, '+' for
+/// part of it, '.' for a sliver, blank for none of it.
+pub fn print_timeline(title: &str, run: &Run) {
+    const WIDTH: usize = 60;
+    let column = run.elapsed.as_secs_f64() / WIDTH as f64;
+    println!("  {title} (one column = {:.1} ms)", column * 1e3);
+    for (k, spans) in run.spans.iter().enumerate() {
+        let mut busy = [0.0f64; WIDTH];
+        for span in spans {
+            let (a, b) = (span.start.as_secs_f64(), span.end.as_secs_f64());
+            let first = ((a / column) as usize).min(WIDTH - 1);
+            let last = ((b / column) as usize).min(WIDTH - 1);
+            for (c, share) in busy.iter_mut().enumerate().take(last + 1).skip(first) {
+                let (lo, hi) = (c as f64 * column, (c + 1) as f64 * column);
+                *share += (b.min(hi) - a.max(lo)).max(0.0) / column;
+            }
+        }
+        let row: String = busy
+            .iter()
+            .map(|&f| match f {
+                f if f >= 0.75 => '#',
+                f if f >= 0.25 => '+',
+                f if f > 0.0 => '.',
+                _ => ' ',
+            })
+            .collect();
+        let total: f64 = spans.iter().map(|s| (s.end - s.start).as_secs_f64()).sum();
+        println!(
+            "    thread {k:<2} |{row}| {:>3.0}% of the time",
+            100.0 * total / run.elapsed.as_secs_f64()
+        );
+    }
+}
+
+/// Spans, from any threads, that began before an earlier one had ended.
+pub fn overlapping_spans(spans: &[Vec<Span>]) -> usize {
+    let mut all: Vec<Span> = spans.iter().flatten().copied().collect();
+    all.sort_by_key(|s| s.start);
+    let mut latest_end = Duration::ZERO;
+    let mut overlaps = 0;
+    for span in all {
+        if span.start < latest_end {
+            overlaps += 1;
+        }
+        latest_end = latest_end.max(span.end);
+    }
+    overlaps
+}
+
+/// The largest number of threads inside a span at the same moment.
+pub fn most_at_once(spans: &[Vec<Span>]) -> usize {
+    let mut events: Vec<(Duration, i32)> = spans
+        .iter()
+        .flatten()
+        .flat_map(|s| [(s.start, 1), (s.end, -1)])
+        .collect();
+    // At equal times, count an end before a start: touching spans do not overlap.
+    events.sort();
+    let (mut now, mut most) = (0i32, 0i32);
+    for (_, step) in events {
+        now += step;
+        most = most.max(now);
+    }
+    most as usize
+}
+
+/// What the run measured, printed last as the `summary:` line.
+pub struct Summary {
+    pub threads: usize,
+    pub cores: usize,
+    pub cpu: CpuFigures,
+    pub io: IoFigures,
+    /// The sleeps the I/O runs cannot avoid, in seconds.
+    pub ideal_s: f64,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (cpu, io) = (&self.cpu, &self.io);
+        let secs = |r: &Run| r.elapsed.as_secs_f64();
+        let results_equal = [&cpu.no_lock, &cpu.with_gil, &cpu.native]
+            .iter()
+            .all(|r| r.result == cpu.one.result)
+            && io.released.result == io.one.result
+            && io.held.result == io.one.result;
+        write!(
+            f,
+            "summary: threads={} cores={} cpu_1_s={:.3} cpu_1_cpu_s={:.3} cpu_n_s={:.3} \
+             cpu_n_gil_s={:.3} cpu_n_native_s={:.3} io_1_s={:.3} io_n_gil_s={:.3} \
+             io_n_held_s={:.3} speedup_nogil={:.2} speedup_gil={:.2} speedup_native={:.2} \
+             speedup_io={:.2} speedup_io_held={:.2} busy_1={:.2} busy_nogil={:.2} \
+             busy_gil={:.2} busy_native={:.2} gil_most_holders={} gil_taken={} \
+             gil_overlaps={} native_most_running={} io_most_waiting={} \
+             results_equal={results_equal} ideal_s={:.3}",
+            self.threads,
+            self.cores,
+            secs(&cpu.one),
+            cpu.one.cpu.as_secs_f64(),
+            secs(&cpu.no_lock),
+            secs(&cpu.with_gil),
+            secs(&cpu.native),
+            secs(&io.one),
+            secs(&io.released),
+            secs(&io.held),
+            cpu_speedup(&cpu.one, &cpu.no_lock),
+            cpu_speedup(&cpu.one, &cpu.with_gil),
+            cpu_speedup(&cpu.one, &cpu.native),
+            wall_speedup(&io.one, &io.released),
+            wall_speedup(&io.one, &io.held),
+            cores_busy(&cpu.one),
+            cores_busy(&cpu.no_lock),
+            cores_busy(&cpu.with_gil),
+            cores_busy(&cpu.native),
+            cpu.most_holders,
+            cpu.taken,
+            cpu.overlaps,
+            most_at_once(&cpu.native.spans),
+            most_at_once(&io.released.spans),
+            self.ideal_s,
+        )
+    }
+}
+
+/// `demo | head` closes the pipe early, and the next `println!` then panics with
+/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
+pub fn end_quietly_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlap_counting() {
+        let ms = Duration::from_millis;
+        let span = |a, b| Span {
+            start: ms(a),
+            end: ms(b),
+        };
+        let turns = vec![vec![span(0, 5), span(10, 15)], vec![span(5, 10)]];
+        assert_eq!(overlapping_spans(&turns), 0);
+        assert_eq!(most_at_once(&turns), 1);
+        let together = vec![vec![span(0, 10)], vec![span(2, 8)], vec![span(9, 12)]];
+        assert_eq!(overlapping_spans(&together), 2);
+        assert_eq!(most_at_once(&together), 2);
+    }
+}

@@ -1,0 +1,96 @@
+//! The harness that runs work on named threads and measures it: wall time, the CPU time
+//! of the whole process, and the spans each thread reports (when it held the GIL, ran
+//! native code, or waited for I/O).
+
+use std::ops::Range;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use nix::time::{ClockId, clock_gettime};
+
+/// One stretch of time a thread spent running bytecode (or native code, or waiting for
+/// I/O), measured from the start of its run.
+#[derive(Clone, Copy, Debug)]
+pub struct Span {
+    pub start: Duration,
+    pub end: Duration,
+}
+
+/// What one run on one or more threads measured.
+pub struct Run {
+    pub elapsed: Duration,
+    /// CPU time the whole process used during the run, on all its cores together.
+    pub cpu: Duration,
+    pub result: u64,
+    pub spans: Vec<Vec<Span>>,
+}
+
+/// Runs `work` on `n` named threads; each returns its result and the spans it was busy.
+pub fn on_threads<F>(n: usize, work: F) -> Result<Run, String>
+where
+    F: Fn(usize, Instant) -> (u64, Vec<Span>) + Sync,
+{
+    let cpu_before = process_cpu_time()?;
+    let t0 = Instant::now();
+    let outcomes = thread::scope(|scope| {
+        let mut handles = Vec::with_capacity(n);
+        for k in 0..n {
+            let work = &work;
+            let spawned = thread::Builder::new()
+                .name(format!("worker-{k}"))
+                .spawn_scoped(scope, move || work(k, t0));
+            match spawned {
+                Ok(handle) => handles.push(handle),
+                // The threads already started finish when the scope ends.
+                Err(e) => {
+                    return Err(format!(
+                        "could not start thread {k}: {e}; try fewer --threads"
+                    ));
+                }
+            }
+        }
+        let joined: Result<Vec<_>, _> = handles.into_iter().map(|h| h.join()).collect();
+        joined.map_err(|_| "a worker thread panicked; this is a bug in the demo".to_string())
+    })?;
+    let elapsed = t0.elapsed();
+    let cpu = process_cpu_time()?.saturating_sub(cpu_before);
+    let result = outcomes
+        .iter()
+        .fold(0u64, |acc, (r, _)| acc.wrapping_add(*r));
+    let spans = outcomes.into_iter().map(|(_, spans)| spans).collect();
+    Ok(Run {
+        elapsed,
+        cpu,
+        result,
+        spans,
+    })
+}
+
+/// CPU time used so far by all the threads of this process. Divided by the wall time of
+/// a run, it says how many cores were busy on average: the GIL holds it to one.
+fn process_cpu_time() -> Result<Duration, String> {
+    clock_gettime(ClockId::CLOCK_PROCESS_CPUTIME_ID)
+        .map(Duration::from)
+        .map_err(|e| format!("could not read the process CPU clock: {e}; is this Linux or macOS?"))
+}
+
+/// The part of `0..total` that thread `k` of `n` takes.
+pub fn share(total: u64, n: usize, k: usize) -> Range<u64> {
+    let at = |i: usize| (total as u128 * i as u128 / n as u128) as u64;
+    at(k)..at(k + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::share;
+
+    #[test]
+    fn shares_cover_the_range_exactly() {
+        for n in 1..9 {
+            let parts: Vec<_> = (0..n).map(|k| share(1000, n, k)).collect();
+            assert_eq!(parts[0].start, 0);
+            assert_eq!(parts[n - 1].end, 1000);
+            assert!(parts.windows(2).all(|w| w[0].end == w[1].start));
+        }
+    }
+}
