@@ -2,11 +2,14 @@
 """Python twin of the Rust crate fork-process: os.fork, os.pipe, os.waitpid.
 
 Part one forks one child: both print their pids, the child's os.getppid() is the
-parent's pid, and the child's change to a variable stays in the child. Part two splits a
-CPU-bound sum (of i*i for i below --size) over --children forked processes, each sending
-its part back through a pipe; the parent adds the parts, checks them against a sequential
-run, and reaps every child with os.waitpid. Unlike threads, the processes each have their
-own interpreter and their own GIL, so they do run in parallel.
+parent's pid, and the child's change to a variable stays in the child; a thread's change
+reaches main, as threads share the memory. Part two times what a thread and a process
+cost to start and finish. Part three splits a CPU-bound sum (of i*i for i below --size)
+over --children forked processes, each sending its part back through a pipe; the parent
+adds the parts, checks them against a sequential run, and reaps every child with
+os.waitpid. Unlike threads, the processes each have their own interpreter and their own
+GIL, so they do run in parallel. Each child dies with its parent (Linux: prctl
+PR_SET_PDEATHSIG through ctypes; elsewhere a thread that watches os.getppid()).
 
 multiprocessing.Pool(n).map(...) does the same with less code: it forks (or spawns)
 workers and pickles results back through pipes. Here the steps are written out.
@@ -16,13 +19,36 @@ workers and pickles results back through pipes. Here the steps are written out.
 """
 
 import argparse
+import ctypes
+import ctypes.util
 import os
+import signal
 import sys
+import threading
 import time
 
 SIMULATED_FAILURE = 3
 SEND_FAILED = 2
 CHILD_CRASHED = 101
+ORPHANED = 4
+ROUNDS = 200
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent):
+    """Called in a child right after fork: end this child when its parent ends."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    else:
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(0.05)
+            os._exit(ORPHANED)
+        threading.Thread(target=watch, daemon=True).start()
+    # The parent may have died before prctl: then no signal will come.
+    if os.getppid() != parent:
+        os._exit(ORPHANED)
 
 
 def flush_stdout():
@@ -102,6 +128,57 @@ def parent_and_child():
     return ppid_matches, separate
 
 
+def a_thread_shares_the_memory():
+    value = [100]
+    print(f"main    thread: value = {value[0]} in object {id(value):#x}; starting one thread")
+
+    def change():
+        value[0] = 999  # the one and only object: threads share the process's memory
+        print(f"  thread: set value = {value[0]} in object {id(value):#x}")
+
+    t = threading.Thread(target=change)
+    t.start()
+    t.join()
+    print(f"main    thread: value = {value[0]} in object {id(value):#x} after join")
+    seen = value[0] == 999
+    print(f"the thread's write is main's value: {str(seen).lower()}\n")
+    return seen
+
+
+def median_us(times):
+    times = sorted(times)
+    return times[len(times) // 2] * 1e6
+
+
+def what_a_thread_and_a_process_cost():
+    thread_times, fork_times = [], []
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        t = threading.Thread(target=lambda: None)
+        t.start()
+        t.join()
+        thread_times.append(time.perf_counter() - started)
+    for _ in range(ROUNDS):
+        flush_stdout()
+        started = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+        fork_times.append(time.perf_counter() - started)
+    thread_us, fork_us = median_us(thread_times), median_us(fork_times)
+    print(f"to start and finish, median of {ROUNDS} each:")
+    print(f"  a thread  (start, join)        {thread_us:>8.1f} us")
+    print(f"  a process (fork, exit, reap)   {fork_us:>8.1f} us")
+    print(f"  a process costs {fork_us / thread_us:.1f} threads\n")
+    return thread_us, fork_us
+
+
+def children_cpu_s():
+    t = os.times()
+    return t.children_user + t.children_system
+
+
 def sum_of_squares(start, stop):
     return sum(i * i for i in range(start, stop))
 
@@ -121,15 +198,17 @@ def split(size, parts):
 
 
 def sequential_sum(size):
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), time.process_time()
     total = sum_of_squares(0, size)
-    secs = time.perf_counter() - started
-    print(f"sequential: sum of i*i for i < {size} = {total} in {secs:.3f} s")
-    return total, secs
+    secs, cpu = time.perf_counter() - started, time.process_time() - cpu_before
+    print(f"sequential: sum of i*i for i < {size} = {total} in {secs:.3f} s ({cpu:.3f} s of CPU)")
+    return total, secs, cpu
 
 
 def forked_sum(children, size, fail):
-    started = time.perf_counter()
+    print(f"forking {children} children to share the sum of i*i for i < {size} ...")
+    parent = os.getpid()
+    started, cpu_before = time.perf_counter(), children_cpu_s()
     running = []  # (number, pid, (start, stop), read_end)
     fork_error = None
     for number, (start, stop) in enumerate(split(size, children), 1):
@@ -141,6 +220,7 @@ def forked_sum(children, size, fail):
             fork_error = f"fork or pipe failed: {e}; see ulimit -u and ulimit -n"
             break
         if pid == 0:
+            die_with_parent(parent)
             os.close(read_end)
 
             def child(number=number, start=start, stop=stop, write_end=write_end):
@@ -167,6 +247,7 @@ def forked_sum(children, size, fail):
         parts.append(int.from_bytes(data, "little") if len(data) == 16 else None)
     statuses = [os.waitpid(pid, 0)[1] for _, pid, _, _ in running]
     secs = time.perf_counter() - started
+    cpu = children_cpu_s() - cpu_before  # counted once the children are reaped
 
     print(f"forked: {len(running)} children; the parent reaped each with waitpid:")
     print(f"  {'child':>5}  {'pid':>8}  {'range of i':<27}  {'part of the sum':<40}  exit status")
@@ -183,8 +264,8 @@ def forked_sum(children, size, fail):
         raise RuntimeError(", ".join(failures) + "; its part of the sum is missing, "
                            "every child was reaped; rerun without --fail-child")
     total = sum(parts)
-    print(f"forked:     sum of the parts = {total} in {secs:.3f} s")
-    return total, secs
+    print(f"forked:     sum of the parts = {total} in {secs:.3f} s ({cpu:.3f} s of CPU)")
+    return total, secs, cpu
 
 
 def children_left():
@@ -211,7 +292,7 @@ def main():
                         help="how many child processes share the sum")
     parser.add_argument("--size", type=in_range(1, 10**12), default=5_000_000,
                         help="the sum runs over i*i for every i below SIZE "
-                             "(Python needs about 90 ns per i; the Rust default is 200000000)")
+                             "(Python needs about 90 ns per i; the Rust default is 500000000)")
     parser.add_argument("--fail-child", type=in_range(1, 256), metavar="K",
                         help="make child K (1-based) exit with status 3 instead of sending its part")
     args = parser.parse_args()
@@ -224,11 +305,18 @@ def main():
 
     try:
         ppid_matches, separate = parent_and_child()
-        sequential, sequential_s = sequential_sum(args.size)
-        parallel, parallel_s = forked_sum(args.children, args.size, args.fail_child)
+        thread_write_seen = a_thread_shares_the_memory()
+        thread_us, fork_us = what_a_thread_and_a_process_cost()
+        parallel, parallel_s, children_cpu = forked_sum(args.children, args.size, args.fail_child)
+        sequential, sequential_s, sequential_cpu = sequential_sum(args.size)
         formula = closed_form(args.size)
         print(f"check: sequential == forked: {str(sequential == parallel).lower()}; "
               f"both == n(n-1)(2n-1)/6 = {formula}: {str(sequential == formula).lower()}")
+        # Against the sequential run's CPU time: a busy machine cannot inflate it.
+        speedup = sequential_cpu / parallel_s
+        busy = children_cpu / parallel_s
+        print(f"speedup {speedup:.2f}x: the sum's {sequential_cpu:.3f} s of CPU work done in "
+              f"{parallel_s:.3f} s of wall time by the children, who kept {busy:.2f} cores busy")
         left = children_left()
     except (OSError, RuntimeError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -237,8 +325,11 @@ def main():
     print(f"summary: children={args.children} parent_pid={os.getpid()} "
           f"child_ppid_matches={str(ppid_matches).lower()} "
           f"memory_separate={str(separate).lower()} "
-          f"sequential_s={sequential_s:.3f} parallel_s={parallel_s:.3f} "
-          f"speedup={sequential_s / parallel_s:.2f} "
+          f"thread_write_seen={str(thread_write_seen).lower()} "
+          f"thread_start_join_us={thread_us:.1f} fork_reap_us={fork_us:.1f} "
+          f"sequential_s={sequential_s:.3f} sequential_cpu_s={sequential_cpu:.3f} "
+          f"parallel_s={parallel_s:.3f} children_cpu_s={children_cpu:.3f} "
+          f"cores_busy={busy:.2f} speedup={speedup:.2f} "
           f"results_equal={str(sequential == parallel).lower()} "
           f"formula_matches={str(sequential == formula).lower()} total={parallel} "
           f"children_left={left} ideal_s=0.000")
