@@ -1,0 +1,114 @@
+//! Counters a job reports to: how many times it started, finished, and was cleaned up
+//! before the end (its guard dropped while it was unfinished: cancelled).
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+use std::time::{Duration, Instant};
+
+/// Shared by a job and the code that cancels it; cloned into the job.
+#[derive(Clone, Default)]
+pub struct Counts(Arc<[AtomicU32; 3]>);
+
+const STARTED: usize = 0;
+const COMPLETED: usize = 1;
+const CLEANUP: usize = 2;
+
+/// What the counters read at the end of a case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tally {
+    pub started: u32,
+    pub completed: u32,
+    pub cleanup: u32,
+}
+
+impl Counts {
+    /// The job has started; the guard it gets back records how it ended.
+    pub fn start(&self) -> Guard {
+        self.0[STARTED].fetch_add(1, SeqCst);
+        Guard {
+            counts: self.clone(),
+            finished: false,
+        }
+    }
+
+    pub fn tally(&self) -> Tally {
+        let read = |i: usize| self.0[i].load(SeqCst);
+        Tally {
+            started: read(STARTED),
+            completed: read(COMPLETED),
+            cleanup: read(CLEANUP),
+        }
+    }
+
+    /// Waits until the job has started, without guessing how long that takes.
+    pub async fn started(&self) -> Result<Tally, NotFinished> {
+        self.until(|t| t.started > 0, "start").await
+    }
+
+    /// Waits until the job has finished, without guessing how long that takes.
+    pub async fn completed(&self) -> Result<Tally, NotFinished> {
+        self.until(|t| t.completed > 0, "finish").await
+    }
+
+    async fn until(
+        &self,
+        done: impl Fn(Tally) -> bool,
+        what: &'static str,
+    ) -> Result<Tally, NotFinished> {
+        let deadline = Instant::now() + LONGEST;
+        loop {
+            let tally = self.tally();
+            if done(tally) {
+                return Ok(tally);
+            }
+            if Instant::now() > deadline {
+                return Err(NotFinished(what));
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+}
+
+/// How long a job may take to start or finish before the demo gives up: far beyond the
+/// longest --work-ms, reached only on a machine too busy to run it.
+const LONGEST: Duration = Duration::from_secs(60);
+
+/// The job's cleanup: Drop is the only code of a dropped future that still runs.
+pub struct Guard {
+    counts: Counts,
+    finished: bool,
+}
+
+impl Guard {
+    /// The job reached its end.
+    pub fn finish(mut self) {
+        self.finished = true;
+        self.counts.0[COMPLETED].fetch_add(1, SeqCst);
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.counts.0[CLEANUP].fetch_add(1, SeqCst); // dropped mid-way: cancelled
+        }
+    }
+}
+
+/// A job that should have started or finished did not, within a minute.
+#[derive(Debug)]
+pub struct NotFinished(&'static str);
+
+impl fmt::Display for NotFinished {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "a job did not {} within {} s; the machine may be overloaded",
+            self.0,
+            LONGEST.as_secs()
+        )
+    }
+}
+
+impl std::error::Error for NotFinished {}

@@ -1,0 +1,191 @@
+//! Cancelling in Rust is dropping a future. A dropped future stops at the `.await` it was
+//! waiting at and never resumes; only its synchronous `Drop` code runs (Python's `finally`
+//! may still await). Seven cases, each counted with a job's completion counter and a
+//! `Drop` guard: a timeout around a future, a timeout around a JoinHandle (the task runs
+//! on, like `shield`), `abort()`, `abort()` on `spawn_blocking` work (it cannot be
+//! stopped), a future never awaited (it never runs), a spawned task never awaited (it
+//! runs), and a dropped JoinHandle (the task runs on, detached).
+//!
+//! Run it:
+//!
+//!     cargo run --release -p cancellation
+//!
+//! What to look for: the `completed` and `cleanup` columns: 0 and 1 where the job was
+//! cancelled, 1 and 0 where it ran on although the caller stopped waiting.
+
+mod counts;
+mod report;
+
+use std::error::Error;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
+use tokio::time::{sleep, timeout};
+
+use counts::{Counts, NotFinished, Tally};
+use report::Report;
+
+/// Seven ways to stop waiting for a job, and what each does to the job: counted.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// How long the job waits at its `.await`, in milliseconds.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(20..=5_000))]
+    work_ms: u64,
+    /// When the caller gives up (timeout, abort), in milliseconds: at most half of --work-ms.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=2_500))]
+    timeout_ms: u64,
+}
+
+fn main() -> ExitCode {
+    report::end_quietly_on_closed_pipe();
+    let args = checked(Args::parse());
+    let (work, limit) = (
+        Duration::from_millis(args.work_ms),
+        Duration::from_millis(args.timeout_ms),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build();
+    match runtime
+        .map_err(Box::from)
+        .and_then(|rt| rt.block_on(run(work, limit)))
+    {
+        Ok(report) => {
+            println!("{}", report.summary());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e} (try again on a quieter machine, or with a smaller --work-ms)");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The seven cases, in the order the demo runs them.
+async fn run(work: Duration, limit: Duration) -> Result<Report, Box<dyn Error>> {
+    let mut report = Report::new(work, limit);
+    report.case("timeout_future", timeout_on_the_future(work, limit).await);
+    report.case("timeout_handle", timeout_on_the_handle(work, limit).await?);
+    report.case("abort", abort_the_task(work, limit).await);
+    report.case("abort_blocking", abort_blocking_work(work).await?);
+    report.case("never_awaited", never_await(work).await);
+    report.case("spawned", spawn_and_never_await(work).await?);
+    report.case("detached", drop_the_handle(work).await?);
+    report.explain();
+    Ok(report)
+}
+
+// ANCHOR: job
+/// The job every case runs: start, wait at an `.await`, finish. The guard's `Drop` is its
+/// cleanup, and the only code that still runs when the job's future is dropped mid-way.
+async fn job(counts: Counts, work: Duration) {
+    let guard = counts.start(); // started += 1
+    sleep(work).await; // a cancelled job stops here, for good
+    guard.finish(); // completed += 1 (otherwise the guard's Drop counts a cleanup)
+}
+// ANCHOR_END: job
+
+// ANCHOR: timeout
+/// asyncio.wait_for(coro, t): the timeout owns the future, and drops it when time is up.
+async fn timeout_on_the_future(work: Duration, limit: Duration) -> (Tally, &'static str) {
+    let counts = Counts::default();
+    let got = timeout(limit, job(counts.clone(), work)).await;
+    sleep(work).await; // the job would have finished by now, had it run on
+    (
+        counts.tally(),
+        if got.is_err() { "Err(Elapsed)" } else { "Ok" },
+    )
+}
+
+/// A timeout around a JoinHandle drops the handle, not the task: the task runs on, as
+/// behind asyncio.shield. (asyncio.wait_for on a task would cancel it.)
+async fn timeout_on_the_handle(
+    work: Duration,
+    limit: Duration,
+) -> Result<(Tally, &'static str), NotFinished> {
+    let counts = Counts::default();
+    let task = tokio::spawn(job(counts.clone(), work));
+    let got = timeout(limit, task).await;
+    let tally = counts.completed().await?; // it finishes, though nobody waits for it
+    Ok((tally, if got.is_err() { "Err(Elapsed)" } else { "Ok" }))
+}
+// ANCHOR_END: timeout
+
+// ANCHOR: abort
+/// task.cancel(): abort() has the runtime drop the task's future at its current `.await`.
+async fn abort_the_task(work: Duration, limit: Duration) -> (Tally, &'static str) {
+    let counts = Counts::default();
+    let task = tokio::spawn(job(counts.clone(), work));
+    sleep(limit).await;
+    task.abort();
+    let got = task.await;
+    sleep(work).await; // the job would have finished by now, had it run on
+    (
+        counts.tally(),
+        if got.is_err_and(|e| e.is_cancelled()) {
+            "Err(Cancelled)"
+        } else {
+            "Ok"
+        },
+    )
+}
+
+/// abort() on spawn_blocking work that has started does nothing: a thread running
+/// ordinary code has no `.await` at which to stop, so the work runs to its end.
+async fn abort_blocking_work(work: Duration) -> Result<(Tally, &'static str), NotFinished> {
+    let counts = Counts::default();
+    let shared = counts.clone();
+    let task = tokio::task::spawn_blocking(move || {
+        let guard = shared.start();
+        std::thread::sleep(work); // no `.await`: nothing can stop this
+        guard.finish();
+    });
+    counts.started().await?; // abort only once it runs (before, abort would prevent it)
+    task.abort();
+    let got = task.await; // waits for the whole work: the abort changed nothing
+    Ok((
+        counts.tally(),
+        if got.is_ok() { "Ok" } else { "Err(Cancelled)" },
+    ))
+}
+// ANCHOR_END: abort
+
+// ANCHOR: lazy
+/// A coroutine never awaited: a future is a value, and does nothing until it is polled.
+async fn never_await(work: Duration) -> (Tally, &'static str) {
+    let counts = Counts::default();
+    let future = job(counts.clone(), work); // built, never polled
+    sleep(work).await; // all the time it would need
+    drop(future); // dropped without a single poll: its body never ran
+    (counts.tally(), "-")
+}
+
+/// asyncio.create_task: tokio::spawn hands the future to the runtime, which polls it to
+/// the end whether or not anyone awaits the handle.
+async fn spawn_and_never_await(work: Duration) -> Result<(Tally, &'static str), NotFinished> {
+    let counts = Counts::default();
+    let _task = tokio::spawn(job(counts.clone(), work)); // kept, never awaited
+    Ok((counts.completed().await?, "-"))
+}
+
+/// Dropping a JoinHandle detaches the task; it does not cancel it (tokio #1830).
+async fn drop_the_handle(work: Duration) -> Result<(Tally, &'static str), NotFinished> {
+    let counts = Counts::default();
+    drop(tokio::spawn(job(counts.clone(), work)));
+    Ok((counts.completed().await?, "-"))
+}
+// ANCHOR_END: lazy
+
+/// Combinations that parse but cannot show the idea exit 2, naming the flag to change.
+fn checked(args: Args) -> Args {
+    if args.timeout_ms * 2 > args.work_ms {
+        let msg = "--timeout-ms must be at most half of --work-ms, or the job may finish before it is cancelled";
+        Args::command()
+            .error(ErrorKind::ArgumentConflict, msg)
+            .exit();
+    }
+    args
+}

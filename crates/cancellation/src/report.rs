@@ -1,0 +1,145 @@
+//! The harness: the table of cases, the reading after it, the summary line, and the
+//! closed-pipe hook.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::counts::Tally;
+
+/// Collects each case's counts as the demo runs it, and prints them as a table.
+pub struct Report {
+    work: Duration,
+    limit: Duration,
+    start: Instant,
+    cases: Vec<(&'static str, Tally, &'static str)>,
+}
+
+impl Report {
+    pub fn new(work: Duration, limit: Duration) -> Report {
+        println!(
+            "a job: start, wait {} ms at an .await, finish; a Drop guard is its cleanup",
+            work.as_millis()
+        );
+        println!(
+            "the caller stops waiting after {} ms, seven ways",
+            limit.as_millis()
+        );
+        println!();
+        println!(
+            "{:<34} {:<15} {:>7} {:>9} {:>7}  in asyncio",
+            "how the caller stops waiting", "the caller got", "started", "completed", "cleanup"
+        );
+        Report {
+            work,
+            limit,
+            start: Instant::now(),
+            cases: Vec::new(),
+        }
+    }
+
+    /// Prints one case's line as soon as it is counted.
+    pub fn case(&mut self, key: &'static str, (tally, got): (Tally, &'static str)) {
+        let ms = self.limit.as_millis();
+        let (how, python) = match key {
+            "timeout_future" => (
+                format!("timeout({ms} ms, future)"),
+                "wait_for(coro): cancelled, finally ran",
+            ),
+            "timeout_handle" => (
+                format!("timeout({ms} ms, JoinHandle)"),
+                "wait_for(shield(task)): runs on",
+            ),
+            "abort" => (
+                "handle.abort()".to_string(),
+                "task.cancel(): CancelledError inside",
+            ),
+            "abort_blocking" => (
+                "abort() on spawn_blocking".to_string(),
+                "cancel a to_thread task: thread runs on",
+            ),
+            "never_awaited" => (
+                "future built, never awaited".to_string(),
+                "coroutine never awaited: never runs",
+            ),
+            "spawned" => (
+                "tokio::spawn, never awaited".to_string(),
+                "create_task: runs anyway",
+            ),
+            _ => (
+                "drop(JoinHandle)".to_string(),
+                "task with no reference: runs on",
+            ),
+        };
+        println!(
+            "{how:<34} {got:<15} {:>7} {:>9} {:>7}  {python}",
+            tally.started, tally.completed, tally.cleanup
+        );
+        self.cases.push((key, tally, got));
+    }
+
+    /// What the table shows.
+    pub fn explain(&self) {
+        println!();
+        println!(
+            "completed 0, cleanup 1: the future was dropped at its .await; only its Drop ran."
+        );
+        println!(
+            "completed 1: the job ran on, though the caller stopped waiting (a handle is not the task)."
+        );
+        println!("started 0: a future does nothing until it is polled.");
+    }
+
+    pub fn summary(&self) -> Summary<'_> {
+        Summary {
+            report: self,
+            elapsed: self.start.elapsed(),
+        }
+    }
+}
+
+/// The figures this run counted, printed as the closing `summary:` line.
+pub struct Summary<'a> {
+    report: &'a Report,
+    elapsed: Duration,
+}
+
+impl fmt::Display for Summary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = self.report;
+        write!(
+            f,
+            "summary: work_ms={} timeout_ms={}",
+            r.work.as_millis(),
+            r.limit.as_millis()
+        )?;
+        for (key, t, got) in &r.cases {
+            write!(
+                f,
+                " {key}_started={} {key}_completed={} {key}_cleanup={}",
+                t.started, t.completed, t.cleanup
+            )?;
+            if *got != "-" {
+                write!(f, " {key}_got={got}")?;
+            }
+        }
+        // Each case waits out one job's length (the cancelled ones to show it never ends).
+        let ideal = r.work.as_secs_f64() * r.cases.len() as f64;
+        write!(
+            f,
+            " elapsed_s={:.3} ideal_s={ideal:.3}",
+            self.elapsed.as_secs_f64()
+        )
+    }
+}
+
+/// `demo | head` closes the pipe early, and the next `println!` then panics with
+/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
+pub fn end_quietly_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}

@@ -1,0 +1,131 @@
+//! Runs the built binary and its minimal program as a user does, and checks their claims:
+//! every count exactly. The job waits 500 ms and the caller gives up after 20 ms, so even
+//! a thread the OS leaves waiting for a long while cannot blur which came first.
+
+mod common;
+
+use std::process::Command;
+
+use common::{example, first_line_then_close, number, summary};
+
+const BIN: &str = env!("CARGO_BIN_EXE_cancellation");
+
+#[test]
+fn each_way_of_stopping_does_what_the_demo_says() {
+    let out = Command::new(BIN)
+        .args(["--work-ms", "500", "--timeout-ms", "20"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let s = summary(&String::from_utf8(out.stdout).unwrap());
+    let counts = |case: &str| {
+        let n = |what: &str| number(&s, &format!("{case}_{what}")) as u32;
+        (n("started"), n("completed"), n("cleanup"))
+    };
+    // (started, completed, cleanup ran before the end)
+    assert_eq!(
+        counts("timeout_future"),
+        (1, 0, 1),
+        "dropped at its .await: {s:?}"
+    );
+    assert_eq!(s["timeout_future_got"], "Err(Elapsed)");
+    assert_eq!(
+        counts("timeout_handle"),
+        (1, 1, 0),
+        "a timeout on a handle is a shield: {s:?}"
+    );
+    assert_eq!(s["timeout_handle_got"], "Err(Elapsed)");
+    assert_eq!(counts("abort"), (1, 0, 1), "{s:?}");
+    assert_eq!(s["abort_got"], "Err(Cancelled)");
+    assert_eq!(
+        counts("abort_blocking"),
+        (1, 1, 0),
+        "blocking work cannot be stopped: {s:?}"
+    );
+    assert_eq!(s["abort_blocking_got"], "Ok");
+    assert_eq!(
+        counts("never_awaited"),
+        (0, 0, 0),
+        "a future never polled never runs: {s:?}"
+    );
+    assert_eq!(counts("spawned"), (1, 1, 0), "spawn runs it once: {s:?}");
+    assert_eq!(
+        counts("detached"),
+        (1, 1, 0),
+        "a dropped handle detaches: {s:?}"
+    );
+    assert_eq!(number(&s, "ideal_s"), 3.5);
+    // Each case waits out about one job: never less than the seven together.
+    assert!(number(&s, "elapsed_s") >= 3.5 * 0.99, "{s:?}");
+}
+
+#[test]
+fn the_minimal_program_shows_drop_timeout_and_abort() {
+    let out = Command::new(example("cancel_by_drop")).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().map(str::trim).collect();
+    let has = |line: &str| lines.contains(&line);
+    // a: cancelled by the timeout, its Drop ran, it never finished.
+    assert!(
+        has("a: started") && has("a: cleanup ran (Drop)") && !has("a: finished"),
+        "{stdout}"
+    );
+    // b: the timeout dropped only its handle; it finished.
+    assert!(has("b: started") && has("b: finished"), "{stdout}");
+    // c: aborted at its .await.
+    assert!(
+        has("c: started") && has("c: cleanup ran (Drop)") && !has("c: finished"),
+        "{stdout}"
+    );
+    assert!(has("cancelled: true"), "{stdout}");
+    // d: never polled, never started.
+    assert!(!lines.iter().any(|l| l.starts_with("d:")), "{stdout}");
+    assert_eq!(
+        lines.iter().filter(|l| **l == "timed out: true").count(),
+        2,
+        "{stdout}"
+    );
+}
+
+#[test]
+fn bad_arguments_exit_2_naming_the_flag() {
+    for (args, flag) in [
+        (&["--work-ms", "0"][..], "--work-ms"),
+        (&["--timeout-ms", "x"][..], "--timeout-ms"),
+        (
+            &["--work-ms", "100", "--timeout-ms", "60"][..],
+            "--timeout-ms",
+        ),
+    ] {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(flag), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_it_quietly() {
+    let mut demo = Command::new(BIN);
+    demo.args(["--work-ms", "40", "--timeout-ms", "5"]);
+    for (cmd, first) in [
+        (demo, "a job"),
+        (Command::new(example("cancel_by_drop")), "timeout around"),
+    ] {
+        let (line, status, stderr) = first_line_then_close(cmd);
+        assert!(line.starts_with(first), "{line}");
+        assert!(status.success(), "{status}: {stderr}");
+        assert_eq!(stderr, "");
+    }
+}

@@ -1,0 +1,46 @@
+//! Runs the Python twin (python/cancellation.py), when python3 is installed, and checks
+//! its counts exactly. Skipped, saying so, without python3.
+
+mod common;
+
+use std::process::Command;
+
+use common::{number, summary};
+
+#[test]
+fn the_python_twin_cancels_at_the_await_and_its_finally_may_await() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/cancellation.py");
+    let args = [script, "--work-ms", "500", "--timeout-ms", "20"];
+    let Ok(out) = Command::new("python3").args(args).output() else {
+        eprintln!("python3 not found: skipping the Python twin of cancellation");
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = summary(&String::from_utf8(out.stdout).unwrap());
+    let counts = |case: &str| {
+        let n = |what: &str| number(&s, &format!("{case}_{what}")) as u32;
+        (n("started"), n("completed"), n("cleanup"))
+    };
+    // (started, completed, cleanup ran before the end): the same as Rust's, except that
+    // wait_for on a task cancels it, and cancelling a to_thread task raises in the caller.
+    assert_eq!(counts("timeout_future"), (1, 0, 1), "{s:?}");
+    assert_eq!(counts("timeout_task"), (1, 0, 1), "{s:?}");
+    assert_eq!(counts("timeout_handle"), (1, 1, 0), "shield: {s:?}");
+    assert_eq!(counts("abort"), (1, 0, 1), "{s:?}");
+    assert_eq!(s["abort_got"], "CancelledError");
+    assert_eq!(
+        counts("abort_blocking"),
+        (1, 1, 0),
+        "the thread runs on: {s:?}"
+    );
+    assert_eq!(s["abort_blocking_got"], "CancelledError");
+    assert_eq!(counts("never_awaited"), (0, 0, 0), "{s:?}");
+    assert_eq!(counts("spawned"), (1, 1, 0), "{s:?}");
+    assert_eq!(counts("detached"), (1, 1, 0), "{s:?}");
+    // Three cancelled coroutines awaited inside their finally: Rust's Drop cannot.
+    assert_eq!(number(&s, "cleanup_awaited"), 3.0, "{s:?}");
+}
