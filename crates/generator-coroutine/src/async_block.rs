@@ -16,7 +16,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::{Coroutine, Dialogue, Step, show};
+use crate::dialogue::{Dialogue, show};
+use crate::{Coroutine, Step};
 
 /// The channel between the driver and the block: one value each way, at most.
 struct Slot<In, Out> {
@@ -138,13 +139,14 @@ struct LoopEnd<'d> {
 
 impl Drop for LoopEnd<'_> {
     fn drop(&mut self) {
-        self.dialogue.say(format_args!(
-            "[CONSUMER] Loop ended after {} messages",
+        self.dialogue.note(format_args!(
+            "[CONSUMER] loop ended after {} messages",
             self.consumed
         ));
     }
 }
 
+// ANCHOR: consumer
 /// The notes' consumer as an async block (compare `state_machine::Consumer`).
 pub async fn consumer(y: Yielder<Option<u32>, String>, dialogue: &Dialogue) -> u32 {
     let mut reply = String::new();
@@ -163,14 +165,15 @@ pub async fn consumer(y: Yielder<Option<u32>, String>, dialogue: &Dialogue) -> u
         end.consumed += 1;
     }
 }
+// ANCHOR_END: consumer
 
 /// The notes' two-way generator as an async block (compare `state_machine::TwoWay`).
 pub async fn two_way(y: Yielder<Option<i64>, String>, dialogue: &Dialogue) {
-    dialogue.say(format_args!("  [GENERATOR] started"));
+    dialogue.say(format_args!("Generator started"));
     let x = y.yield_value("Ready".to_string()).await;
-    dialogue.say(format_args!("  [GENERATOR] received {}", show(x)));
+    dialogue.say(format_args!("Received: {}", show(x)));
     let got = y.yield_value(format!("Got {}", show(x))).await;
-    dialogue.say(format_args!("  [GENERATOR] received {}", show(got)));
+    dialogue.say(format_args!("Received: {}", show(got)));
     y.yield_value(format!("Final: {}", show(got))).await;
 }
 
@@ -197,8 +200,8 @@ mod tests {
         g.resume(Some(2));
         g.close();
         assert_eq!(
-            d.last().as_deref(),
-            Some("[CONSUMER] Loop ended after 2 messages")
+            d.last_note().as_deref(),
+            Some("[CONSUMER] loop ended after 2 messages")
         );
         assert_eq!(g.resume(Some(3)), Step::Closed);
     }

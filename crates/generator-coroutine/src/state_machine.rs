@@ -4,7 +4,8 @@
 //! yield and returns what it yields. This is what a generator is under the hood, and what the
 //! compiler writes for the `async` blocks in `async_block.rs` (compare them side by side).
 
-use crate::{Coroutine, Dialogue, Step, show};
+use crate::dialogue::{Dialogue, show};
+use crate::{Coroutine, Step};
 
 /// The notes' consumer: receives n, says "Consuming n", yields "200 OK from iter n".
 pub struct Consumer<'d> {
@@ -32,8 +33,8 @@ impl<'d> Consumer<'d> {
     }
 
     fn loop_ended(&self, consumed: u32) {
-        self.dialogue.say(format_args!(
-            "[CONSUMER] Loop ended after {consumed} messages"
+        self.dialogue.note(format_args!(
+            "[CONSUMER] loop ended after {consumed} messages"
         ));
     }
 }
@@ -43,6 +44,7 @@ impl Coroutine for Consumer<'_> {
     type Yield = String;
     type Return = u32;
 
+    // ANCHOR: resume
     fn resume(&mut self, input: Option<u32>) -> Step<String, u32> {
         match self.state {
             // First resume: run up to the first yield, which hands out the empty reply.
@@ -68,6 +70,7 @@ impl Coroutine for Consumer<'_> {
             ConsumerState::Finished => Step::Closed,
         }
     }
+    // ANCHOR_END: resume
 
     /// Python's `close()`: the paused loop is abandoned where it stands. A consumer that
     /// never started has no loop to end, so it says nothing (as in Python).
@@ -116,17 +119,17 @@ impl Coroutine for TwoWay<'_> {
         let d = self.dialogue;
         match self.state {
             TwoWayState::NotStarted => {
-                d.say(format_args!("  [GENERATOR] started"));
+                d.say(format_args!("Generator started"));
                 self.state = TwoWayState::AtReady;
                 Step::Yielded("Ready".to_string())
             }
             TwoWayState::AtReady => {
-                d.say(format_args!("  [GENERATOR] received {}", show(input)));
+                d.say(format_args!("Received: {}", show(input)));
                 self.state = TwoWayState::AtGot;
                 Step::Yielded(format!("Got {}", show(input)))
             }
             TwoWayState::AtGot => {
-                d.say(format_args!("  [GENERATOR] received {}", show(input)));
+                d.say(format_args!("Received: {}", show(input)));
                 self.state = TwoWayState::AtFinal;
                 Step::Yielded(format!("Final: {}", show(input)))
             }
@@ -194,8 +197,8 @@ mod tests {
         c.close();
         assert_eq!(c.state, ConsumerState::Finished);
         assert_eq!(
-            d.last().as_deref(),
-            Some("[CONSUMER] Loop ended after 1 messages")
+            d.last_note().as_deref(),
+            Some("[CONSUMER] loop ended after 1 messages")
         );
         assert_eq!(c.resume(Some(2)), Step::Closed);
     }
@@ -206,7 +209,7 @@ mod tests {
         let mut c = Consumer::new(&d);
         c.close();
         assert_eq!(c.state, ConsumerState::Finished);
-        assert_eq!(d.last(), None);
+        assert_eq!(d.last_note(), None);
         assert_eq!(c.resume(None), Step::Closed);
     }
 

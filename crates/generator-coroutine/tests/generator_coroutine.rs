@@ -1,11 +1,20 @@
-//! Runs the built binary and checks what it claims: both styles play exactly the same
-//! dialogue, n exchanges each, and the consumer closes cleanly.
+//! Runs the built binary and checks what it claims: both styles print exactly what the
+//! notes' two programs print (the narration apart), n exchanges each, and the consumer
+//! closes cleanly.
 
-use std::collections::HashMap;
+mod common;
+
 use std::process::{Command, Output};
 
+use common::{
+    NOTES_PRODUCER_CONSUMER, NOTES_TWO_WAY, first_line_then_close, number, section, summary,
+    without_narration,
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_generator-coroutine");
+
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_generator-coroutine"))
+    Command::new(BIN)
         .args(args)
         .output()
         .expect("the generator-coroutine binary runs")
@@ -15,31 +24,45 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn summary(out: &Output) -> HashMap<String, String> {
-    let text = stdout(out);
-    let last = text.lines().last().expect("some output");
-    last.strip_prefix("summary: ")
-        .expect("last line is the summary")
-        .split_whitespace()
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').expect("key=value");
-            (k.to_string(), v.to_string())
-        })
-        .collect()
-}
-
-/// The lines printed under the heading that starts with `heading`, up to the next heading.
-fn section(text: &str, heading: &str) -> Vec<String> {
-    text.lines()
-        .skip_while(|l| !l.starts_with(heading))
-        .skip(1)
-        .take_while(|l| !l.starts_with("==") && !l.is_empty())
-        .map(str::to_string)
-        .collect()
+#[test]
+fn both_styles_print_exactly_the_notes_lines_and_narrate_apart() {
+    let out = run(&["--time-exchanges", "0"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    for style in [
+        "(a) hand-written state machine",
+        "(b) async block polled by hand",
+    ] {
+        let dialogue = section(&text, &format!("== {style}: producer and consumer"));
+        assert_eq!(
+            without_narration(&dialogue),
+            NOTES_PRODUCER_CONSUMER,
+            "{style}"
+        );
+        assert_eq!(
+            dialogue.last().unwrap(),
+            "  # [CONSUMER] loop ended after 5 messages",
+            "{style}"
+        );
+        let two_way = section(&text, &format!("== {style}: two-way generator"));
+        assert_eq!(without_narration(&two_way), NOTES_TWO_WAY, "{style}");
+        assert_eq!(
+            two_way.last().unwrap(),
+            "  # send(30): it ran off its end (StopIteration)"
+        );
+    }
+    let s = summary(&text);
+    assert_eq!(s["n"], "5");
+    assert_eq!(s["exchanges_state_machine"], "5");
+    assert_eq!(s["exchanges_async"], "5");
+    assert_eq!(s["dialogues_equal"], "true");
+    assert_eq!(s["closed_cleanly"], "true");
+    assert_eq!(s["two_way_equal"], "true");
+    assert_eq!(s["ideal_s"], "0.000");
 }
 
 #[test]
-fn both_styles_play_exactly_the_same_dialogue() {
+fn both_styles_play_the_same_dialogue_for_any_n() {
     let out = run(&["--n", "4", "--time-exchanges", "0"]);
     assert!(out.status.success());
     let text = stdout(&out);
@@ -52,52 +75,20 @@ fn both_styles_play_exactly_the_same_dialogue() {
         "== (b) async block polled by hand: producer and consumer",
     );
     assert_eq!(by_hand, by_compiler);
-    assert_eq!(by_hand.len(), 3 * 4 + 3);
-    assert_eq!(by_hand[0], "[PRODUCER] Starting the consumer: send(None)");
-    assert_eq!(
-        by_hand[1..4],
-        [
-            "[PRODUCER] Producing 1",
-            "[CONSUMER] Consuming 1",
-            "[PRODUCER] Consumer return: 200 OK from iter 1"
-        ]
-    );
-    assert_eq!(
-        by_hand.last().unwrap(),
-        "[CONSUMER] Loop ended after 4 messages"
-    );
-
-    let two_way_a = section(
-        &text,
-        "== (a) hand-written state machine: two-way generator",
-    );
-    let two_way_b = section(
-        &text,
-        "== (b) async block polled by hand: two-way generator",
-    );
-    assert_eq!(two_way_a, two_way_b);
-    assert!(two_way_a.contains(&"send(10)   -> \"Got 10\"".to_string()));
-
-    let s = summary(&out);
-    assert_eq!(s["n"], "4");
+    assert_eq!(without_narration(&by_hand), NOTES_PRODUCER_CONSUMER[..12]);
+    let s = summary(&text);
     assert_eq!(s["exchanges_state_machine"], "4");
-    assert_eq!(s["exchanges_async"], "4");
     assert_eq!(s["dialogues_equal"], "true");
     assert_eq!(s["closed_cleanly"], "true");
-    assert_eq!(s["two_way_equal"], "true");
-    assert_eq!(s["ideal_s"], "0.000");
 }
 
 #[test]
-fn defaults_follow_the_notes_five_messages() {
+fn the_exchange_costs_are_measured() {
     let out = run(&["--time-exchanges", "1000"]);
     assert!(out.status.success());
-    let s = summary(&out);
-    assert_eq!(s["n"], "5");
-    assert_eq!(s["exchanges_state_machine"], "5");
-    assert_eq!(s["exchanges_async"], "5");
-    assert!(s["ns_per_exchange_state_machine"].parse::<f64>().unwrap() > 0.0);
-    assert!(s["ns_per_exchange_async"].parse::<f64>().unwrap() > 0.0);
+    let s = summary(&stdout(&out));
+    assert!(number(&s, "ns_per_exchange_state_machine") > 0.0);
+    assert!(number(&s, "ns_per_exchange_async") > 0.0);
 }
 
 #[test]
@@ -107,7 +98,7 @@ fn one_style_runs_alone() {
     let text = stdout(&out);
     assert!(!text.contains("== (a)"));
     assert_eq!(text.matches("[PRODUCER] Producing").count(), 3);
-    let s = summary(&out);
+    let s = summary(&text);
     assert_eq!(s["exchanges_state_machine"], "0");
     assert_eq!(s["exchanges_async"], "3");
     assert_eq!(s["closed_cleanly"], "true");
@@ -121,7 +112,7 @@ fn one_style_runs_alone() {
         "0",
     ]);
     assert!(out.status.success());
-    let s = summary(&out);
+    let s = summary(&stdout(&out));
     assert_eq!(s["exchanges_state_machine"], "2");
     assert_eq!(s["exchanges_async"], "0");
     assert_eq!(s["dialogues_equal"], "true");
@@ -133,10 +124,27 @@ fn bad_flags_exit_with_code_2() {
         &["--n", "0"][..],
         &["--n", "five"],
         &["--style", "greenlet"],
+        &["--style", "generator"],
         &["--no-such-flag"],
     ] {
         let out = run(bad);
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
         assert!(out.stdout.is_empty(), "{bad:?}");
     }
+}
+
+/// The first line is read and the pipe closed while the program times its exchanges; the
+/// table it prints after that meets the closed pipe.
+#[test]
+fn a_closed_pipe_ends_it_quietly() {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["--time-exchanges", "1000000"])
+        .env("RUST_BACKTRACE", "1");
+    let (line, status, stderr) = first_line_then_close(cmd);
+    assert!(
+        line.starts_with("== (a) hand-written state machine"),
+        "{line}"
+    );
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(stderr, "");
 }

@@ -1,0 +1,71 @@
+//! The notes' producer and consumer in Rust. Python's `consumer()` is a generator: it
+//! pauses at `n = yield r`, and the producer's `c.send(n)` resumes it with a value and
+//! gets the next `r` back. Stable Rust has no generators, so here the generator is written
+//! by hand, as Python builds it underneath: one state per place it can be paused, and a
+//! `send` that runs from one pause to the next.
+//!
+//!     cargo run -p generator-coroutine --example generator_consumer
+
+/// Where the consumer is paused. Python keeps this in the generator's frame.
+enum Consumer {
+    /// `c = consumer()`: created, none of its code has run.
+    NotStarted,
+    /// Paused at `n = yield r`, waiting for the next n.
+    AtYield,
+    /// Returned, or closed: it will never run again.
+    Finished,
+}
+
+impl Consumer {
+    /// `c.send(n)`: run from where it paused to its next `yield`, and return what it
+    /// yielded; `None` when it returns instead (Python raises StopIteration).
+    fn send(&mut self, n: Option<u32>) -> Option<String> {
+        match (&*self, n) {
+            (Consumer::NotStarted, _) => {
+                *self = Consumer::AtYield; // ran up to the first `yield r`, with r = ''
+                Some(String::new())
+            }
+            (Consumer::AtYield, Some(n)) if n != 0 => {
+                println!("[CONSUMER] Consuming {n}");
+                Some(format!("200 OK from iter {n}")) // the next `yield r`: pause, hand r out
+            }
+            _ => {
+                *self = Consumer::Finished; // `if not n: return`, or it had already finished
+                None
+            }
+        }
+    }
+
+    /// `c.close()`: the paused generator is abandoned where it stands.
+    fn close(&mut self) {
+        *self = Consumer::Finished;
+    }
+}
+
+fn produce(c: &mut Consumer) {
+    c.send(None); // start it: run to the first yield (Python: c.send(None) or next(c))
+    for n in 1..=5 {
+        println!("[PRODUCER] Producing {n}");
+        let r = c.send(Some(n)).unwrap_or_default(); // switch to the consumer, and back
+        println!("[PRODUCER] Consumer return: {r}");
+    }
+    c.close(); // the producer decides it is done
+}
+
+fn main() {
+    end_quietly_on_closed_pipe();
+    let mut c = Consumer::NotStarted;
+    produce(&mut c);
+}
+
+/// `program | head` closes the pipe early, and the next `println!` then panics with
+/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
+fn end_quietly_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}

@@ -1,0 +1,144 @@
+//! The harness: what each style did, the checks printed against the notes, the two state
+//! machines' sizes and costs, the closing summary line, and the closed-pipe hook.
+
+use std::fmt;
+use std::hint::black_box;
+use std::time::Instant;
+
+use crate::async_block::{self, AsyncGenerator};
+use crate::dialogue::Dialogue;
+use crate::{Style, make_consumer, state_machine};
+
+/// What one style did, as observed.
+pub struct StyleRun {
+    pub style: Style,
+    pub exchanges: u32,
+    pub closed_cleanly: bool,
+    /// Its producer/consumer lines are exactly the notes' (narration left out).
+    pub dialogue_equal: bool,
+    /// Its two-way lines are exactly the notes' six.
+    pub two_way_equal: bool,
+    pub ns_per_exchange: f64,
+}
+
+/// What one exchange (resume in, reply out) costs: `count` silent exchanges in five rounds,
+/// the fastest round kept, so that a preemption by another process does not count.
+pub fn time_exchanges(style: Style, count: u32) -> f64 {
+    const ROUNDS: u32 = 5;
+    if count == 0 {
+        return 0.0;
+    }
+    let per_round = count.div_ceil(ROUNDS);
+    let silent = Dialogue::new(true);
+    let mut best = f64::INFINITY;
+    for _ in 0..ROUNDS {
+        let mut consumer = make_consumer(style, &silent);
+        consumer.resume(None);
+        let start = Instant::now();
+        for i in 1..=per_round {
+            black_box(consumer.resume(black_box(Some(i))));
+        }
+        best = best.min(start.elapsed().as_secs_f64() * 1e9 / f64::from(per_round));
+        consumer.close();
+    }
+    best
+}
+
+/// How many bytes each style keeps for a paused consumer.
+fn consumer_bytes(style: Style) -> usize {
+    let d = Dialogue::new(true);
+    match style {
+        Style::StateMachine => size_of::<state_machine::Consumer<'_>>(),
+        _ => AsyncGenerator::new(|y| async_block::consumer(y, &d)).state_machine_bytes(),
+    }
+}
+
+/// What was observed of each style, against the notes' two programs.
+pub fn print_checks(runs: &[StyleRun]) {
+    for run in runs {
+        println!(
+            "{}: {} exchanges; prints exactly the notes' producer/consumer lines: {}; \
+             closed cleanly: {}; prints exactly the notes' two-way lines: {}",
+            run.style.title(),
+            run.exchanges,
+            run.dialogue_equal,
+            run.closed_cleanly,
+            run.two_way_equal
+        );
+    }
+    println!("(the `  # ` lines are this demo's narration; the notes' programs do not print them)");
+}
+
+/// The two state machines side by side: what a paused consumer keeps, and what one
+/// exchange with it costs.
+pub fn print_comparison(runs: &[StyleRun], timed: u32) {
+    println!("the consumer's two state machines, measured:");
+    println!("  {:<32} {:>11}   ns per exchange", "style", "paused size");
+    for run in runs {
+        let cost = if timed == 0 {
+            "not timed".to_string()
+        } else {
+            format!(
+                "{:.1} (best of 5 x {})",
+                run.ns_per_exchange,
+                timed.div_ceil(5)
+            )
+        };
+        println!(
+            "  {:<32} {:>9} B   {}",
+            run.style.title(),
+            consumer_bytes(run.style),
+            cost
+        );
+    }
+}
+
+/// The figures this run measured, printed as the closing `summary:` line.
+pub struct Summary<'r> {
+    n: u32,
+    runs: &'r [StyleRun],
+}
+
+impl<'r> Summary<'r> {
+    pub fn new(n: u32, runs: &'r [StyleRun]) -> Self {
+        Summary { n, runs }
+    }
+
+    fn of(&self, style: Style) -> Option<&StyleRun> {
+        self.runs.iter().find(|r| r.style == style)
+    }
+}
+
+impl fmt::Display for Summary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let exchanges = |style| self.of(style).map_or(0, |r| r.exchanges);
+        let ns = |style| self.of(style).map_or(0.0, |r| r.ns_per_exchange);
+        let all = |check: fn(&StyleRun) -> bool| self.runs.iter().all(check);
+        write!(
+            f,
+            "summary: n={} exchanges_state_machine={} exchanges_async={} dialogues_equal={} \
+             closed_cleanly={} two_way_equal={} ns_per_exchange_state_machine={:.1} \
+             ns_per_exchange_async={:.1} ideal_s=0.000",
+            self.n,
+            exchanges(Style::StateMachine),
+            exchanges(Style::Async),
+            all(|r| r.dialogue_equal),
+            all(|r| r.closed_cleanly),
+            all(|r| r.two_way_equal),
+            ns(Style::StateMachine),
+            ns(Style::Async),
+        )
+    }
+}
+
+/// `demo | head` closes the pipe early, and the next `println!` then panics with
+/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
+pub fn end_quietly_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}
