@@ -4,8 +4,9 @@ The Rust demo builds a GIL to show its cost; CPython has one already. The same C
 (a wrapping sum of a 64-bit hash of each number, so the result matches the Rust one)
 runs on one thread, on N threads (which must take turns holding the GIL), and on N
 processes (each has its own interpreter and its own GIL: the nearest thing to "no
-lock"). Then I/O operations run on N threads: time.sleep releases the GIL, as every
-blocking call does, so the waits overlap. For contrast, N threads that keep a lock
+lock"), and a C extension's loop (hashlib) runs on N threads with the GIL released, as
+NumPy's loops do. Then I/O operations run on N threads: time.sleep releases the GIL, as
+every blocking call does, so the waits overlap. For contrast, N threads that keep a lock
 held across the wait (a stand-in for an extension that forgets to release the GIL).
 
     python3 crates/gil/python/gil.py
@@ -13,6 +14,7 @@ held across the wait (a stand-in for an extension that forgets to release the GI
 """
 
 import argparse
+import hashlib
 import multiprocessing
 import os
 import sys
@@ -72,6 +74,28 @@ def cpu_processes(iterations, n):
     return time.perf_counter() - start, sum(parts) & MASK
 
 
+NATIVE_CHUNK = bytes(range(256)) * 16384  # 4 MiB for each call into C
+
+
+def native_threads(megabytes, n):
+    """A C extension's loop on N threads: hashlib hashes data of more than 2047 bytes with
+    the GIL released, as NumPy runs its array loops. Returns (seconds, CPU seconds)."""
+    calls = max(1, megabytes // 4)
+
+    def worker(k):
+        for _ in range(*share(calls, n, k)):
+            hashlib.sha256(NATIVE_CHUNK).digest()  # the GIL is off during the hashing
+
+    cpu_before = time.process_time()
+    start = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start, time.process_time() - cpu_before
+
+
 def io_threads(ops, n, wait, hold_a_lock):
     """Each operation: a little bytecode, a wait, a little more bytecode."""
     held_across_wait = threading.Lock()
@@ -99,17 +123,20 @@ def io_threads(ops, n, wait, hold_a_lock):
 
 
 def main():
-    cores = os.cpu_count() or 1
+    # The cores this process may run on (taskset narrows them), else all of them.
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     parser = argparse.ArgumentParser(description="CPython's GIL: CPU threads vs I/O threads")
     parser.add_argument("--threads", type=int, default=max(cores, 2),
                         help="threads (and processes) for the N-way runs (default: cores, at least 2)")
     parser.add_argument("--work", type=float, default=1.0,
                         help="total CPU work, in millions of loop iterations (default 1)")
+    parser.add_argument("--native-mb", type=int, default=256,
+                        help="data hashed by the C-extension row, in MiB (default 256)")
     parser.add_argument("--io-ms", type=int, default=50, help="how long one I/O operation waits, in ms")
     parser.add_argument("--io-ops", type=int, default=8, help="total number of I/O operations")
     args = parser.parse_args()
-    if args.threads < 1 or args.work <= 0 or args.io_ms < 1 or args.io_ops < 1:
-        parser.error("--threads, --work, --io-ms and --io-ops must be positive")
+    if min(args.threads, args.io_ms, args.io_ops, args.native_mb) < 1 or args.work <= 0:
+        parser.error("--threads, --work, --native-mb, --io-ms and --io-ops must be positive")
 
     n = args.threads
     iterations = round(args.work * 1e6)
@@ -122,16 +149,29 @@ def main():
     cpu_1, result_1, cpu_used_1 = cpu_threads(iterations, 1)
     cpu_gil, result_gil, cpu_used = cpu_threads(iterations, n)
     cpu_proc, result_proc = cpu_processes(iterations, n)
+    # Speedups against the 1-thread run's CPU time, not its wall time: a busy machine
+    # stretches wall times and gives N threads N shares of a contended core.
     print("CPU-bound work, the same total shared out")
     print(f"  {'run':<38} {'seconds':>8} {'speedup':>8}  result")
-    print(f"  {'1 thread':<38} {cpu_1:>8.3f} {1:>7.2f}x  {result_1:#018x}")
+    print(f"  {'1 thread':<38} {cpu_1:>8.3f} {cpu_used_1 / cpu_1:>7.2f}x  {result_1:#018x}")
     rows = [(f"{n} threads (one GIL)", cpu_gil, result_gil),
             (f"{n} processes (one GIL each)", cpu_proc, result_proc)]
     for name, secs, result in rows:
         same = "same" if result == result_1 else "DIFFERENT"
-        print(f"  {name:<38} {secs:>8.3f} {cpu_1 / secs:>7.2f}x  {same}")
+        print(f"  {name:<38} {secs:>8.3f} {cpu_used_1 / secs:>7.2f}x  {same}")
+    print(f"  speedup: the 1-thread run's {cpu_used_1:.3f} s of CPU time over each run's seconds")
     print(f"  the {n} threads used {cpu_used:.3f} s of CPU in {cpu_gil:.3f} s: "
           f"{cpu_used / cpu_gil:.2f} cores busy at a time\n")
+
+    native_1, native_cpu_1 = native_threads(args.native_mb, 1)
+    native_n, native_cpu_n = native_threads(args.native_mb, n)
+    speedup_native = native_cpu_1 / native_n
+    print(f"C extension: hashlib.sha256 over {args.native_mb} MiB, GIL released while it hashes")
+    print(f"  {'run':<38} {'seconds':>8} {'speedup':>8}  cores busy")
+    print(f"  {'1 thread':<38} {native_1:>8.3f} {native_cpu_1 / native_1:>7.2f}x  "
+          f"{native_cpu_1 / native_1:.2f}")
+    print(f"  {f'{n} threads, native code, GIL off':<38} {native_n:>8.3f} {speedup_native:>7.2f}x  "
+          f"{native_cpu_n / native_n:.2f}\n")
 
     io_1, io_result_1 = io_threads(args.io_ops, 1, wait, False)
     io_n, io_result_n = io_threads(args.io_ops, n, wait, False)
@@ -147,10 +187,12 @@ def main():
     ideal = wait * (args.io_ops + 2 * per_thread)
     print(f"\nsummary: threads={n} cores={cores} cpu_1_s={cpu_1:.3f} cpu_n_s={cpu_proc:.3f} "
           f"cpu_n_gil_s={cpu_gil:.3f} io_1_s={io_1:.3f} io_n_gil_s={io_n:.3f} "
-          f"io_n_held_s={io_held:.3f} speedup_nogil={cpu_1 / cpu_proc:.2f} "
-          f"speedup_gil={cpu_1 / cpu_gil:.2f} speedup_io={io_1 / io_n:.2f} "
+          f"cpu_1_cpu_s={cpu_used_1:.3f} cpu_n_native_s={native_n:.3f} "
+          f"io_n_held_s={io_held:.3f} speedup_nogil={cpu_used_1 / cpu_proc:.2f} "
+          f"speedup_gil={cpu_used_1 / cpu_gil:.2f} speedup_native={speedup_native:.2f} "
+          f"speedup_io={io_1 / io_n:.2f} "
           f"speedup_io_held={io_1 / io_held:.2f} busy_1={cpu_used_1 / cpu_1:.2f} "
-          f"busy_gil={cpu_used / cpu_gil:.2f} "
+          f"busy_gil={cpu_used / cpu_gil:.2f} busy_native={native_cpu_n / native_n:.2f} "
           f"gil_enabled={str(gil_enabled).lower()} results_equal={str(results_equal).lower()} "
           f"ideal_s={ideal:.3f}")
 
