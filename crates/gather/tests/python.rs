@@ -46,3 +46,31 @@ fn python_blocking_sleep_adds_up() {
     assert_eq!(s["order_ok"], "true");
     assert!(number(&s, "elapsed_s") >= 0.25);
 }
+
+#[test]
+fn python_gather_ends_quietly_on_a_closed_pipe() {
+    if run_python(&["--count", "1", "--delay-ms", "1"]).is_none() {
+        return;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/gather.py");
+    let mut cmd = Command::new("python3");
+    cmd.arg(script).args(["--count", "3", "--delay-ms", "200"]);
+    let (line, status, stderr) = common::first_line_then_close(cmd);
+    assert!(line.starts_with("gather: 3 count() coroutine(s)"), "{line}");
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(stderr, "");
+}
+
+#[test]
+fn python_gather_refuses_a_count_too_large_to_hold() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/gather.py");
+    let Ok(out) = Command::new("python3")
+        .arg(script)
+        .args(["--count", "4294967295"])
+        .output()
+    else {
+        return;
+    };
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--count"));
+}

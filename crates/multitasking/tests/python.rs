@@ -68,3 +68,28 @@ fn python_twin_refuses_the_same_combinations() {
         assert!(String::from_utf8_lossy(&out.stderr).contains(args[0]));
     }
 }
+
+#[test]
+fn python_twin_ends_quietly_on_a_closed_pipe() {
+    if python(&["--help"]).is_none() {
+        return;
+    }
+    let mut cmd = Command::new("python3");
+    cmd.args([
+        concat!(env!("CARGO_MANIFEST_DIR"), "/python/multitasking.py"),
+        "--duration-ms",
+        "100",
+        "--sample-ms",
+        "50",
+        "--tick-ms",
+        "50",
+        "--spin-ms",
+        "30",
+        "--round-trips",
+        "100",
+    ]);
+    let (line, status, stderr) = common::first_line_then_close(cmd);
+    assert!(line.starts_with("Part 1:"), "{line}");
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(stderr, "");
+}
