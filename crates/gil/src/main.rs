@@ -71,35 +71,9 @@ fn parse_work(text: &str) -> Result<f64, String> {
 fn main() -> ExitCode {
     report::end_quietly_on_closed_pipe();
     let args = Args::parse();
-    let cores = thread::available_parallelism().map_or(1, |n| n.get());
-    let n = args.threads.map_or(cores.max(2), |n| n as usize);
-    let iterations = (args.work * 1e6).round() as u64;
-    let switch = Duration::from_micros(args.switch_us);
-    let wait = Duration::from_millis(args.io_ms);
-    println!(
-        "gil: {n} threads on {cores} cores; CPU work {} M iterations, switch interval {} us; \
-         I/O {} operations of {} ms\n",
-        args.work, args.switch_us, args.io_ops, args.io_ms
-    );
-    let figures = cpu_bound_work_under_the_gil(n, iterations, switch)
-        .and_then(|cpu| Ok((cpu, io_bound_work_releases_the_gil(n, args.io_ops, wait)?)));
-    match figures {
-        Ok((cpu, io)) => {
-            // The only deliberate waits are the I/O sleeps: all of them on one thread,
-            // then the largest share one thread gets in each of the two N-thread runs.
-            let waits = args.io_ops + 2 * args.io_ops.div_ceil(n as u64);
-            let ideal_s = wait.as_secs_f64() * waits as f64;
-            let (threads, cores) = (n, cores);
-            println!(
-                "{}",
-                Summary {
-                    threads,
-                    cores,
-                    cpu,
-                    io,
-                    ideal_s
-                }
-            );
+    match run(&args) {
+        Ok(summary) => {
+            println!("{summary}");
             ExitCode::SUCCESS
         }
         Err(message) => {
@@ -107,6 +81,34 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+fn run(args: &Args) -> Result<Summary, String> {
+    let cores = thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = args.threads.map_or(cores.max(2), |n| n as usize);
+    let iterations = (args.work * 1e6).round() as u64;
+    let (switch, wait) = (
+        Duration::from_micros(args.switch_us),
+        Duration::from_millis(args.io_ms),
+    );
+    println!(
+        "gil: {threads} threads on {cores} cores; CPU work {} M iterations, switch interval {} us; \
+         I/O {} operations of {} ms\n",
+        args.work, args.switch_us, args.io_ops, args.io_ms
+    );
+    let cpu = cpu_bound_work_under_the_gil(threads, iterations, switch)?;
+    let io = io_bound_work_releases_the_gil(threads, args.io_ops, wait)?;
+    // The only deliberate waits are the I/O sleeps: all of them on one thread, then the
+    // largest share one thread gets in each of the two N-thread runs.
+    let waits = args.io_ops + 2 * args.io_ops.div_ceil(threads as u64);
+    let ideal_s = wait.as_secs_f64() * waits as f64;
+    Ok(Summary {
+        threads,
+        cores,
+        cpu,
+        io,
+        ideal_s,
+    })
 }
 
 /// The same CPU work on one thread, on N threads with no lock, on N threads that must
