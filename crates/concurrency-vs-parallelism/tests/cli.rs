@@ -6,7 +6,7 @@ mod common;
 
 use std::process::{Command, Output};
 
-use common::{number, value};
+use common::{first_line_then_close, number, value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_concurrency-vs-parallelism");
 
@@ -83,13 +83,60 @@ fn ideal_counts_only_the_ovens() {
     assert_eq!(number(&stdout, "ideal_s"), 0.08);
 }
 
+/// Pinned to one core (with `taskset`), two bakers can only take turns at it: the CPU
+/// seconds of mixing per second of mixing stay at one core's worth or below, and the
+/// two bakers gain nothing on the work. The figure comes from the threads' CPU clocks,
+/// so other programs' load can lower it but not raise it.
+#[test]
+fn on_one_core_two_bakers_mix_with_one_cores_worth_at_most() {
+    let Some(pinned) = common::on_one_core(BIN) else {
+        println!("skipped: no `taskset` here to pin the demo to one core");
+        return;
+    };
+    let out = Command::new(&pinned[0])
+        .args(&pinned[1..])
+        .args(["--work-ms", "40", "--oven-ms", "10", "--steps", "2"])
+        .output()
+        .expect("run the demo under taskset");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(number(&stdout, "cores"), 1.0, "{stdout}");
+    assert_eq!(number(&stdout, "two_bakers_threads"), 2.0);
+    for key in [
+        "mixing_parallelism_one_baker",
+        "mixing_parallelism_two_bakers",
+    ] {
+        let x = number(&stdout, key);
+        assert!(x <= 1.15, "{key}={x} on one core: {stdout}");
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    // The first line is the recipe; tables, timelines and the summary are still to come.
+    let mut command = Command::new(BIN);
+    command.args(["--work-ms", "5", "--oven-ms", "5", "--steps", "1"]);
+    let (first, stderr, ok) = first_line_then_close(command);
+    assert!(first.starts_with("Two cakes, 1 steps each"), "{first}");
+    assert_eq!(stderr, "", "stderr after the reader closed the pipe");
+    assert!(ok, "exit status after the reader closed the pipe");
+}
+
 #[test]
 fn bad_flag_exits_2() {
-    for bad in [["--steps", "0"], ["--work-ms", "x"]] {
+    for bad in [["--steps", "0"], ["--work-ms", "x"], ["--width", "5"]] {
         let out = Command::new(BIN)
             .args(bad)
             .output()
             .expect("cannot start the demo");
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(bad[0]),
+            "{bad:?}"
+        );
     }
 }
