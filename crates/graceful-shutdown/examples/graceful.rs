@@ -1,0 +1,79 @@
+//! Shutting down on Ctrl-C. Four jobs run; on SIGINT a watch channel tells them all to stop.
+//! Each stops at its next safe point, between two steps; a grace period lets the short
+//! ones get there, then what is still running is aborted. The program presses its own
+//! Ctrl-C after 350 ms, so it runs unattended; a real Ctrl-C does the same.
+//!
+//!     cargo run -p graceful-shutdown --example graceful
+
+use std::time::{Duration, Instant};
+
+use nix::{sys::signal::Signal, unistd::Pid};
+use tokio::{signal::unix::SignalKind, sync::watch, task::JoinSet};
+
+async fn job(name: &str, steps: u32, step_ms: u64, stop: watch::Receiver<bool>) -> String {
+    for done in 1..=steps {
+        tokio::time::sleep(Duration::from_millis(step_ms)).await;
+        if done < steps && *stop.borrow() {
+            // A safe point: this step is done, the next not begun.
+            return format!("{name} stopped after {done} of {steps} steps");
+        }
+    }
+    format!("{name} finished")
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    end_quietly_on_closed_pipe();
+    let start = Instant::now();
+    // From here on SIGINT is delivered to this stream instead of ending the process.
+    let mut ctrl_c = tokio::signal::unix::signal(SignalKind::interrupt())?;
+    tokio::spawn(async {
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        nix::sys::signal::kill(Pid::this(), Signal::SIGINT) // the demo presses its own Ctrl-C
+    });
+    let (stop, stop_rx) = watch::channel(false); // one sender, a receiver per job
+    let mut jobs = JoinSet::new();
+    let table = [
+        ("quick", 2, 50),
+        ("steady", 20, 100),
+        ("chunky", 5, 250),
+        ("stuck", 1, 3_600_000),
+    ];
+    for (name, steps, step_ms) in table {
+        jobs.spawn(job(name, steps, step_ms, stop_rx.clone()));
+    }
+    loop {
+        tokio::select! {
+            _ = ctrl_c.recv() => break,
+            Some(done) = jobs.join_next() => println!("{}", done?), // a job that ends by itself
+        }
+    }
+    let (signalled, at) = (Instant::now(), start.elapsed().as_secs_f64());
+    println!("Ctrl-C after {at:.2} s: telling every job to stop");
+    stop.send(true)?; // every receiver sees it at its next look
+    let drained = tokio::time::timeout(Duration::from_millis(500), async {
+        while let Some(done) = jobs.join_next().await {
+            println!("{}", done?);
+        }
+        Ok::<_, tokio::task::JoinError>(())
+    });
+    if drained.await.is_err() {
+        println!("grace of 0.50 s is over: aborting {} job(s)", jobs.len());
+        jobs.shutdown().await; // abort each, and wait until each is gone
+    }
+    let took = signalled.elapsed().as_secs_f64();
+    println!("shut down {took:.2} s after Ctrl-C");
+    Ok(())
+}
+
+/// `program | head` closes the pipe early, and the next `println!` then panics with
+/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
+fn end_quietly_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Graceful shutdown, the Python side: the same four jobs, the same signal and grace.
+
+loop.add_signal_handler(SIGINT) turns Ctrl-C into an event on the loop; an asyncio.Event
+tells every job to stop at its next safe point; asyncio.wait with a timeout is the grace;
+cancel() aborts what is left. The program sends itself SIGINT (os.kill) after
+--signal-after-ms, unless --wait-for-signal. For contrast, asyncio.run's own ending: main
+returns without awaiting its tasks, and asyncio.run cancels them, unfinished.
+
+    python3 crates/graceful-shutdown/python/graceful-shutdown.py
+    python3 crates/graceful-shutdown/python/graceful-shutdown.py --wait-for-signal
+
+The last line is the same `summary:` line the Rust program prints.
+"""
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import time
+
+JOBS = [("quick", 2, 0.05), ("steady", 20, 0.1), ("chunky", 5, 0.25), ("stuck", 1, 3600.0)]
+
+
+async def job(steps, step, stop):
+    for done in range(1, steps + 1):
+        await asyncio.sleep(step)
+        if done < steps and stop.is_set():  # a safe point: between two steps
+            return f"stopped at a safe point, after {done} of {steps} steps", "stopped"
+    return f"completed all {steps} steps", "completed"
+
+
+class Log:
+    def __init__(self, grace):
+        self.start = time.perf_counter()
+        self.grace = grace
+        self.counts = {"completed": 0, "stopped": 0, "aborted": 0}
+        self.signal = None
+        self.signal_at = None
+        self.slowest_stop = 0.0
+        self.shutdown = 0.0
+
+    def line(self, what):
+        print(f"  +{time.perf_counter() - self.start:.3f} s  {what}")
+
+    def ended(self, name, task):
+        if task.cancelled():
+            what, kind = "aborted in the middle of a step", "aborted"
+        else:
+            what, kind = task.result()
+        self.counts[kind] += 1
+        if kind == "stopped" and self.signal_at is not None:
+            self.slowest_stop = max(self.slowest_stop, time.perf_counter() - self.signal_at)
+        self.line(f"{name:<7} {what}")
+
+
+async def run_until_signal(self_signal, grace, log):
+    loop = asyncio.get_running_loop()
+    signals = asyncio.Queue()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # from now on they are ours to handle
+        loop.add_signal_handler(sig, signals.put_nowait, sig.name)
+    if self_signal is not None:
+        loop.call_later(self_signal, os.kill, os.getpid(), signal.SIGINT)  # our own Ctrl-C
+        log.line(f"jobs start; the program sends itself SIGINT in {round(self_signal * 1000)} ms")
+    else:
+        log.line("jobs start; waiting for Ctrl-C (SIGINT) or SIGTERM")
+    stop = asyncio.Event()
+    names = {asyncio.create_task(job(steps, step, stop)): name for name, steps, step in JOBS}
+    running = set(names)
+    waiter = asyncio.create_task(signals.get())
+    while True:
+        done, _ = await asyncio.wait(running | {waiter}, return_when=asyncio.FIRST_COMPLETED)
+        for task in done & running:  # a job that ended by itself
+            log.ended(names[task], task)
+            running.discard(task)
+        if waiter in done:
+            break
+    log.signal, log.signal_at = waiter.result(), time.perf_counter()
+    log.line(f"{log.signal}: telling every job to stop; grace {round(grace * 1000)} ms")
+    stop.set()
+    second = asyncio.create_task(signals.get())  # a second Ctrl-C ends the grace at once
+    deadline = loop.time() + grace
+    while running:
+        done, _ = await asyncio.wait(running | {second}, timeout=max(0.0, deadline - loop.time()),
+                                     return_when=asyncio.FIRST_COMPLETED)
+        for task in done & running:
+            log.ended(names[task], task)
+            running.discard(task)
+        if not done or second in done:
+            break
+    if running:
+        why = "a second signal" if second.done() else "the grace is over"
+        log.line(f"{why}: aborting the {len(running)} job(s) still running")
+        for task in running:
+            task.cancel()  # CancelledError at the job's current await
+        await asyncio.wait(running)
+        for task in running:
+            log.ended(names[task], task)
+    second.cancel()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.remove_signal_handler(sig)
+    log.shutdown = time.perf_counter() - log.signal_at
+    log.line(f"shut down {log.shutdown:.3f} s after the signal")
+
+
+def main_returns(join):
+    """Three jobs of 3 x 100 ms; main returns after 150 ms. asyncio.run then cancels the
+    tasks still running: their `finally` runs, they never complete."""
+    counts = {"spawned": 0, "completed": 0, "dropped": 0}
+
+    async def watched():
+        counts["spawned"] += 1
+        completed = False
+        try:
+            await job(3, 0.1, asyncio.Event())
+            completed = True
+        finally:
+            counts["completed" if completed else "dropped"] += 1
+
+    async def main():
+        tasks = [asyncio.create_task(watched()) for _ in range(3)]
+        await asyncio.sleep(0.15)  # main's own work
+        if join:
+            await asyncio.gather(*tasks)
+
+    asyncio.run(main())
+    time.sleep(0.3)  # past the jobs' end
+    print(f"  main returned {'after joining' if join else 'without joining'}: of {counts['spawned']} jobs, "
+          f"completed {counts['completed']}, dropped unfinished {counts['dropped']}")
+    return counts
+
+
+def in_range(low, high):
+    def parse(text):
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not in {low}..={high}")
+        return value
+    return parse
+
+
+def run():
+    sys.stdout.reconfigure(line_buffering=True)  # each line out at once, also into a pipe
+    parser = argparse.ArgumentParser(description="Ctrl-C, an event to stop every job, a grace period, then cancel")
+    parser.add_argument("--signal-after-ms", type=in_range(1, 60_000), default=None,
+                        help="when the program sends itself SIGINT (default 350)")
+    parser.add_argument("--grace-ms", type=in_range(1, 60_000), default=500,
+                        help="how long the jobs get to stop after the signal")
+    parser.add_argument("--wait-for-signal", action="store_true",
+                        help="send no signal: wait for a real Ctrl-C (SIGINT) or SIGTERM")
+    args = parser.parse_args()
+    if args.wait_for_signal and args.signal_after_ms is not None:
+        parser.error("--wait-for-signal cannot be used with --signal-after-ms")
+    self_signal = None if args.wait_for_signal else (args.signal_after_ms or 350) / 1000
+    grace = args.grace_ms / 1000
+    print("\n1. jobs run until a signal; then stop, a grace period, abort")
+    log = Log(grace)
+    asyncio.run(run_until_signal(self_signal, grace, log))
+    print("\n2. for contrast: three jobs of 3 x 100 ms spawned, and main returns after 150 ms")
+    unjoined = main_returns(join=False)
+    joined = main_returns(join=True)
+    signal_after = log.signal_at - log.start
+    ideal = (self_signal if self_signal is not None else signal_after) + grace + 0.9
+    c = log.counts
+    print(f"summary: jobs={len(JOBS)} completed={c['completed']} stopped={c['stopped']} aborted={c['aborted']} "
+          f"signal={log.signal} signal_after_s={signal_after:.3f} grace_s={grace:.3f} "
+          f"slowest_stop_s={log.slowest_stop:.3f} shutdown_s={log.shutdown:.3f} "
+          f"shutdown_over_grace={log.shutdown / grace:.3f} unjoined_spawned={unjoined['spawned']} "
+          f"unjoined_completed={unjoined['completed']} unjoined_dropped={unjoined['dropped']} "
+          f"joined_completed={joined['completed']} ideal_s={ideal:.3f}")
+
+
+if __name__ == "__main__":
+    try:
+        run()
+    except BrokenPipeError:
+        pass

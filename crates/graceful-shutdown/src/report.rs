@@ -1,0 +1,217 @@
+//! The harness: the log of who ended how and when, the closing summary line, the one
+//! `error:` line, and the closed-pipe hook.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use tokio::task::{Id, JoinError};
+
+use crate::witness::Counts;
+
+/// How a job ended on its own.
+pub enum Outcome {
+    /// Ran all its steps.
+    Completed { steps: u32 },
+    /// Saw the stop flag at a safe point, after `done` of its `steps`.
+    Stopped { done: u32, steps: u32 },
+}
+
+/// Who ended how, and when, in part 1.
+pub struct Log {
+    start: Instant,
+    grace: Duration,
+    names: HashMap<Id, &'static str>,
+    completed: usize,
+    stopped: usize,
+    aborted: usize,
+    signal: Option<(&'static str, Instant)>,
+    slowest_stop: Duration,
+    shutdown: Duration,
+}
+
+impl Log {
+    pub fn new(grace: Duration) -> Self {
+        Log {
+            start: Instant::now(),
+            grace,
+            names: HashMap::new(),
+            completed: 0,
+            stopped: 0,
+            aborted: 0,
+            signal: None,
+            slowest_stop: Duration::ZERO,
+            shutdown: Duration::ZERO,
+        }
+    }
+
+    fn line(&self, what: &str) {
+        println!("  +{:.3} s  {what}", self.start.elapsed().as_secs_f64());
+    }
+
+    pub fn waiting(&mut self, self_signal: Option<Duration>) {
+        self.start = Instant::now();
+        match self_signal {
+            Some(d) => self.line(&format!(
+                "jobs start; the demo sends itself SIGINT in {} ms",
+                d.as_millis()
+            )),
+            None => self.line("jobs start; waiting for Ctrl-C (SIGINT) or SIGTERM"),
+        }
+    }
+
+    pub fn started(&mut self, id: Id, name: &'static str) {
+        self.names.insert(id, name);
+    }
+
+    pub fn ended(&mut self, joined: Result<(Id, Outcome), JoinError>) {
+        let (name, what) = match joined {
+            Ok((id, Outcome::Completed { steps })) => {
+                self.completed += 1;
+                (self.names[&id], format!("completed all {steps} steps"))
+            }
+            Ok((id, Outcome::Stopped { done, steps })) => {
+                self.stopped += 1;
+                if let Some((_, at)) = self.signal {
+                    self.slowest_stop = self.slowest_stop.max(at.elapsed());
+                }
+                (
+                    self.names[&id],
+                    format!("stopped at a safe point, after {done} of {steps} steps"),
+                )
+            }
+            Err(e) if e.is_cancelled() => {
+                self.aborted += 1;
+                (
+                    self.names[&e.id()],
+                    "aborted in the middle of a step".to_string(),
+                )
+            }
+            Err(e) => (self.names[&e.id()], format!("failed: {e}")),
+        };
+        self.line(&format!("{name:<7} {what}"));
+    }
+
+    pub fn signal(&mut self, name: &'static str) {
+        self.signal = Some((name, Instant::now()));
+        self.line(&format!(
+            "{name}: telling every job to stop; grace {} ms",
+            self.grace.as_millis()
+        ));
+    }
+
+    pub fn grace_over(&self, left: usize) {
+        let early = self.signal.is_some_and(|(_, at)| at.elapsed() < self.grace);
+        let why = if early {
+            "a second signal"
+        } else {
+            "the grace is over"
+        };
+        self.line(&format!("{why}: aborting the {left} job(s) still running"));
+    }
+
+    pub fn shut_down(&mut self) {
+        if let Some((_, at)) = self.signal {
+            self.shutdown = at.elapsed();
+        }
+        self.line(&format!(
+            "shut down {:.3} s after the signal",
+            self.shutdown.as_secs_f64()
+        ));
+    }
+}
+
+pub fn part(title: &str) {
+    println!("\n{title}");
+}
+
+pub fn main_returned(how: &str, c: Counts) -> Counts {
+    println!(
+        "  main returned {how}: of {} jobs, completed {}, dropped unfinished {}",
+        c.spawned, c.completed, c.dropped
+    );
+    c
+}
+
+/// The figures this run measured, printed as the closing `summary:` line.
+pub struct Summary {
+    log: Log,
+    unjoined: Counts,
+    joined: Counts,
+    self_signal: Option<Duration>,
+}
+
+impl Summary {
+    pub fn new(log: Log, [unjoined, joined]: [Counts; 2], self_signal: Option<Duration>) -> Self {
+        Summary {
+            log,
+            unjoined,
+            joined,
+            self_signal,
+        }
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let log = &self.log;
+        let (signal, at) = log.signal.unwrap_or(("none", log.start));
+        let signal_after = at.duration_since(log.start).as_secs_f64();
+        let (grace, shutdown) = (log.grace.as_secs_f64(), log.shutdown.as_secs_f64());
+        write!(
+            f,
+            "summary: jobs={} completed={}",
+            log.names.len(),
+            log.completed
+        )?;
+        write!(
+            f,
+            " stopped={} aborted={} signal={signal}",
+            log.stopped, log.aborted
+        )?;
+        write!(f, " signal_after_s={signal_after:.3} grace_s={grace:.3}")?;
+        write!(f, " slowest_stop_s={:.3}", log.slowest_stop.as_secs_f64())?;
+        write!(
+            f,
+            " shutdown_s={shutdown:.3} shutdown_over_grace={:.3}",
+            shutdown / grace
+        )?;
+        let u = &self.unjoined;
+        write!(
+            f,
+            " unjoined_spawned={} unjoined_completed={}",
+            u.spawned, u.completed
+        )?;
+        write!(
+            f,
+            " unjoined_dropped={} joined_completed={}",
+            u.dropped, self.joined.completed
+        )?;
+        // The deliberate waits: until the signal (the demo's own delay, or how long you
+        // took to press Ctrl-C), the grace, and part 2's twice 150 ms + 300 ms.
+        let until_signal = self.self_signal.map_or(signal_after, |d| d.as_secs_f64());
+        let ideal = until_signal + grace + 0.9;
+        write!(f, " ideal_s={ideal:.3}")
+    }
+}
+
+/// A failure at run time: one line that says what to do, status 1.
+pub fn fail(what: &str) -> ExitCode {
+    eprintln!(
+        "error: {what} (check the process's limits on threads and open files, then run it again)"
+    );
+    ExitCode::FAILURE
+}
+
+/// `demo | head` closes the pipe early, and the next `println!` then panics with
+/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
+pub fn end_quietly_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+}
