@@ -15,7 +15,7 @@ fn the_python_twin_blocks_its_one_thread_and_to_thread_frees_it() {
         "--tasks",
         "4",
         "--block-ms",
-        "100",
+        "200",
         "--workers",
         "2",
     ];
