@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Instant;
 
 use nix::sys::wait::{WaitPidFlag, waitpid};
+use nix::time::ClockId;
 use nix::unistd::Pid;
 
 /// A way of running the jobs: its name, its workers, and the function that runs them.
@@ -19,7 +20,17 @@ pub struct Timing {
     pub name: &'static str,
     pub workers: usize,
     pub seconds: f64,
+    /// The median round's CPU time of the thread that called the way: for the sequential
+    /// way, the time its work really ran, without the time other programs took the core.
+    pub cpu_seconds: f64,
     pub results: Vec<u128>,
+}
+
+/// CPU seconds the calling thread has run so far.
+pub fn thread_cpu_s() -> f64 {
+    ClockId::CLOCK_THREAD_CPUTIME_ID
+        .now()
+        .map_or(f64::NAN, |t| std::time::Duration::from(t).as_secs_f64())
 }
 
 pub fn header(jobs: u64, size: u64, workers: usize, cores: usize, rounds: u32) {
@@ -40,24 +51,27 @@ pub fn take_turns(methods: &[Method], sizes: &[u64], rounds: u32) -> Result<Vec<
         std::hint::black_box((methods[0].2)(&[n], 1)?);
     }
     let mut seconds = vec![Vec::new(); methods.len()];
+    let mut cpu_seconds = vec![Vec::new(); methods.len()];
     let mut results = vec![Vec::new(); methods.len()];
     for round in 0..rounds as usize {
         for turn in 0..methods.len() {
             let m = (round + turn) % methods.len();
             let (_, workers, method) = methods[m];
-            let start = Instant::now();
+            let (start, cpu) = (Instant::now(), thread_cpu_s());
             results[m] = method(sizes, workers)?;
             seconds[m].push(start.elapsed().as_secs_f64());
+            cpu_seconds[m].push(thread_cpu_s() - cpu);
         }
     }
     Ok(methods
         .iter()
-        .zip(seconds)
+        .zip(seconds.into_iter().zip(cpu_seconds))
         .zip(results)
-        .map(|((&(name, workers, _), s), results)| Timing {
+        .map(|((&(name, workers, _), (s, cpu)), results)| Timing {
             name,
             workers,
             seconds: median(s),
+            cpu_seconds: median(cpu),
             results,
         })
         .collect())
@@ -87,12 +101,12 @@ pub struct Checks {
 
 pub fn check_and_print(timings: &[Timing], sizes: &[u64]) -> Checks {
     let expected: Vec<u128> = sizes.iter().map(|&n| closed_form(n)).collect();
-    let base = timings[0].seconds;
+    let base = timings[0].cpu_seconds;
     println!(
         "  {:<26} {:>7} {:>8} {:>8}  results",
         "method", "workers", "seconds", "speedup"
     );
-    for t in timings {
+    for (i, t) in timings.iter().enumerate() {
         let verdict = if t.results == expected {
             "identical, all correct"
         } else {
@@ -105,7 +119,17 @@ pub fn check_and_print(timings: &[Timing], sizes: &[u64]) -> Checks {
             t.seconds,
             base / t.seconds.max(1e-9)
         );
+        if i == 0 {
+            println!(
+                "  {:<26} {:>7} {base:>8.3}  (the base of every speedup)",
+                "  its thread's own CPU time", ""
+            );
+        }
     }
+    println!(
+        "  speedup: the sequential thread's CPU time over the way's seconds; other programs'\n  \
+         share of the core is not work that more threads could save"
+    );
     if let (Some(first), Some(last)) = (expected.first(), expected.last()) {
         println!("  first job's sum {first}, last job's sum {last}");
     }
@@ -136,6 +160,7 @@ pub struct Summary {
     size: u64,
     rounds: u32,
     seconds: [f64; 4],
+    sequential_cpu_s: f64,
     checks: Checks,
     factorial_digits: usize,
 }
@@ -156,6 +181,7 @@ impl Summary {
             size: args.size,
             rounds: args.rounds,
             seconds: [0, 1, 2, 3].map(|i| timings[i].seconds),
+            sequential_cpu_s: timings[0].cpu_seconds,
             checks,
             factorial_digits,
         }
@@ -165,11 +191,12 @@ impl Summary {
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         let [seq, threads, processes, rayon] = self.seconds;
-        let speedup = |s: f64| seq / s.max(1e-9);
+        let base = self.sequential_cpu_s;
+        let speedup = |s: f64| base / s.max(1e-9);
         write!(
             f,
             "summary: cores={} workers={} jobs={} size={} rounds={} sequential_s={seq:.3} \
-             threads_s={threads:.3} processes_s={processes:.3} rayon_s={rayon:.3} \
+             sequential_cpu_s={base:.3} threads_s={threads:.3} processes_s={processes:.3} rayon_s={rayon:.3} \
              speedup_threads={:.2} speedup_processes={:.2} speedup_rayon={:.2} \
              results_equal={} children_left={} factorial_digits={} ideal_s=0.000",
             self.cores,
