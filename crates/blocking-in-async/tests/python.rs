@@ -13,7 +13,7 @@ fn the_python_twin_blocks_its_one_thread_and_to_thread_frees_it() {
     let args = [
         script,
         "--tasks",
-        "4",
+        "2",
         "--block-ms",
         "200",
         "--workers",
