@@ -27,6 +27,7 @@ async fn first_completed() {
     // The first branch to finish wins; select! drops the other two futures before its
     // handler runs. Nothing keeps them going: no task, no `pending` set to cancel.
     let first = tokio::select! {
+        biased; // poll in the order written: if the thread wakes late, the shortest still wins
         ms = nap(100) => ms,
         ms = nap(200) => ms,
         ms = nap(300) => ms,
@@ -65,7 +66,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-// ANCHOR: closed-pipe
 /// `program | head` closes the pipe early, and the next `println!` then panics with
 /// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
 fn end_quietly_on_closed_pipe() {
@@ -77,4 +77,3 @@ fn end_quietly_on_closed_pipe() {
         default_hook(info);
     }));
 }
-// ANCHOR_END: closed-pipe

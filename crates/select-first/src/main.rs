@@ -12,6 +12,7 @@
 //! What to look for: `losers_finished=0`, `dropped_set_finished=0`,
 //! `try_join_others_finished=0`, and `lossy_lost` = messages / 3 while `safe_lost=0`.
 
+mod lockstep;
 mod report;
 mod tally;
 
@@ -19,11 +20,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::task::{JoinError, JoinSet};
 use tokio::time::{Instant, sleep_until};
 
-use report::{Delivered, DroppedSet, FirstOf, Summary, TryJoin};
+use report::{DroppedSet, FirstOf, Summary, TryJoin};
 use tally::{Tally, nap};
 
 /// select!, JoinSet and try_join!: who finishes, who is dropped, and what a dropped future loses.
@@ -66,9 +67,9 @@ fn run(args: &Args) -> Result<Summary, Box<dyn std::error::Error>> {
         report::part(4, unit);
         let try_join = report::try_join(try_join_stops_at_first_error(unit).await);
         report::part(5, unit);
-        let lossy = cancel_safety(args.messages, lossy_loop).await?;
+        let lossy = lockstep::cancel_safety(args.messages, lossy_loop).await?;
         let lossy = report::delivered("reads two in a row", lossy);
-        let safe = cancel_safety(args.messages, safe_loop).await?;
+        let safe = lockstep::cancel_safety(args.messages, safe_loop).await?;
         let safe = report::delivered("reads one per poll", safe);
         let parts = (first, order, dropped, try_join, lossy, safe);
         Ok(Summary::new(unit, parts))
@@ -159,34 +160,6 @@ async fn try_join_stops_at_first_error(unit: Duration) -> TryJoin {
     }
 }
 // ANCHOR_END: try_join
-
-/// A producer that sends `messages` numbered messages and, after every third, a tick; then
-/// it waits until the loop has handled the tick. Sent in this lockstep, the loop always
-/// finds three messages and a tick waiting, so what a loop loses is certain, not luck.
-async fn cancel_safety<F, Fut>(messages: u32, reader: F) -> Result<Delivered, JoinError>
-where
-    F: FnOnce(UnboundedReceiver<u32>, UnboundedReceiver<()>, UnboundedSender<()>) -> Fut,
-    Fut: Future<Output = u32>,
-{
-    let (tx, rx) = unbounded_channel();
-    let (tick_tx, ticks) = unbounded_channel();
-    let (ack, mut acks) = unbounded_channel();
-    let producer = tokio::spawn(async move {
-        let mut sent = 0;
-        for n in 1..=messages {
-            sent += u32::from(tx.send(n).is_ok());
-            if n % 3 == 0 && tick_tx.send(()).is_ok() {
-                acks.recv().await;
-            }
-        }
-        sent
-    });
-    let received = reader(rx, ticks, ack).await;
-    Ok(Delivered {
-        sent: producer.await?,
-        received,
-    })
-}
 
 // ANCHOR: lossy
 /// Takes two messages in a row. Not cancel safe: once the first is out of the channel it
