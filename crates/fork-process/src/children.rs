@@ -9,7 +9,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use nix::errno::Errno;
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
-use nix::unistd::{ForkResult, Pid, fork, getppid, pipe};
+use nix::unistd::{ForkResult, Pid, fork, getpid, getppid, pipe};
 
 /// Exit status of a child that was told to fail (--fail-child).
 pub const SIMULATED_FAILURE: i32 = 3;
@@ -46,6 +46,43 @@ pub fn fork_with_pipe(
         Ok(ForkResult::Parent { child }) => Ok((child, File::from(from_child))),
         Err(e) => Err(format!("fork failed: {e}; {FORK_HINT}")),
     }
+}
+
+/// Forks one child per range, numbered from 1, each running `work` with its number, its
+/// range and the write end of its own pipe. A failed fork ends the loop: its error comes
+/// back beside the children forked so far, which the caller still reads and reaps.
+pub fn fork_each(
+    ranges: Vec<Range<u64>>,
+    work: impl Fn(u32, Range<u64>, File) -> Result<(), i32>,
+) -> (Vec<Child>, Option<String>) {
+    let parent = getpid();
+    let mut running = Vec::new();
+    for (number, range) in (1..).zip(ranges) {
+        let range_in_child = range.clone();
+        match fork_with_pipe(parent, |to_parent| work(number, range_in_child, to_parent)) {
+            Ok((pid, results)) => running.push(Child {
+                number,
+                pid,
+                range,
+                results,
+            }),
+            Err(e) => return (running, Some(e)),
+        }
+    }
+    (running, None)
+}
+
+/// Reads what `child` sends until the pipe reports end-of-file, then reaps it whatever
+/// the read gave, so it never lingers as a zombie.
+pub fn read_all_then_reap(
+    child: Pid,
+    mut from_child: File,
+) -> Result<(String, WaitStatus), String> {
+    let mut message = String::new();
+    let received = from_child.read_to_string(&mut message);
+    let status = reap(child)?;
+    received.map_err(|e| format!("child {child} sent nothing back ({e})"))?;
+    Ok((message, status))
 }
 
 /// Forks a child that exits at once: what a process costs to start and finish, nothing
@@ -121,15 +158,6 @@ pub struct Child {
 }
 
 impl Child {
-    pub fn new(number: u32, pid: Pid, range: Range<u64>, results: File) -> Self {
-        Child {
-            number,
-            pid,
-            range,
-            results,
-        }
-    }
-
     /// Reads the child's 16-byte result; end-of-file first means it died without sending.
     pub fn read_part(&mut self) -> Result<u128, String> {
         let mut bytes = [0u8; 16];
@@ -150,6 +178,27 @@ pub fn describe(status: WaitStatus) -> String {
         WaitStatus::Signaled(_, signal, _) => format!("was killed by {signal:?}"),
         other => format!("changed state: {other:?}"),
     }
+}
+
+/// Waits for `child` to end and reaps it: it never lingers as a zombie.
+pub fn reap(child: Pid) -> Result<WaitStatus, String> {
+    waitpid(child, None).map_err(|e| format!("waitpid failed: {e}"))
+}
+
+/// After every child was reaped: the fork loop's error if it stopped early, else one
+/// error naming every child that failed, else Ok.
+pub fn none_failed(fork_error: Option<String>, failures: Vec<String>) -> Result<(), String> {
+    if let Some(e) = fork_error {
+        return Err(e);
+    }
+    if !failures.is_empty() {
+        return Err(format!(
+            "{}; its part of the sum is missing, every child was reaped; \
+             rerun without --fail-child",
+            failures.join(", ")
+        ));
+    }
+    Ok(())
 }
 
 /// Asks the kernel whether any child is left to reap: ECHILD means none.

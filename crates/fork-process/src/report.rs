@@ -1,38 +1,58 @@
-//! The harness: the children's table, medians, the closing summary line and the
-//! closed-pipe hook.
+//! The harness: the children's table, the check of the totals, the closing summary line
+//! (or the error line) and the closed-pipe hook.
 
 use std::fmt;
-use std::time::Duration;
+use std::process::ExitCode;
 
 use nix::errno::Errno;
-use nix::sys::resource::{UsageWho, getrusage};
 use nix::sys::wait::WaitStatus;
-use nix::unistd::Pid;
+use nix::unistd::{Pid, getpid};
 
 use crate::children::{Child, describe};
+use crate::clock::Timed;
 
 /// What the run measured, printed last as the `summary:` line.
 pub struct Summary {
-    pub children: u32,
-    pub parent_pid: Pid,
-    pub ppid_matches: bool,
-    /// The child's write did not reach the parent's copy.
-    pub memory_separate: bool,
+    children: u32,
+    parent_pid: Pid,
+    /// The child's ppid was our pid; its write did not reach the parent's copy.
+    ppid_matches: bool,
+    memory_separate: bool,
     /// The thread's write is what main read afterwards.
-    pub thread_write_seen: bool,
+    thread_write_seen: bool,
     /// Medians: a thread started and joined; a process forked, exited and reaped.
-    pub thread_us: f64,
-    pub fork_us: f64,
-    pub sequential: Timed,
-    pub forked: Timed,
-    pub results_equal: bool,
-    pub formula_matches: bool,
-    pub total: u128,
-    pub children_left: usize,
+    thread_us: f64,
+    fork_us: f64,
+    sums: Sums,
+    children_left: usize,
+}
+
+impl Summary {
+    pub fn new(
+        children: u32,
+        (ppid_matches, memory_separate): (bool, bool),
+        thread_write_seen: bool,
+        (thread_us, fork_us): (f64, f64),
+        sums: Sums,
+        children_left: usize,
+    ) -> Self {
+        Summary {
+            children,
+            parent_pid: getpid(),
+            ppid_matches,
+            memory_separate,
+            thread_write_seen,
+            thread_us,
+            fork_us,
+            sums,
+            children_left,
+        }
+    }
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.sums;
         write!(
             f,
             "summary: children={} parent_pid={} child_ppid_matches={} memory_separate={} \
@@ -47,35 +67,43 @@ impl fmt::Display for Summary {
             self.thread_write_seen,
             self.thread_us,
             self.fork_us,
-            self.sequential.wall,
-            self.sequential.cpu,
-            self.forked.wall,
-            self.forked.cpu,
-            self.forked.cpu / self.forked.wall,
+            s.sequential.wall,
+            s.sequential.cpu,
+            s.forked.wall,
+            s.forked.cpu,
+            s.forked.cpu / s.forked.wall,
             // Against the sequential run's CPU time, not its wall time: other programs can
             // stretch a wall time, and N children get N shares of a contended core.
-            self.sequential.cpu / self.forked.wall,
-            self.results_equal,
-            self.formula_matches,
-            self.total,
+            s.sequential.cpu / s.forked.wall,
+            s.results_equal,
+            s.formula_matches,
+            s.total,
             self.children_left
         )
     }
 }
 
-/// How long a run took on the clock on the wall, and on the CPU (seconds).
-#[derive(Clone, Copy)]
-pub struct Timed {
-    pub wall: f64,
-    pub cpu: f64,
+/// The summary line and status 0, or the one `error:` line and status 1.
+pub fn summary_or_error(run: Result<Summary, String>) -> ExitCode {
+    match run {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
-/// CPU time used so far by this process (RUSAGE_SELF) or by its reaped children
-/// (RUSAGE_CHILDREN), user and system together, in seconds.
-pub fn cpu_seconds(who: UsageWho) -> Result<f64, String> {
-    let usage = getrusage(who).map_err(|e| format!("getrusage failed: {e}"))?;
-    let seconds = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 * 1e-6;
-    Ok(seconds(usage.user_time()) + seconds(usage.system_time()))
+/// The sum's two runs, their times, and whether they and the closed form agree.
+pub struct Sums {
+    sequential: Timed,
+    forked: Timed,
+    results_equal: bool,
+    formula_matches: bool,
+    total: u128,
 }
 
 /// What a thread and a process cost to start and finish.
@@ -86,12 +114,13 @@ pub fn print_costs(rounds: usize, thread_us: f64, fork_us: f64) {
     println!("  a process costs {:.1} threads\n", fork_us / thread_us);
 }
 
-/// The forked total against the sequential one and the closed form, and the speedup.
-pub fn print_check(sequential: u128, forked: u128, formula: u128, seq: Timed, par: Timed) {
+/// Checks the forked total against the sequential one and the closed form, and prints
+/// the check and the speedup.
+pub fn check(sequential: (u128, Timed), forked: (u128, Timed), formula: u128) -> Sums {
+    let ((seq_total, seq), (total, par)) = (sequential, forked);
+    let (results_equal, formula_matches) = (seq_total == total, seq_total == formula);
     println!(
-        "check: sequential == forked: {}; both == n(n-1)(2n-1)/6 = {formula}: {}",
-        sequential == forked,
-        sequential == formula
+        "check: sequential == forked: {results_equal}; both == n(n-1)(2n-1)/6 = {formula}: {formula_matches}"
     );
     println!(
         "speedup {:.2}x: the sum's {:.3} s of CPU work done in {:.3} s of wall time by the \
@@ -101,14 +130,21 @@ pub fn print_check(sequential: u128, forked: u128, formula: u128, seq: Timed, pa
         par.wall,
         par.cpu / par.wall
     );
+    Sums {
+        sequential: seq,
+        forked: par,
+        results_equal,
+        formula_matches,
+        total,
+    }
 }
 
-/// The median of the measured durations, in microseconds.
-pub fn median_us(mut times: Vec<Duration>) -> f64 {
-    times.sort_unstable();
-    times
-        .get(times.len() / 2)
-        .map_or(0.0, |d| d.as_secs_f64() * 1e6)
+/// The forked run's total and times.
+pub fn print_forked(total: u128, time: Timed) {
+    println!(
+        "forked:     sum of the parts = {total} in {:.3} s ({:.3} s of CPU)",
+        time.wall, time.cpu
+    );
 }
 
 /// Prints one row per child (its range, its part, its exit status) and returns a line

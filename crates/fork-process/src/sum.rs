@@ -1,12 +1,10 @@
 //! The CPU-bound job the children share: the sum of i*i over a range, split into
 //! parts, run sequentially for comparison, and checked against its closed form.
 
-use std::ops::Range;
-use std::time::Instant;
-
 use nix::sys::resource::UsageWho;
+use std::ops::Range;
 
-use crate::report::{Timed, cpu_seconds};
+use crate::clock::{Clock, Timed};
 
 /// The CPU-bound job: the sum of i*i over a range. `black_box` keeps the compiler from
 /// replacing the loop by its closed form, which would make the timing meaningless.
@@ -24,12 +22,14 @@ pub fn sum_of_squares(range: Range<u64>) -> u128 {
 /// The whole sum on this one thread: its wall time, and the CPU time it really took
 /// (less than the wall time when other programs had the core for a while).
 pub fn sequential_sum(size: u64) -> Result<(u128, Timed), String> {
-    let (started, cpu_before) = (Instant::now(), cpu_seconds(UsageWho::RUSAGE_SELF)?);
+    let clock = Clock::start(UsageWho::RUSAGE_SELF)?;
     let total = sum_of_squares(0..size);
-    let wall = started.elapsed().as_secs_f64();
-    let cpu = cpu_seconds(UsageWho::RUSAGE_SELF)? - cpu_before;
-    println!("sequential: sum of i*i for i < {size} = {total} in {wall:.3} s ({cpu:.3} s of CPU)");
-    Ok((total, Timed { wall, cpu }))
+    let time = clock.stop()?;
+    println!(
+        "sequential: sum of i*i for i < {size} = {total} in {:.3} s ({:.3} s of CPU)",
+        time.wall, time.cpu
+    );
+    Ok((total, time))
 }
 
 /// The same sum by formula, as an independent check: n(n-1)(2n-1)/6 for i in 0..n.
