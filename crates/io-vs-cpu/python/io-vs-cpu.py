@@ -146,11 +146,6 @@ def main():
         else:
             server = start_server(args.latency_ms / 1e3)
             url, latency_ms = f"http://127.0.0.1:{server.server_address[1]}/", args.latency_ms
-        if args.out:
-            path = args.out
-        else:
-            temp_dir = tempfile.mkdtemp(prefix="io-vs-cpu-py-")
-            path = os.path.join(temp_dir, "headers.txt")
         print("io-vs-cpu (Python): the four steps of one script, each timed")
         print(f"target: {url}" if args.url else
               f"target: embedded server at {url}, answering after {latency_ms} ms")
@@ -158,24 +153,36 @@ def main():
         t = {}
         try:
             headers, t["fetch"] = timed(fetch, url, server is not None, latency_ms / 1e3 + 30)
+        except BrokenPipeError:
+            raise  # stdout closed by the reader, not a failed fetch
         except (urllib.error.URLError, OSError, ValueError) as e:
             raise SystemExit(f"cannot fetch {url}: {e}; "
                              "check the URL and that the server is reachable")
         lines, t["format"] = timed(format_headers, headers)
         text, t["join"] = timed(join_lines, lines)
+        # The default file exists only around the write step: made just before it, read
+        # back and removed right after, so an interrupted run leaves nothing behind.
+        if args.out:
+            path = args.out
+        else:
+            temp_dir = tempfile.mkdtemp(prefix="io-vs-cpu-py-")
+            path = os.path.join(temp_dir, "headers.txt")
         try:
             _, t["write"] = timed(write_file, path, text, args.fsync)
         except OSError as e:
             raise SystemExit(f"cannot write {path}: {e.strerror}; "
                              "pass --out with a file in a writable directory")
 
+        with open(path) as f:
+            contents = f.read()
+        if temp_dir is not None:
+            shutil.rmtree(temp_dir, ignore_errors=True)
         total, io, cpu = print_table(t, latency_ms)
         print()
-        note = " (temporary: removed at exit; pass --out FILE to keep it)" if temp_dir else ""
+        note = " (temporary: already removed; pass --out FILE to keep it)" if temp_dir else ""
         print(f"wrote {len(text.encode())} bytes to {path}{note}")
         print("--- file contents ---")
-        with open(path) as f:
-            print(f.read(), end="")
+        print(contents, end="")
         print("---------------------")
         print(f"summary: latency_ms={latency_ms} fetch_s={t['fetch']:.3f} "
               f"format_s={t['format']:.3f} join_s={t['join']:.3f} write_s={t['write']:.3f} "
@@ -193,6 +200,10 @@ def main():
 if __name__ == "__main__":
     try:
         main()
+    except KeyboardInterrupt:  # Ctrl-C: the finally blocks have cleaned up; no traceback
+        sys.exit(130)
+    except BrokenPipeError:  # `... | head`: the reader is gone; end quietly
+        sys.stderr.close()
     except SystemExit as e:
         if isinstance(e.code, str):
             print(f"error: {e.code}", file=sys.stderr)

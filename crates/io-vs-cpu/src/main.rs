@@ -13,15 +13,19 @@
 //! all of the time, the two CPU steps take microseconds. Faster CPU code would change
 //! nothing here; overlapping the waits would (that is the io-bound demo).
 
+mod outfile;
+mod report;
 mod server;
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use clap::Parser;
+use outfile::OutFile;
+use report::Summary;
 use ureq::http::{HeaderMap, Response};
 
 /// Fetch a page, format its headers, write them to a file: each step timed and labelled I/O or CPU.
@@ -37,7 +41,7 @@ struct Args {
     url: Option<String>,
 
     /// Write the header lines to this file and keep it [default: headers.txt in a fresh
-    /// temporary directory, removed when the program ends]
+    /// temporary directory, removed right after the write step]
     #[arg(long)]
     out: Option<PathBuf>,
 
@@ -48,6 +52,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    end_quietly_on_closed_pipe();
     let args = Args::parse();
     match run(&args) {
         Ok(summary) => {
@@ -74,7 +79,6 @@ fn run(args: &Args) -> Result<Summary, String> {
             (Some(server), url, args.latency_ms)
         }
     };
-    let out = OutFile::new(args.out.as_deref())?;
     println!("io-vs-cpu: the four steps of one script, each timed");
     match args.url {
         Some(_) => println!("target: {url}"),
@@ -86,8 +90,12 @@ fn run(args: &Args) -> Result<Summary, String> {
     let response = response?;
     let (lines, format_t) = timed(|| format_headers(response.headers()));
     let (text, join_t) = timed(|| join_lines(&lines));
+    // The default file exists only around this step (see outfile.rs): nothing is left
+    // behind by a run interrupted while it waits for the server.
+    let out = OutFile::create(args.out.as_deref())?;
     let (written, write_t) = timed(|| write_file(&out.path, &text, args.fsync));
     written?;
+    let written = out.finish()?;
 
     let summary = Summary {
         latency_ms,
@@ -97,8 +105,8 @@ fn run(args: &Args) -> Result<Summary, String> {
         write: write_t,
         headers: lines.len(),
     };
-    print_table(&summary);
-    show_file(&out, text.len())?;
+    summary.print_table();
+    report::print_file(&written);
     Ok(summary)
 }
 
@@ -109,20 +117,7 @@ fn timed<T>(step: impl FnOnce() -> T) -> (T, Duration) {
     (value, start.elapsed())
 }
 
-/// A blocking HTTP client with limits, so an unresponsive server cannot hang the demo.
-fn client(embedded: bool, latency: Duration) -> ureq::Agent {
-    let mut config = ureq::Agent::config_builder()
-        // Like requests.get: a 404 is still a reply whose headers can be formatted.
-        .http_status_as_error(false)
-        .timeout_connect(Some(Duration::from_secs(5)))
-        .timeout_global(Some(latency + Duration::from_secs(30)));
-    if embedded {
-        // Loopback traffic must not be sent to an $http_proxy from the environment.
-        config = config.proxy(None);
-    }
-    config.build().into()
-}
-
+// ANCHOR: steps
 /// I/O: send the request, then wait for the reply's headers and body.
 fn fetch(agent: &ureq::Agent, url: &str) -> Result<Response<Vec<u8>>, String> {
     let fail = |e: ureq::Error| {
@@ -171,157 +166,35 @@ fn write_file(path: &Path, text: &str, fsync: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// The output file; a default temporary directory is removed again when this drops.
-struct OutFile {
-    path: PathBuf,
-    temp_dir: Option<PathBuf>,
+// ANCHOR_END: steps
+
+/// A blocking HTTP client with limits, so an unresponsive server cannot hang the demo.
+fn client(embedded: bool, latency: Duration) -> ureq::Agent {
+    let mut config = ureq::Agent::config_builder()
+        // Like requests.get: a 404 is still a reply whose headers can be formatted.
+        .http_status_as_error(false)
+        .timeout_connect(Some(Duration::from_secs(5)))
+        .timeout_global(Some(latency + Duration::from_secs(30)));
+    if embedded {
+        // Loopback traffic must not be sent to an $http_proxy from the environment.
+        config = config.proxy(None);
+    }
+    config.build().into()
 }
 
-impl OutFile {
-    fn new(out: Option<&Path>) -> Result<OutFile, String> {
-        if let Some(path) = out {
-            return Ok(OutFile {
-                path: path.to_path_buf(),
-                temp_dir: None,
-            });
+// ANCHOR: closed-pipe
+/// `program | head` closes the pipe early, and the next `println!` then panics with
+/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
+fn end_quietly_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("Broken pipe") {
+            std::process::exit(0);
         }
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let dir = std::env::temp_dir().join(format!("io-vs-cpu-{}-{nanos}", std::process::id()));
-        fs::create_dir(&dir).map_err(|e| {
-            format!(
-                "cannot create {}: {e}; set TMPDIR to a writable directory or pass --out FILE",
-                dir.display()
-            )
-        })?;
-        Ok(OutFile {
-            path: dir.join("headers.txt"),
-            temp_dir: Some(dir),
-        })
-    }
+        default_hook(info);
+    }));
 }
-
-impl Drop for OutFile {
-    fn drop(&mut self) {
-        if let Some(dir) = &self.temp_dir {
-            let _ = fs::remove_dir_all(dir);
-        }
-    }
-}
-
-struct Summary {
-    latency_ms: u64,
-    fetch: Duration,
-    format: Duration,
-    join: Duration,
-    write: Duration,
-    headers: usize,
-}
-
-impl Summary {
-    fn io(&self) -> Duration {
-        self.fetch + self.write
-    }
-    fn cpu(&self) -> Duration {
-        self.format + self.join
-    }
-    fn total(&self) -> Duration {
-        self.io() + self.cpu()
-    }
-    /// Part of the total, 0..=1.
-    fn share(&self, part: Duration) -> f64 {
-        part.as_secs_f64() / self.total().as_secs_f64().max(f64::MIN_POSITIVE)
-    }
-}
-
-fn print_table(s: &Summary) {
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let pct = |d: Duration| s.share(d) * 100.0;
-    println!();
-    println!(
-        "{:<7} {:<4} {:<36} {:>11} {:>8}",
-        "step", "kind", "what", "time (ms)", "share"
-    );
-    let rows = [
-        (
-            "fetch",
-            "I/O",
-            "send the request, wait for the reply",
-            s.fetch,
-        ),
-        ("format", "CPU", "each header -> \"name: value\"", s.format),
-        ("join", "CPU", "lines -> one string", s.join),
-        ("write", "I/O", "string -> file", s.write),
-    ];
-    for (step, kind, what, d) in rows {
-        println!(
-            "{step:<7} {kind:<4} {what:<36} {:>11.3} {:>7.3}%",
-            ms(d),
-            pct(d)
-        );
-    }
-    println!("{:<49} {:>11.3} {:>7.3}%", "total", ms(s.total()), 100.0);
-    println!();
-    println!(
-        "I/O steps: {:.3} ms ({:.3}%)   CPU steps: {:.1} us ({:.3}%)",
-        ms(s.io()),
-        pct(s.io()),
-        s.cpu().as_secs_f64() * 1e6,
-        pct(s.cpu())
-    );
-    if s.latency_ms > 0 {
-        println!(
-            "The fetch includes the server's {} ms wait; the CPU steps never wait.",
-            s.latency_ms
-        );
-    }
-}
-
-/// Reads the file back (untimed) so the reader sees exactly what was written.
-fn show_file(out: &OutFile, bytes: usize) -> Result<(), String> {
-    let text = fs::read_to_string(&out.path).map_err(|e| {
-        format!(
-            "cannot read back {}: {e}; check the disk",
-            out.path.display()
-        )
-    })?;
-    println!();
-    print!("wrote {bytes} bytes to {}", out.path.display());
-    match out.temp_dir {
-        Some(_) => println!(" (temporary: removed at exit; pass --out FILE to keep it)"),
-        None => println!(),
-    }
-    println!("--- file contents ---");
-    print!("{text}");
-    println!("---------------------");
-    Ok(())
-}
-
-impl std::fmt::Display for Summary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let s = |d: Duration| d.as_secs_f64();
-        write!(
-            f,
-            "summary: latency_ms={} fetch_s={:.3} format_s={:.3} join_s={:.3} write_s={:.3} \
-             io_s={:.3} cpu_s={:.3} io_share={:.3} headers={} ideal_s={:.3} cpu_us={:.1} \
-             write_us={:.1} total_s={:.3}",
-            self.latency_ms,
-            s(self.fetch),
-            s(self.format),
-            s(self.join),
-            s(self.write),
-            s(self.io()),
-            s(self.cpu()),
-            self.share(self.io()),
-            self.headers,
-            self.latency_ms as f64 / 1e3,
-            s(self.cpu()) * 1e6,
-            s(self.write) * 1e6,
-            s(self.total()),
-        )
-    }
-}
+// ANCHOR_END: closed-pipe
 
 #[cfg(test)]
 mod tests {

@@ -2,74 +2,14 @@
 //! owns, and checks what the demo claims: the file holds exactly the headers sent,
 //! the I/O step takes at least the latency, failures are one `error:` line.
 
-use std::collections::HashMap;
+mod common;
+
+use common::{TempDir, num, run, summary};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
 use std::{fs, thread};
-
-const BIN: &str = env!("CARGO_BIN_EXE_io-vs-cpu");
-
-/// A fresh, empty directory under the system temp dir; removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNT.fetch_add(1, Ordering::SeqCst);
-        let dir =
-            std::env::temp_dir().join(format!("io-vs-cpu-test-{}-{n}-{tag}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-    fn entries(&self) -> usize {
-        fs::read_dir(&self.0).unwrap().count()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Runs the demo in `cwd` with TMPDIR pointing at `tmp`, without any proxy settings.
-fn run(args: &[&str], cwd: &Path, tmp: &Path) -> Output {
-    let mut cmd = Command::new(BIN);
-    for var in [
-        "http_proxy",
-        "HTTP_PROXY",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.args(args)
-        .current_dir(cwd)
-        .env("TMPDIR", tmp)
-        .output()
-        .unwrap()
-}
-
-fn summary(out: &Output) -> HashMap<String, String> {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let last = stdout.lines().last().unwrap_or_default();
-    assert!(last.starts_with("summary: "), "last line: {last}");
-    last["summary: ".len()..]
-        .split_whitespace()
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
-}
-
-fn num(s: &HashMap<String, String>, key: &str) -> f64 {
-    s[key].parse().unwrap()
-}
 
 #[test]
 fn default_run_times_io_above_latency_and_leaves_nothing_behind() {
@@ -80,7 +20,7 @@ fn default_run_times_io_above_latency_and_leaves_nothing_behind() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let s = summary(&out);
+    let s = summary(&out.stdout);
     for key in [
         "latency_ms",
         "fetch_s",
@@ -102,8 +42,8 @@ fn default_run_times_io_above_latency_and_leaves_nothing_behind() {
     assert_eq!(s["headers"], "11");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("content-type: text/html; charset=utf-8"));
-    // The temporary file was printed, then removed; nothing landed in the working dir.
-    assert!(stdout.contains("removed at exit"));
+    // The temporary file was read back, removed, then printed; nothing in the working dir.
+    assert!(stdout.contains("(temporary: already removed"));
     assert_eq!(cwd.entries(), 0, "wrote into the working directory");
     assert_eq!(tmp.entries(), 0, "left a temporary file behind");
 }
@@ -199,7 +139,7 @@ fn file_matches_exactly_what_a_test_server_sent() {
     expected.sort();
     got.sort();
     assert_eq!(got, expected);
-    assert_eq!(summary(&out)["headers"], "7");
+    assert_eq!(summary(&out.stdout)["headers"], "7");
 }
 
 fn assert_one_error_line(out: &Output) {
@@ -247,4 +187,56 @@ fn bad_flag_is_a_usage_error() {
         run(&["--no-such-flag"], &cwd.0, &tmp.0).status.code(),
         Some(2)
     );
+}
+
+#[test]
+fn interrupted_while_waiting_for_the_server_it_leaves_nothing_behind() {
+    // Ctrl-C during the fetch (the server answers after 5 s): the temporary folder for
+    // the output file must not exist yet, so nothing can be left in TMPDIR.
+    let (cwd, tmp) = (TempDir::new("cwd"), TempDir::new("tmp"));
+    let mut child = common::command(env!("CARGO_BIN_EXE_io-vs-cpu"), &cwd.0, &tmp.0)
+        .args(["--latency-ms", "5000"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let target = lines.nth(1).unwrap().unwrap();
+    assert!(target.starts_with("target: embedded server"), "{target}");
+    thread::sleep(Duration::from_millis(300)); // well inside the 5 s wait
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let start = Instant::now();
+    let status = child.wait().unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "SIGINT did not stop it"
+    );
+    assert!(!status.success(), "it was interrupted: {status:?}");
+    assert_eq!(
+        tmp.entries(),
+        0,
+        "left something in the temporary directory"
+    );
+    assert_eq!(cwd.entries(), 0, "wrote into the working directory");
+}
+
+#[test]
+fn a_closed_pipe_ends_the_program_quietly() {
+    // The table and the file's contents are still to come when the reader goes away.
+    let (cwd, tmp) = (TempDir::new("cwd"), TempDir::new("tmp"));
+    let mut child = common::command(env!("CARGO_BIN_EXE_io-vs-cpu"), &cwd.0, &tmp.0)
+        .args(["--latency-ms", "10"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("io-vs-cpu:"), "{first}");
+    let out = child.wait_with_output().unwrap(); // stdout was dropped: the pipe is closed
+    assert!(out.status.success(), "status {:?}", out.status);
+    assert_eq!(common::stderr(&out), "");
+    assert_eq!(tmp.entries(), 0, "left a temporary file behind");
 }

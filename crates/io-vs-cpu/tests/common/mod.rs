@@ -1,0 +1,99 @@
+//! Helpers shared by the crate's tests: the summary-line parser, the example's path,
+//! a throwaway directory, and the demo run with no proxy settings from the environment.
+#![allow(dead_code)] // each test file uses its own part of these
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The `key=value` pairs of the last line, which must be the summary line.
+pub fn summary(stdout: &[u8]) -> HashMap<String, String> {
+    let stdout = String::from_utf8_lossy(stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(last.starts_with("summary: "), "last line: {last}");
+    last["summary: ".len()..]
+        .split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+/// A summary value as a number.
+pub fn num(s: &HashMap<String, String>, key: &str) -> f64 {
+    let value = s
+        .get(key)
+        .unwrap_or_else(|| panic!("missing {key} in {s:?}"));
+    value
+        .parse()
+        .unwrap_or_else(|_| panic!("{key}={value} is not a number"))
+}
+
+/// The example `name`, built by `cargo test` before it runs the tests.
+pub fn example(name: &str) -> PathBuf {
+    let mut dir = std::env::current_exe().unwrap(); // target/<profile>/deps/<test>
+    dir.pop();
+    dir.pop();
+    let path = dir.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} not built: run `cargo test -p io-vs-cpu` (it builds examples)",
+        path.display()
+    );
+    path
+}
+
+/// A fresh, empty directory under the system temp dir; removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNT.fetch_add(1, Ordering::SeqCst);
+        let name = format!("io-vs-cpu-test-{}-{n}-{tag}", std::process::id());
+        let dir = std::env::temp_dir().join(name);
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    pub fn entries(&self) -> usize {
+        fs::read_dir(&self.0).unwrap().count()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `program` in `cwd`, with TMPDIR pointing at `tmp` and no proxy variables.
+pub fn command(program: impl AsRef<Path>, cwd: &Path, tmp: &Path) -> Command {
+    let mut cmd = Command::new(program.as_ref());
+    for var in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.current_dir(cwd).env("TMPDIR", tmp);
+    cmd
+}
+
+/// The demo's binary with `args`, run to the end.
+pub fn run(args: &[&str], cwd: &Path, tmp: &Path) -> Output {
+    command(env!("CARGO_BIN_EXE_io-vs-cpu"), cwd, tmp)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
