@@ -1,10 +1,22 @@
-//! The harness's output: the tables, the timelines, the counts that prove the lock by
-//! structure, the closing summary line, and the closed-pipe hook.
+//! The harness's output: the first line, the tables, the timelines, the counts that prove
+//! the lock by structure, the closing summary line (or error line), and the closed-pipe hook.
 
 use std::fmt;
+use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::Args;
+use crate::gil::Gil;
 use crate::threads::{Run, Span};
+
+/// The run's first line: its threads, cores and sizes.
+pub fn print_plan(args: &Args, threads: usize, cores: usize) {
+    println!(
+        "gil: {threads} threads on {cores} cores; CPU work {} M iterations, switch interval {} us; \
+         I/O {} operations of {} ms\n",
+        args.work, args.switch_us, args.io_ops, args.io_ms
+    );
+}
 
 /// The CPU-bound runs: one thread, N without a lock, N with the GIL, N in native code.
 pub struct CpuFigures {
@@ -19,6 +31,23 @@ pub struct CpuFigures {
     pub overlaps: usize,
     /// How often the native-code threads took the GIL (around each call only).
     pub native_taken: usize,
+}
+
+impl CpuFigures {
+    /// The four runs, in that order, and the counts the two locks kept.
+    pub fn new(runs: [Run; 4], gil: &Gil, native_gil: &Gil) -> Self {
+        let [one, no_lock, with_gil, native] = runs;
+        CpuFigures {
+            most_holders: gil.most_holders(),
+            taken: gil.acquisitions(),
+            overlaps: overlapping_spans(&with_gil.spans),
+            native_taken: native_gil.acquisitions(),
+            one,
+            no_lock,
+            with_gil,
+            native,
+        }
+    }
 }
 
 /// The I/O-bound runs: one thread, N that release the GIL around the wait, N that don't.
@@ -199,6 +228,43 @@ pub struct Summary {
     pub io: IoFigures,
     /// The sleeps the I/O runs cannot avoid, in seconds.
     pub ideal_s: f64,
+}
+
+impl Summary {
+    pub fn new(
+        threads: usize,
+        cores: usize,
+        cpu: CpuFigures,
+        io: IoFigures,
+        ops: u64,
+        wait: Duration,
+    ) -> Self {
+        // The only deliberate waits are the I/O sleeps: all of them on one thread, then the
+        // largest share one thread gets in each of the two N-thread runs.
+        let waits = ops + 2 * ops.div_ceil(threads as u64);
+        let ideal_s = wait.as_secs_f64() * waits as f64;
+        Summary {
+            threads,
+            cores,
+            cpu,
+            io,
+            ideal_s,
+        }
+    }
+}
+
+/// The summary line and status 0, or the one `error:` line and status 1.
+pub fn summary_or_error(run: Result<Summary, String>) -> ExitCode {
+    match run {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 impl fmt::Display for Summary {

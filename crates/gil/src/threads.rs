@@ -16,6 +16,22 @@ pub struct Span {
     pub end: Duration,
 }
 
+/// Where a thread records the spans it was busy, for the timeline: the idea code calls
+/// `record` with the instant a span began, and the span ends now.
+pub struct Spans {
+    t0: Instant,
+    list: Vec<Span>,
+}
+
+impl Spans {
+    pub fn record(&mut self, began: Instant) {
+        self.list.push(Span {
+            start: began - self.t0,
+            end: self.t0.elapsed(),
+        });
+    }
+}
+
 /// What one run on one or more threads measured.
 pub struct Run {
     pub elapsed: Duration,
@@ -25,10 +41,10 @@ pub struct Run {
     pub spans: Vec<Vec<Span>>,
 }
 
-/// Runs `work` on `n` named threads; each returns its result and the spans it was busy.
+/// Runs `work` on `n` named threads; each returns its result and records its spans.
 pub fn on_threads<F>(n: usize, work: F) -> Result<Run, String>
 where
-    F: Fn(usize, Instant) -> (u64, Vec<Span>) + Sync,
+    F: Fn(usize, &mut Spans) -> u64 + Sync,
 {
     let cpu_before = process_cpu_time()?;
     let t0 = Instant::now();
@@ -38,7 +54,13 @@ where
             let work = &work;
             let spawned = thread::Builder::new()
                 .name(format!("worker-{k}"))
-                .spawn_scoped(scope, move || work(k, t0));
+                .spawn_scoped(scope, move || {
+                    let mut spans = Spans {
+                        t0,
+                        list: Vec::new(),
+                    };
+                    (work(k, &mut spans), spans.list)
+                });
             match spawned {
                 Ok(handle) => handles.push(handle),
                 // The threads already started finish when the scope ends.

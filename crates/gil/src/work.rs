@@ -1,6 +1,7 @@
 //! The CPU work every run does: a wrapping sum of a 64-bit hash of each number. It has no
 //! closed form the compiler could use instead of the loop, and any split of the range
-//! gives the same total, so every run can be checked against the others.
+//! gives the same total, so every run can be checked against the others. Also its sizes:
+//! the `--work` flag, the chunk between clock checks, an I/O request's share.
 
 use std::ops::Range;
 
@@ -17,6 +18,34 @@ fn mix(x: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
+}
+
+/// Iterations between two looks at the clock: small against a switch interval.
+pub const CHUNK: u64 = 4096;
+
+/// Bytecode run to build each I/O request and again to handle each reply.
+pub const REQUEST_WORK: u64 = 2_000;
+
+/// A little work, untimed, so the first timed run does not pay for a cold start.
+pub fn warm_up(iterations: u64) {
+    std::hint::black_box(bytecode(0..iterations / 20));
+}
+
+/// `--work`: millions of loop iterations, from 0.001 to 100000.
+pub fn parse_millions(text: &str) -> Result<f64, String> {
+    let work: f64 = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number"))?;
+    if (0.001..=100_000.0).contains(&work) {
+        Ok(work)
+    } else {
+        Err("must be between 0.001 and 100000 (millions of iterations)".into())
+    }
+}
+
+/// `--work` in loop iterations.
+pub fn iterations(millions: f64) -> u64 {
+    (millions * 1e6).round() as u64
 }
 
 #[cfg(test)]
