@@ -63,15 +63,15 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<Summary, String> {
-    let (children, size) = (args.children, args.size);
+    let (n, size) = (args.children, args.size);
     let copied = a_child_gets_a_copy_of_the_memory()?;
     let shared = a_thread_shares_the_memory();
     let costs = what_a_thread_and_a_process_cost()?;
-    let forked = forked_sum(children, size, args.fail_child)?;
+    let forked = forked_sum(n, size, args.fail_child)?;
     let sequential = sequential_sum(size)?;
     let sums = report::check(sequential, forked, closed_form(size));
     let left = children::children_left()?;
-    Ok(Summary::new(children, copied, shared, costs, sums, left))
+    Ok(Summary::new(n, copied, shared, costs, sums, left))
 }
 
 // ANCHOR: copy
