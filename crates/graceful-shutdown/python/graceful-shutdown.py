@@ -60,8 +60,9 @@ async def run_until_signal(self_signal, grace, log):
     signals = asyncio.Queue()
     for sig in (signal.SIGINT, signal.SIGTERM):  # from now on they are ours to handle
         loop.add_signal_handler(sig, signals.put_nowait, sig.name)
+    own_ctrl_c = None
     if self_signal is not None:
-        loop.call_later(self_signal, os.kill, os.getpid(), signal.SIGINT)  # our own Ctrl-C
+        own_ctrl_c = loop.call_later(self_signal, os.kill, os.getpid(), signal.SIGINT)  # our own Ctrl-C
         log.line(f"jobs start; the program sends itself SIGINT in {round(self_signal * 1000)} ms")
     else:
         log.line("jobs start; waiting for Ctrl-C (SIGINT) or SIGTERM")
@@ -77,6 +78,8 @@ async def run_until_signal(self_signal, grace, log):
         if waiter in done:
             break
     log.signal, log.signal_at = waiter.result(), time.perf_counter()
+    if own_ctrl_c is not None:
+        own_ctrl_c.cancel()  # a signal came first: our own Ctrl-C must not be a second one
     log.line(f"{log.signal}: telling every job to stop; grace {round(grace * 1000)} ms")
     stop.set()
     second = asyncio.create_task(signals.get())  # a second Ctrl-C ends the grace at once
@@ -154,14 +157,17 @@ def run():
         parser.error("--wait-for-signal cannot be used with --signal-after-ms")
     self_signal = None if args.wait_for_signal else (args.signal_after_ms or 350) / 1000
     grace = args.grace_ms / 1000
-    print("\n1. jobs run until a signal; then stop, a grace period, abort")
+    print("1. jobs run until a signal; then stop, a grace period, abort")
     log = Log(grace)
     asyncio.run(run_until_signal(self_signal, grace, log))
     print("\n2. for contrast: three jobs of 3 x 100 ms spawned, and main returns after 150 ms")
     unjoined = main_returns(join=False)
     joined = main_returns(join=True)
     signal_after = log.signal_at - log.start
-    ideal = (self_signal if self_signal is not None else signal_after) + grace + 0.9
+    # The deliberate waits: until the signal (our own delay, or sooner if a real signal
+    # came first), the grace, and part 2: 150 ms + 300 ms, then the jobs' 300 ms + 300 ms.
+    until_signal = signal_after if self_signal is None else min(self_signal, signal_after)
+    ideal = until_signal + grace + 0.45 + 0.6
     c = log.counts
     print(f"summary: jobs={len(JOBS)} completed={c['completed']} stopped={c['stopped']} aborted={c['aborted']} "
           f"signal={log.signal} signal_after_s={signal_after:.3f} grace_s={grace:.3f} "

@@ -68,7 +68,10 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> Result<Summary, Box<dyn std::error::Error>> {
     let self_signal = (!args.wait_for_signal).then(|| Duration::from_millis(args.signal_after_ms));
     let grace = Duration::from_millis(args.grace_ms);
-    report::part("1. jobs run until a signal; then stop, a grace period, abort");
+    report::part(
+        1,
+        "jobs run until a signal; then stop, a grace period, abort",
+    );
     // What #[tokio::main] builds; the demo builds it by hand to drop it where it chooses.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -78,7 +81,8 @@ fn run(args: &Args) -> Result<Summary, Box<dyn std::error::Error>> {
     runtime.block_on(run_until_signal(self_signal, grace, &mut log))?;
     drop(runtime);
     report::part(
-        "2. for contrast: three jobs of 3 x 100 ms spawned, and main returns after 150 ms",
+        2,
+        "for contrast: three jobs of 3 x 100 ms spawned, and main returns after 150 ms",
     );
     let unjoined = report::main_returned("without joining", main_returns(false)?);
     let joined = report::main_returned("after joining", main_returns(true)?);
@@ -111,12 +115,12 @@ async fn run_until_signal(
     // Installed before anything can send the signal: from now on it is ours to handle.
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
-    if let Some(delay) = self_signal {
+    let own_ctrl_c = self_signal.map(|delay| {
         tokio::spawn(async move {
             sleep(delay).await;
             kill(Pid::this(), Signal::SIGINT) // the demo presses its own Ctrl-C
-        });
-    }
+        })
+    });
     log.waiting(self_signal);
     let (stop, stop_rx) = watch::channel(false);
     let mut jobs = JoinSet::new();
@@ -132,6 +136,9 @@ async fn run_until_signal(
         }
     };
     log.signal(name);
+    if let Some(press) = own_ctrl_c {
+        press.abort(); // a signal came first: the demo's own Ctrl-C must not be a second one
+    }
     let _ = stop.send(true); // every job sees it at its next safe point
     let drain = async {
         while let Some(done) = jobs.join_next_with_id().await {

@@ -122,8 +122,12 @@ impl Log {
     }
 }
 
-pub fn part(title: &str) {
-    println!("\n{title}");
+/// The heading of part `n`; a blank line before every part but the first.
+pub fn part(n: u32, title: &str) {
+    if n > 1 {
+        println!();
+    }
+    println!("{n}. {title}");
 }
 
 pub fn main_returned(how: &str, c: Counts) -> Counts {
@@ -188,10 +192,13 @@ impl fmt::Display for Summary {
             " unjoined_dropped={} joined_completed={}",
             u.dropped, self.joined.completed
         )?;
-        // The deliberate waits: until the signal (the demo's own delay, or how long you
-        // took to press Ctrl-C), the grace, and part 2's twice 150 ms + 300 ms.
-        let until_signal = self.self_signal.map_or(signal_after, |d| d.as_secs_f64());
-        let ideal = until_signal + grace + 0.9;
+        // The deliberate waits: until the signal (the demo's own delay, or sooner if a
+        // real signal came first), the grace, and part 2: main's 150 ms then 300 ms past
+        // the jobs' end, and with the join, the jobs' 300 ms then the same 300 ms.
+        let until_signal = self
+            .self_signal
+            .map_or(signal_after, |d| d.as_secs_f64().min(signal_after));
+        let ideal = until_signal + grace + 0.45 + 0.6;
         write!(f, " ideal_s={ideal:.3}")
     }
 }
