@@ -5,6 +5,8 @@
 use std::cell::RefCell;
 use std::fmt;
 
+use crate::Style;
+
 /// The prefix of a narration line: what the notes' programs never print.
 pub const NOTE: &str = "  # ";
 
@@ -22,6 +24,12 @@ impl Dialogue {
             notes: RefCell::new(Vec::new()),
             silent,
         }
+    }
+
+    /// A dialogue that speaks, under its heading: `== (a) ...: producer and consumer ==`.
+    pub fn headed(style: Style, part: &str) -> Self {
+        println!("== {}: {part} ==", style.title());
+        Dialogue::new(false)
     }
 
     pub fn say(&self, line: fmt::Arguments<'_>) {

@@ -58,10 +58,7 @@ pub enum Style {
 fn main() -> ExitCode {
     report::end_quietly_on_closed_pipe();
     let args = Args::parse();
-    let styles: &[Style] = match args.style {
-        Style::Both => &[Style::StateMachine, Style::Async],
-        one => &[one][..],
-    };
+    let styles = args.style.each();
     let runs: Vec<StyleRun> = styles.iter().map(|&style| run_style(style, args)).collect();
     report::print_checks(&runs);
     report::print_comparison(&runs, args.time_exchanges);
@@ -69,27 +66,17 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Play both of the notes' programs with one style, check them against what the notes'
-/// Python prints, and time its exchanges.
+/// Play both of the notes' programs with one style, then check them against what the notes'
+/// Python prints and time its exchanges.
 fn run_style(style: Style, args: Args) -> StyleRun {
-    println!("== {}: producer and consumer ==", style.title());
-    let dialogue = Dialogue::new(false);
-    let mut consumer = make_consumer(style, &dialogue);
-    let (exchanges, closed_cleanly) = produce(&mut *consumer, args.n, &dialogue);
+    let dialogue = Dialogue::headed(style, "producer and consumer");
+    let produced = produce(&mut *make_consumer(style, &dialogue), args.n, &dialogue);
 
-    println!("== {}: two-way generator ==", style.title());
-    let two_way = Dialogue::new(false);
+    let two_way = Dialogue::headed(style, "two-way generator");
     drive_two_way(&mut *make_two_way(style, &two_way), &two_way);
     println!();
 
-    StyleRun {
-        style,
-        exchanges,
-        closed_cleanly: closed_cleanly && exchanges == args.n,
-        dialogue_equal: dialogue.lines() == notes::producer_consumer(args.n),
-        two_way_equal: two_way.lines() == notes::two_way(),
-        ns_per_exchange: report::time_exchanges(style, args.time_exchanges),
-    }
+    StyleRun::check(style, args, produced, &dialogue, &two_way)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -118,15 +105,6 @@ pub trait Coroutine {
 /// The consumer's and the two-way generator's interfaces, whichever way they are built.
 type DynConsumer<'d> = dyn Coroutine<Input = Option<u32>, Yield = String, Return = u32> + 'd;
 type DynTwoWay<'d> = dyn Coroutine<Input = Option<i64>, Yield = String, Return = ()> + 'd;
-
-impl Style {
-    fn title(self) -> &'static str {
-        match self {
-            Style::StateMachine => "(a) hand-written state machine",
-            _ => "(b) async block polled by hand",
-        }
-    }
-}
 
 /// (a) the enum written by hand, or (b) the async block the compiler turns into one.
 pub fn make_consumer(style: Style, d: &Dialogue) -> Box<DynConsumer<'_>> {

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::async_block::{self, AsyncGenerator};
 use crate::dialogue::Dialogue;
-use crate::{Style, make_consumer, state_machine};
+use crate::{Args, Style, make_consumer, notes, state_machine};
 
 /// What one style did, as observed.
 pub struct StyleRun {
@@ -21,9 +21,48 @@ pub struct StyleRun {
     pub ns_per_exchange: f64,
 }
 
+impl StyleRun {
+    /// Holds what was played against the notes' lines, and times its exchanges.
+    pub fn check(
+        style: Style,
+        args: Args,
+        produced: (u32, bool),
+        d: &Dialogue,
+        two_way: &Dialogue,
+    ) -> Self {
+        let (exchanges, closed_cleanly) = produced;
+        StyleRun {
+            style,
+            exchanges,
+            closed_cleanly: closed_cleanly && exchanges == args.n,
+            dialogue_equal: d.lines() == notes::producer_consumer(args.n),
+            two_way_equal: two_way.lines() == notes::two_way(),
+            ns_per_exchange: time_exchanges(style, args.time_exchanges),
+        }
+    }
+}
+
+impl Style {
+    /// The styles `--style` asks for, in the order they run.
+    pub fn each(self) -> &'static [Style] {
+        match self {
+            Style::Both => &[Style::StateMachine, Style::Async],
+            Style::StateMachine => &[Style::StateMachine],
+            Style::Async => &[Style::Async],
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Style::StateMachine => "(a) hand-written state machine",
+            _ => "(b) async block polled by hand",
+        }
+    }
+}
+
 /// What one exchange (resume in, reply out) costs: `count` silent exchanges in five rounds,
 /// the fastest round kept, so that a preemption by another process does not count.
-pub fn time_exchanges(style: Style, count: u32) -> f64 {
+fn time_exchanges(style: Style, count: u32) -> f64 {
     const ROUNDS: u32 = 5;
     if count == 0 {
         return 0.0;
