@@ -53,3 +53,32 @@ fn python_twin_bakes_the_same_cakes() {
         "one baker {one_baker} s vs sequential {sequential} s"
     );
 }
+
+/// `twin | head`: the reader is gone before the twin writes its first line (our end of
+/// the pipe is closed right after the start). It must end quietly, status 0.
+#[test]
+fn python_twin_ends_quietly_on_a_closed_pipe() {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/python/concurrency-vs-parallelism.py"
+    );
+    let Ok(mut child) = Command::new("python3")
+        .arg(script)
+        .args(["--work-ms", "20", "--oven-ms", "20", "--steps", "1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    else {
+        eprintln!("python3 not found on PATH: skipping the Python twin test");
+        return;
+    };
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}

@@ -111,4 +111,11 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+        sys.stdout.flush()  # inside the try: a closed pipe may show only here
+    except BrokenPipeError:
+        # `twin | head` closed the pipe: the reader is done, the program is not wrong. End
+        # quietly, status 0, with stdout pointed at /dev/null so the exit flush cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

@@ -15,6 +15,7 @@ worker and its result back dwarfs the work, as it does with joblib.
 
 import argparse
 import os
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
@@ -154,4 +155,11 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+        sys.stdout.flush()  # inside the try: a closed pipe may show only here
+    except BrokenPipeError:
+        # `twin | head` closed the pipe: the reader is done, the program is not wrong. End
+        # quietly, status 0, with stdout pointed at /dev/null so the exit flush cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

@@ -12,6 +12,7 @@ start. The summary uses the kernel's count where there is one, like the Rust sid
 
 import argparse
 import os
+import sys
 import threading
 import time
 
@@ -129,4 +130,17 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    # `twin | head` closes the pipe: the reader is done, the program is not wrong. Whichever
+    # thread's print meets it, end quietly, status 0, with stdout pointed at /dev/null so
+    # the exit flush cannot fail.
+    def end_quietly():
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        os._exit(0)
+
+    default_hook = threading.excepthook
+    threading.excepthook = lambda a: end_quietly() if a.exc_type is BrokenPipeError else default_hook(a)
+    try:
+        main()
+        sys.stdout.flush()  # inside the try: a closed pipe may show only here
+    except BrokenPipeError:
+        end_quietly()

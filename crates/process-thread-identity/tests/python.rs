@@ -33,3 +33,32 @@ fn python_twin_counts_threads_the_same_way() {
     assert_eq!(get("threads_after"), before, "{stdout}");
     assert!(stdout.contains("worker-1"), "{stdout}");
 }
+
+/// `twin | head`: the reader is gone before the twin writes its first line (our end of
+/// the pipe is closed right after the start). It must end quietly, status 0.
+#[test]
+fn python_twin_ends_quietly_on_a_closed_pipe() {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/python/process-thread-identity.py"
+    );
+    let Ok(mut child) = Command::new("python3")
+        .arg(script)
+        .args(["--threads", "3"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    else {
+        eprintln!("python3 not found on PATH: skipping the Python twin test");
+        return;
+    };
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
