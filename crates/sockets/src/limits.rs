@@ -30,6 +30,14 @@ pub fn ensure_open_files(clients: usize) -> Result<Option<u64>, String> {
     Ok(Some(soft))
 }
 
+/// The demo's side of `ensure_open_files`: it says so when it raised the limit.
+pub fn make_room_for(clients: usize) -> Result<(), String> {
+    if let Some(raised) = ensure_open_files(clients)? {
+        println!("raised the soft open-file limit (RLIMIT_NOFILE) from {raised}");
+    }
+    Ok(())
+}
+
 /// CPU time (user + system) used so far by this process and by its reaped children.
 pub fn cpu_used() -> Duration {
     use nix::sys::resource::{UsageWho, getrusage};

@@ -12,6 +12,7 @@
 //! timeout; the blocking server's clients finishing 100 ms apart, the non-blocking
 //! server's all together; `speedup` close to K.
 
+mod cli;
 mod clients;
 mod limits;
 mod readiness;
@@ -20,17 +21,18 @@ mod serve;
 mod servers;
 mod trial;
 
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsFd;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::{CommandFactory, Parser, error::ErrorKind as ClapError};
+use clap::Parser;
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 
+use cli::Which;
 use readiness::Backend;
-use report::{PartOne, Setup, Summary};
+use report::{PartOne, Summary};
 use trial::Load;
 
 /// Blocking vs non-blocking sockets: a read that waits vs WouldBlock, and an echo server on
@@ -71,18 +73,8 @@ struct Args {
     client_role: Option<SocketAddr>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum Which {
-    /// The blocking server, then the non-blocking one, against the same kind of clients.
-    Both,
-    /// Only the blocking server: about K x D.
-    Blocking,
-    /// Only the non-blocking server: about D, plus the time to connect K clients.
-    Nonblocking,
-}
-
 fn main() -> ExitCode {
-    end_quietly_on_closed_pipe();
+    report::end_quietly_on_closed_pipe();
     let args = Args::parse();
     let load = Load {
         clients: args.clients as usize,
@@ -90,34 +82,18 @@ fn main() -> ExitCode {
         poller: args.poller,
     };
     let result = match (args.serve, args.client_role) {
-        (Some(addr), _) => match args.server.unwrap_or(Which::Blocking) {
-            Which::Both => Args::command()
-                .error(
-                    ClapError::ArgumentConflict,
-                    "--serve runs one server: add --server blocking or --server nonblocking",
-                )
-                .exit(),
-            which => serve::serve(addr, which == Which::Blocking, args.poller),
-        },
+        (Some(addr), _) => serve::serve(addr, cli::serve_blocking(args.server), args.poller),
         (None, Some(addr)) => trial::client_role(addr, load),
         (None, None) => demo(&args, load).map(|summary| println!("{summary}")),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
-    }
+    cli::exit_code(result)
 }
 
 /// Part one, then part two with the chosen servers, then the report.
 fn demo(args: &Args, load: Load) -> Result<Summary, String> {
     let which = args.server.unwrap_or(Which::Both);
     if which != Which::Blocking {
-        if let Some(raised) = limits::ensure_open_files(load.clients)? {
-            println!("raised the soft open-file limit (RLIMIT_NOFILE) from {raised}");
-        }
+        limits::make_room_for(load.clients)?;
     }
     let read_timeout = Duration::from_millis(args.read_timeout_ms);
     let one = read_without_data(read_timeout)
@@ -141,19 +117,9 @@ fn demo(args: &Args, load: Load) -> Result<Summary, String> {
             },
         )?),
     };
-    let setup = Setup {
-        clients,
-        delay: load.delay,
-        read_timeout,
-        poller: args.poller.name(),
-    };
-    report::part_two(&setup, blocking.as_ref(), nonblocking.as_ref());
-    Ok(Summary {
-        setup,
-        one,
-        blocking,
-        nonblocking,
-    })
+    let summary = Summary::new(load, read_timeout, one, blocking, nonblocking);
+    report::part_two(&summary);
+    Ok(summary)
 }
 
 // ANCHOR: part-one
@@ -171,11 +137,8 @@ fn read_without_data(timeout: Duration) -> io::Result<PartOne> {
     let t = Instant::now();
     let got = client.read(&mut buf);
     let wouldblock = t.elapsed();
-    expect_wouldblock(got, "the non-blocking read")?;
-    println!(
-        "  non-blocking read -> WouldBlock after {:>9.1} us   the thread is free at once",
-        wouldblock.as_secs_f64() * 1e6
-    );
+    report::expect_wouldblock(got, "the non-blocking read")?;
+    report::nonblocking_read(wouldblock);
 
     // Blocking: the thread sleeps in read until bytes come or the timeout passes (Unix
     // reports an expired read timeout as WouldBlock too, but only after the wait).
@@ -184,13 +147,8 @@ fn read_without_data(timeout: Duration) -> io::Result<PartOne> {
     let t = Instant::now();
     let got = client.read(&mut buf);
     let blocking_wait = t.elapsed();
-    expect_wouldblock(got, "the blocking read with a timeout")?;
-    println!(
-        "  blocking read     -> gave up after   {:>9.1} ms   asleep until the {} ms read \
-         timeout (without one: forever)",
-        blocking_wait.as_secs_f64() * 1e3,
-        timeout.as_millis()
-    );
+    report::expect_wouldblock(got, "the blocking read with a timeout")?;
+    report::blocking_read(blocking_wait, timeout);
 
     // The readiness way: the peer writes, poll() says "readable", and only then we read.
     client.set_nonblocking(true)?;
@@ -200,37 +158,10 @@ fn read_without_data(timeout: Duration) -> io::Result<PartOne> {
     nix::poll::poll(&mut fds, PollTimeout::from(1000u16))?;
     let ready_after = t.elapsed();
     let n = client.read(&mut buf)?; // ready: this read cannot wait
-    println!(
-        "  poll() then read  -> readable after  {:>9.1} us   then the non-blocking read got {n} \
-         bytes: {:?}",
-        ready_after.as_secs_f64() * 1e6,
-        String::from_utf8_lossy(&buf[..n])
-    );
+    report::poll_then_read(ready_after, &buf[..n]);
     Ok(PartOne {
         wouldblock,
         blocking_wait,
     })
 }
 // ANCHOR_END: part-one
-
-/// Part one's reads have no data to return: anything but WouldBlock (or TimedOut) is wrong.
-fn expect_wouldblock(got: io::Result<usize>, what: &str) -> io::Result<()> {
-    match got {
-        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => Ok(()),
-        other => Err(io::Error::other(format!(
-            "{what} returned {other:?}, not WouldBlock"
-        ))),
-    }
-}
-
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
-}

@@ -1,10 +1,11 @@
-//! What the demo prints after it ran: part two's table, who was done when, what the
-//! figures mean, and the `summary:` line that `make bench` and `make compare` read.
+//! What the demo prints: part one's three reads, part two's table, who was done when,
+//! what the figures mean, and the `summary:` line that `make bench` and `make compare` read.
 
 use std::fmt;
+use std::io::{self, ErrorKind};
 use std::time::Duration;
 
-use crate::trial::ServerRun;
+use crate::trial::{Load, ServerRun};
 
 /// The demo's settings, as the report needs them.
 pub struct Setup {
@@ -20,8 +21,49 @@ pub struct PartOne {
     pub blocking_wait: Duration,
 }
 
+/// Part one's reads have no data to return: anything but WouldBlock (or TimedOut) is wrong.
+pub fn expect_wouldblock(got: io::Result<usize>, what: &str) -> io::Result<()> {
+    match got {
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => Ok(()),
+        other => Err(io::Error::other(format!(
+            "{what} returned {other:?}, not WouldBlock"
+        ))),
+    }
+}
+
+/// Part one, the non-blocking read on a socket with no data.
+pub fn nonblocking_read(took: Duration) {
+    println!(
+        "  non-blocking read -> WouldBlock after {:>9.1} us   the thread is free at once",
+        took.as_secs_f64() * 1e6
+    );
+}
+
+/// Part one, the blocking read with a read timeout.
+pub fn blocking_read(took: Duration, timeout: Duration) {
+    println!(
+        "  blocking read     -> gave up after   {:>9.1} ms   asleep until the {} ms read \
+         timeout (without one: forever)",
+        took.as_secs_f64() * 1e3,
+        timeout.as_millis()
+    );
+}
+
+/// Part one, the readiness way: how long until poll() said readable, and what was read.
+pub fn poll_then_read(ready_after: Duration, got: &[u8]) {
+    println!(
+        "  poll() then read  -> readable after  {:>9.1} us   then the non-blocking read got {} \
+         bytes: {:?}",
+        ready_after.as_secs_f64() * 1e6,
+        got.len(),
+        String::from_utf8_lossy(got)
+    );
+}
+
 /// The comparison: totals against their ideals, and when each client was done.
-pub fn part_two(setup: &Setup, blocking: Option<&ServerRun>, nonblocking: Option<&ServerRun>) {
+pub fn part_two(summary: &Summary) {
+    let setup = &summary.setup;
+    let (blocking, nonblocking) = (summary.blocking.as_ref(), summary.nonblocking.as_ref());
     let clients = setup.clients;
     let (d, delay_ms) = (setup.delay.as_secs_f64(), setup.delay.as_millis());
     println!();
@@ -115,6 +157,28 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The demo's settings (from `load`) and what its parts measured.
+    pub fn new(
+        load: Load,
+        read_timeout: Duration,
+        one: PartOne,
+        blocking: Option<ServerRun>,
+        nonblocking: Option<ServerRun>,
+    ) -> Summary {
+        let setup = Setup {
+            clients: load.clients,
+            delay: load.delay,
+            read_timeout,
+            poller: load.poller.name(),
+        };
+        Summary {
+            setup,
+            one,
+            blocking,
+            nonblocking,
+        }
+    }
+
     /// The wall time the run would take if only its deliberate waits took time: the
     /// blocking read's timeout, K think times one after another, one think time for all.
     pub fn ideal_s(&self) -> f64 {
@@ -164,6 +228,18 @@ impl fmt::Display for Summary {
             self.ideal_s(),
         )
     }
+}
+
+/// `program | head` closes the pipe early, and the next `println!` then panics with
+/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
+pub fn end_quietly_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
 }
 
 #[cfg(test)]
