@@ -20,6 +20,7 @@ macro_rules! say {
     }};
 }
 
+mod cli;
 mod executor;
 mod leaf;
 mod on_tokio;
@@ -32,7 +33,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{CommandFactory, Parser, ValueEnum, error::ErrorKind};
+use clap::{Parser, ValueEnum};
 
 use executor::Stats;
 use leaf::TcpListener;
@@ -69,6 +70,7 @@ struct Args {
     serve: Option<SocketAddr>,
 }
 
+/// Which loop runs the tasks (`--runtime`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Runtime {
     Scratch,
@@ -77,37 +79,15 @@ enum Runtime {
 }
 
 fn main() -> ExitCode {
-    end_quietly_on_closed_pipe();
+    report::end_quietly_on_closed_pipe();
     let args = Args::parse();
-    let runtime = args.runtime.unwrap_or(match args.serve {
-        Some(_) => Runtime::Scratch,
-        None => Runtime::Both,
-    });
-    if args.trace && runtime == Runtime::Tokio {
-        let why = "--trace shows the scratch loop's decisions, and tokio's stay inside tokio: \
-                   use --runtime scratch (or both), or drop --trace";
-        Args::command()
-            .error(ErrorKind::ArgumentConflict, why)
-            .exit();
-    }
+    let runtime = cli::runtime(&args);
     let result = match (args.serve, runtime) {
-        (Some(_), Runtime::Both) => {
-            let why = "--serve runs one loop: add --runtime scratch or --runtime tokio";
-            Args::command()
-                .error(ErrorKind::ArgumentConflict, why)
-                .exit();
-        }
-        (Some(addr), Runtime::Scratch) => serve::on_scratch_loop(addr, args.trace),
         (Some(addr), Runtime::Tokio) => serve::on_tokio(addr),
+        (Some(addr), _) => serve::on_scratch_loop(addr, args.trace), // never both: see cli
         (None, runtime) => run(&args, runtime).map(|summary| say!("{summary}")),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
-    }
+    cli::exit_code(result)
 }
 
 /// The demo: the same tasks on the chosen loop(s), then the comparison.
@@ -116,13 +96,7 @@ fn run(args: &Args, runtime: Runtime) -> Result<Summary, String> {
         clients: args.clients,
         step: Duration::from_millis(args.step_ms),
     };
-    say!(
-        "{} tasks: 1 echo server, {} clients (+{} echo tasks), 3 sleepers; step {} ms",
-        sc.task_count(),
-        sc.clients,
-        sc.clients,
-        args.step_ms
-    );
+    report::announce(sc);
     let scratch = match runtime {
         Runtime::Tokio => None,
         _ => Some(run_on_scratch_loop(sc, args.trace)?),
@@ -131,27 +105,7 @@ fn run(args: &Args, runtime: Runtime) -> Result<Summary, String> {
         Runtime::Scratch => None,
         _ => Some(on_tokio::run(sc)?),
     };
-    let matches = match (&scratch, &tokio) {
-        (Some((ours, _)), Some((theirs, _))) => Some(report::compare_with_tokio(ours, theirs)?),
-        (Some((ours, _)), None) => report::print_results("scratch loop", ours).map(|_| None)?,
-        (None, Some((theirs, _))) => report::print_results("tokio", theirs).map(|_| None)?,
-        (None, None) => None,
-    };
-    let scratch_elapsed = scratch.as_ref().map(|(_, stats)| stats.elapsed);
-    let tokio_elapsed = tokio.as_ref().map(|(_, elapsed)| *elapsed);
-    report::print_concurrency(sc, scratch_elapsed, tokio_elapsed);
-    let runs = u32::from(scratch.is_some()) + u32::from(tokio.is_some());
-    Ok(Summary {
-        tasks: sc.task_count(),
-        clients: sc.clients,
-        elapsed: scratch_elapsed.or(tokio_elapsed).unwrap_or_default(),
-        matches,
-        stats: scratch.map(|(_, stats)| stats),
-        tokio_elapsed,
-        longest: sc.longest_wait(),
-        sum: sc.sum_of_waits(),
-        ideal: sc.longest_wait() * runs,
-    })
+    report::results(sc, scratch, tokio)
 }
 
 /// The idea itself: bind, hand the tasks to the loop, let it run them all.
@@ -167,30 +121,8 @@ fn run_on_scratch_loop(sc: Scenario, trace: bool) -> Result<(Vec<Record>, Stats)
     let log = Log::new();
     let stats = executor::run(trace, tasks::scratch_tasks(sc, listener, addr, &log))?;
     let records = log.records();
-    say!(
-        "\nscratch loop: {} tasks, {} polls, {} parks on I/O, {} timers, {} poll(2) waits, {} wake-ups",
-        stats.tasks,
-        stats.polls,
-        stats.parks_on_io,
-        stats.timers,
-        stats.reactor_waits,
-        stats.wakeups
-    );
+    report::print_stats(&stats);
     Ok((records, stats))
-}
-
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-/// (This program prints through `say!`, which ignores the closed pipe; the hook is for
-/// anything else.)
-fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }
 
 #[cfg(test)]

@@ -7,6 +7,60 @@ use std::time::Duration;
 use crate::executor::Stats;
 use crate::tasks::{Record, Scenario};
 
+/// What the demo is about to run.
+pub fn announce(sc: Scenario) {
+    say!(
+        "{} tasks: 1 echo server, {} clients (+{} echo tasks), 3 sleepers; step {} ms",
+        sc.task_count(),
+        sc.clients,
+        sc.clients,
+        sc.step.as_millis()
+    );
+}
+
+/// What the scratch loop did to run them.
+pub fn print_stats(stats: &Stats) {
+    say!(
+        "\nscratch loop: {} tasks, {} polls, {} parks on I/O, {} timers, {} poll(2) waits, {} wake-ups",
+        stats.tasks,
+        stats.polls,
+        stats.parks_on_io,
+        stats.timers,
+        stats.reactor_waits,
+        stats.wakeups
+    );
+}
+
+/// After the runs: each loop's finish order (side by side when both ran), the
+/// concurrency figures, and the summary.
+pub fn results(
+    sc: Scenario,
+    scratch: Option<(Vec<Record>, Stats)>,
+    tokio: Option<(Vec<Record>, Duration)>,
+) -> Result<Summary, String> {
+    let matches = match (&scratch, &tokio) {
+        (Some((ours, _)), Some((theirs, _))) => Some(compare_with_tokio(ours, theirs)?),
+        (Some((ours, _)), None) => print_results("scratch loop", ours).map(|_| None)?,
+        (None, Some((theirs, _))) => print_results("tokio", theirs).map(|_| None)?,
+        (None, None) => None,
+    };
+    let scratch_elapsed = scratch.as_ref().map(|(_, stats)| stats.elapsed);
+    let tokio_elapsed = tokio.as_ref().map(|(_, elapsed)| *elapsed);
+    print_concurrency(sc, scratch_elapsed, tokio_elapsed);
+    let runs = u32::from(scratch.is_some()) + u32::from(tokio.is_some());
+    Ok(Summary {
+        tasks: sc.task_count(),
+        clients: sc.clients,
+        elapsed: scratch_elapsed.or(tokio_elapsed).unwrap_or_default(),
+        matches,
+        stats: scratch.map(|(_, stats)| stats),
+        tokio_elapsed,
+        longest: sc.longest_wait(),
+        sum: sc.sum_of_waits(),
+        ideal: sc.longest_wait() * runs,
+    })
+}
+
 pub fn failed(records: &[Record]) -> Result<(), String> {
     match records.iter().find(|r| r.value.starts_with("failed")) {
         Some(r) => Err(format!(
@@ -25,7 +79,7 @@ pub fn order(records: &[Record]) -> String {
         .join(" ")
 }
 
-pub fn print_results(title: &str, records: &[Record]) -> Result<(), String> {
+fn print_results(title: &str, records: &[Record]) -> Result<(), String> {
     say!("\n{title}: tasks in the order they finished");
     say!("  {:>2}  {:<9} {:>9}  result", "#", "task", "finished");
     for (n, r) in records.iter().enumerate() {
@@ -36,7 +90,7 @@ pub fn print_results(title: &str, records: &[Record]) -> Result<(), String> {
 }
 
 /// Side by side; the results match when every row has the same task and value.
-pub fn compare_with_tokio(ours: &[Record], theirs: &[Record]) -> Result<bool, String> {
+fn compare_with_tokio(ours: &[Record], theirs: &[Record]) -> Result<bool, String> {
     failed(ours)?;
     failed(theirs)?;
     say!("\nthe same tasks, scratch loop vs tokio current_thread, in the order they finished");
@@ -78,7 +132,7 @@ pub fn compare_with_tokio(ours: &[Record], theirs: &[Record]) -> Result<bool, St
 }
 
 /// Concurrency, measured: one thread, yet the run takes the longest wait, not the sum.
-pub fn print_concurrency(sc: Scenario, scratch: Option<Duration>, tokio: Option<Duration>) {
+fn print_concurrency(sc: Scenario, scratch: Option<Duration>, tokio: Option<Duration>) {
     let (longest, sum) = (
         sc.longest_wait().as_secs_f64(),
         sc.sum_of_waits().as_secs_f64(),
@@ -136,4 +190,18 @@ impl fmt::Display for Summary {
                 .map_or_else(na, |d| format!("{:.3}", d.as_secs_f64())),
         )
     }
+}
+
+/// `program | head` closes the pipe early, and the next `println!` then panics with
+/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
+/// (This program prints through `say!`, which ignores the closed pipe; the hook is for
+/// anything else.)
+pub fn end_quietly_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
 }

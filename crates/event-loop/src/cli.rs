@@ -1,0 +1,44 @@
+//! The command line's edges: which loop a run uses, the combinations clap cannot reject on
+//! its own, and where a run-time error becomes one `error:` line and exit 1.
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, error::ErrorKind};
+
+use crate::{Args, Runtime};
+
+/// The loop(s) to run: `--runtime`, or both for the demo and scratch for `--serve`. A
+/// combination that cannot show anything ends the program with clap's message, exit 2.
+pub fn runtime(args: &Args) -> Runtime {
+    let runtime = args.runtime.unwrap_or(match args.serve {
+        Some(_) => Runtime::Scratch,
+        None => Runtime::Both,
+    });
+    if args.trace && runtime == Runtime::Tokio {
+        conflict(
+            "--trace shows the scratch loop's decisions, and tokio's stay inside tokio: \
+             use --runtime scratch (or both), or drop --trace",
+        );
+    }
+    if args.serve.is_some() && runtime == Runtime::Both {
+        conflict("--serve runs one loop: add --runtime scratch or --runtime tokio");
+    }
+    runtime
+}
+
+fn conflict(why: &str) -> ! {
+    Args::command()
+        .error(ErrorKind::ArgumentConflict, why)
+        .exit()
+}
+
+/// The one place a run-time error is printed: `error: ...` (with its hint), exit 1.
+pub fn exit_code(result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
