@@ -20,7 +20,20 @@ The last line is the same `summary:` line the Rust program prints.
 
 import argparse
 import asyncio
+import os
+import sys
 import time
+
+
+def say(text):
+    """print, except that when `twin | head` has closed the pipe the program ends at once,
+    quietly, status 0, as the Rust side's closed-pipe hook does: the tasks that asyncio.run
+    cancels on the way out would otherwise each fail on their own cleanup line."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        os._exit(0)
 
 
 class Tally:
@@ -37,10 +50,10 @@ class Tally:
         at = time.perf_counter() - self.start
         if finished:
             self.finished += 1
-            print(f"    +{at:.3f} s  {ms:>5} ms nap finished")
+            say(f"    +{at:.3f} s  {ms:>5} ms nap finished")
         else:
             self.dropped += 1
-            print(f"    +{at:.3f} s  {ms:>5} ms nap cancelled before its end: cleanup ran")
+            say(f"    +{at:.3f} s  {ms:>5} ms nap cancelled before its end: cleanup ran")
 
 
 async def nap(tally, ms):
@@ -69,8 +82,8 @@ async def first_of_three(unit_ms):
     for task in pending:
         task.cancel()  # without this they would run to the end
     await settle(start, unit_ms / 1000)
-    print(f"  wait() returned the {winner} ms nap after {elapsed:.3f} s; naps still running then: {running_after}")
-    print(f"  losers (cancelled by hand): cleanup ran {tally.dropped}, finished {tally.finished - 1}")
+    say(f"  wait() returned the {winner} ms nap after {elapsed:.3f} s; naps still running then: {running_after}")
+    say(f"  losers (cancelled by hand): cleanup ran {tally.dropped}, finished {tally.finished - 1}")
     return dict(first_ms=winner, first_elapsed_s=f"{elapsed:.3f}", losers_running_after=running_after,
                 losers_cleanup=tally.dropped, losers_finished=tally.finished - 1)
 
@@ -78,7 +91,7 @@ async def first_of_three(unit_ms):
 async def in_completion_order(unit_ms):
     tally = Tally()
     order = [await done for done in asyncio.as_completed([nap(tally, k * unit_ms) for k in (3, 1, 2)])]
-    print(f"  results, in the order as_completed yielded them: {','.join(map(str, order))} ms")
+    say(f"  results, in the order as_completed yielded them: {','.join(map(str, order))} ms")
     return dict(completion_order=",".join(map(str, order)), in_completion_order=str(order == sorted(order)).lower())
 
 
@@ -90,7 +103,7 @@ async def drop_the_tasks(unit_ms):
     del tasks, pending  # our references are gone; the loop still runs the tasks
     await settle(start, unit_ms / 1000)
     finished_after = tally.finished - len(done)
-    print(f"  {held} tasks were still running when we dropped them: cancelled {tally.dropped}, finished afterwards {finished_after}")
+    say(f"  {held} tasks were still running when we dropped them: cancelled {tally.dropped}, finished afterwards {finished_after}")
     return dict(dropped_set_held=held, dropped_set_aborted=tally.dropped, dropped_set_finished=finished_after)
 
 
@@ -106,10 +119,10 @@ async def gather_with_an_error(unit_ms):
         await asyncio.gather(nap(tally, 2 * unit_ms), fails(), nap(tally, 3 * unit_ms))
     except RuntimeError as e:
         failed = True
-        print(f"  gather raised {e!r} after {time.perf_counter() - start:.3f} s")
+        say(f"  gather raised {e!r} after {time.perf_counter() - start:.3f} s")
     error_after = time.perf_counter() - start
     await settle(start, unit_ms / 1000)
-    print(f"  the others: cleanup ran {tally.dropped}, finished {tally.finished}")
+    say(f"  the others: cleanup ran {tally.dropped}, finished {tally.finished}")
     return dict(try_join_failed=str(failed).lower(), try_join_error_s=f"{error_after:.3f}",
                 try_join_others_cleanup=tally.dropped, try_join_others_finished=tally.finished)
 
@@ -184,22 +197,22 @@ async def main(args):
     unit = args.delay_ms
     k = [unit, 2 * unit, 3 * unit]
     summary = {}
-    print(f"\n1. asyncio.wait(FIRST_COMPLETED) over sleeps of {k[0]}, {k[1]} and {k[2]} ms")
+    say(f"1. asyncio.wait(FIRST_COMPLETED) over sleeps of {k[0]}, {k[1]} and {k[2]} ms")
     summary.update(await first_of_three(unit))
-    print(f"\n2. asyncio.as_completed over {k[2]}, {k[0]}, {k[1]} ms")
+    say(f"\n2. asyncio.as_completed over {k[2]}, {k[0]}, {k[1]} ms")
     summary.update(await in_completion_order(unit))
-    print(f"\n3. tasks of {k[0]}, {k[1]} and {k[2]} ms, dropped after the first result")
+    say(f"\n3. tasks of {k[0]}, {k[1]} and {k[2]} ms, dropped after the first result")
     summary.update(await drop_the_tasks(unit))
-    print(f"\n4. gather of {k[1]} ms, an error after {k[0]} ms, and {k[2]} ms")
+    say(f"\n4. gather of {k[1]} ms, an error after {k[0]} ms, and {k[2]} ms")
     summary.update(await gather_with_an_error(unit))
-    print("\n5. cancel safety: a tick after every third message")
+    say("\n5. cancel safety: a tick after every third message")
     sent, lossy = await cancel_safety(args.messages, lossy_loop)
-    print(f"  a loop that reads two in a row: sent {sent}, received {lossy}, lost {sent - lossy}")
+    say(f"  a loop that reads two in a row: sent {sent}, received {lossy}, lost {sent - lossy}")
     _, safe = await cancel_safety(args.messages, safe_loop)
-    print(f"  a loop that keeps one get() pending: sent {sent}, received {safe}, lost {sent - safe}")
+    say(f"  a loop that keeps one get() pending: sent {sent}, received {safe}, lost {sent - safe}")
     summary.update(messages=sent, lossy_received=lossy, lossy_lost=sent - lossy, safe_received=safe,
                    safe_lost=sent - safe, ideal_s=f"{13.5 * unit / 1000:.3f}")
-    print("summary: " + " ".join(f"{key}={value}" for key, value in summary.items()))
+    say("summary: " + " ".join(f"{key}={value}" for key, value in summary.items()))
 
 
 def in_range(low, high):

@@ -41,7 +41,7 @@ impl Delivered {
     }
 }
 
-/// The heading of part `n`, with the sleeps in ms.
+/// The heading of part `n`, with the sleeps in ms; a blank line before every part but the first.
 pub fn part(n: u32, unit: Duration) {
     let [a, b, c] = [1, 2, 3].map(|k| unit.as_millis() * k);
     let title = match n {
@@ -55,7 +55,10 @@ pub fn part(n: u32, unit: Duration) {
         4 => format!("try_join! of {b} ms, an error after {a} ms, and {c} ms"),
         _ => "cancel safety: a tick after every third message, both loops biased".to_string(),
     };
-    println!("\n{n}. {title}");
+    if n > 1 {
+        println!(); // a blank line between parts; the first line of the output is part 1's
+    }
+    println!("{n}. {title}");
 }
 
 pub fn first_of(f: FirstOf) -> FirstOf {

@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{number, summary};
+use common::{first_line_then_close, number, summary};
 
 #[test]
 fn the_python_twin_counts_what_asyncio_does() {
@@ -42,4 +42,20 @@ fn the_python_twin_counts_what_asyncio_does() {
     assert_eq!(s["lossy_lost"], "10");
     assert_eq!(s["safe_lost"], "0");
     assert_eq!(s["ideal_s"], "1.350");
+}
+
+#[test]
+fn the_python_twin_ends_quietly_on_a_closed_pipe() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/select-first.py");
+    if Command::new("python3").arg("--version").output().is_err() {
+        eprintln!("python3 not found: skipping the Python twin of select-first");
+        return;
+    }
+    // The naps cancelled on the way out print their cleanup after the reader has gone.
+    let mut twin = Command::new("python3");
+    twin.args([script, "--delay-ms", "20"]);
+    let (line, status, stderr) = first_line_then_close(twin);
+    assert!(line.starts_with("1. asyncio.wait"), "{line}");
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(stderr, "");
 }
