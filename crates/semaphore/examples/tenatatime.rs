@@ -22,6 +22,7 @@ async fn request() {
 }
 
 async fn main_async() -> Result<(), Box<dyn std::error::Error>> {
+    println!("1000 requests, 10 at a time, each 10 ms at the server");
     let start = Instant::now();
     let semaphore = Arc::new(Semaphore::new(10)); // asyncio.Semaphore(10)
     let mut tasks = Vec::new();

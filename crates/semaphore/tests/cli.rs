@@ -48,15 +48,19 @@ fn the_minimal_program_keeps_ten_in_progress() {
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines[0], "1000 requests, at most 10 in progress at once");
-    let took: f64 = lines[1]["took ".len()..]
+    assert_eq!(
+        lines[0],
+        "1000 requests, 10 at a time, each 10 ms at the server"
+    );
+    assert_eq!(lines[1], "1000 requests, at most 10 in progress at once");
+    let took: f64 = lines[2]["took ".len()..]
         .split(' ')
         .next()
         .unwrap()
         .parse()
         .unwrap();
     assert!((0.99..4.0).contains(&took), "{stdout}");
-    assert_eq!(lines[2], "permits available afterwards: 10");
+    assert_eq!(lines[3], "permits available afterwards: 10");
 }
 
 #[test]
@@ -93,8 +97,9 @@ fn too_few_open_files_is_one_error_line() {
 
 #[test]
 fn a_closed_pipe_ends_it_quietly() {
+    // Both print their first line before the work: the rest comes after the close.
     let mut bin = Command::new(BIN);
-    bin.args(["--requests", "20", "--limit", "2", "--latency-ms", "10"]);
+    bin.args(["--requests", "20", "--limit", "2", "--latency-ms", "20"]);
     for cmd in [bin, Command::new(example("tenatatime"))] {
         let (line, status, stderr) = first_line_then_close(cmd);
         assert!(line.contains("requests"), "{line}");
