@@ -57,8 +57,8 @@ async def measured(name, queue, args):
     tracemalloc.stop()
     producer = ledger.producer_done - start
     once = all(n == 1 for n in ledger.times_consumed)
-    print(f"{name:<13} most waiting {ledger.most_waiting:>7}, heap held {heap:>10} B "
-          f"= {heap / max(ledger.most_waiting, 1):.0f} B per item waiting; producer done at {producer:.3f} s, "
+    print(f"{name:<13} most waiting {ledger.most_waiting:>7}, heap held at most {heap:>10} B; "
+          f"producer done at {producer:.3f} s, "
           f"consumers at {consumers:.3f} s; each consumed once: {str(once).lower()}")
     return ledger.most_waiting, heap, producer / max(consumers, 1e-9), consumers, once
 

@@ -84,11 +84,7 @@ fn main() -> ExitCode {
     let bounded = Run::measure(plan.items, |ledger| {
         runtime.block_on(bounded_queue(&plan, ledger))
     });
-    bounded.print(
-        "bounded (8)"
-            .replace('8', &plan.capacity.to_string())
-            .as_str(),
-    );
+    bounded.print(&format!("bounded ({})", plan.capacity));
     let unbounded = Run::measure(plan.items, |ledger| {
         runtime.block_on(unbounded_queue(&plan, ledger))
     });
@@ -97,26 +93,13 @@ fn main() -> ExitCode {
     println!(
         "throughput: {items_per_s:.0} items/s through one bounded queue, one producer, one consumer, no work"
     );
-    let Plan {
-        items,
-        consumers,
-        capacity,
-        work,
-        item_bytes,
-    } = plan;
-    println!(
-        "{}",
-        Summary {
-            items,
-            consumers,
-            capacity,
-            work,
-            item_bytes,
-            bounded,
-            unbounded,
-            items_per_s
-        }
-    );
+    let summary = Summary {
+        plan,
+        bounded,
+        unbounded,
+        items_per_s,
+    };
+    println!("{summary}");
     ExitCode::SUCCESS
 }
 

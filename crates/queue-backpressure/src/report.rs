@@ -4,6 +4,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use crate::Plan;
 use crate::heap;
 use crate::ledger::Ledger;
 
@@ -39,10 +40,9 @@ impl Run {
 
     pub fn print(&self, name: &str) {
         println!(
-            "{name:<13} most waiting {:>7}, heap held {:>10} B = {:.0} B per item waiting; producer done at {:.3} s, consumers at {:.3} s; each consumed once: {}",
+            "{name:<13} most waiting {:>7}, heap held at most {:>10} B; producer done at {:.3} s, consumers at {:.3} s; each consumed once: {}",
             self.most_waiting,
             self.heap_bytes,
-            self.heap_bytes as f64 / self.most_waiting.max(1) as f64,
             self.producer.as_secs_f64(),
             self.consumers.as_secs_f64(),
             self.each_once
@@ -52,11 +52,7 @@ impl Run {
 
 /// The figures this run measured, printed as the closing `summary:` line.
 pub struct Summary {
-    pub items: usize,
-    pub consumers: usize,
-    pub capacity: usize,
-    pub work: Duration,
-    pub item_bytes: usize,
+    pub plan: Plan,
     pub bounded: Run,
     pub unbounded: Run,
     pub items_per_s: f64,
@@ -65,7 +61,8 @@ pub struct Summary {
 impl Summary {
     /// The consumers' time if they only waited: each takes every consumers-th item.
     pub fn ideal(&self) -> Duration {
-        self.work * self.items.div_ceil(self.consumers) as u32
+        let plan = &self.plan;
+        plan.work * plan.items.div_ceil(plan.consumers) as u32
     }
 }
 
@@ -86,11 +83,11 @@ impl fmt::Display for Summary {
              waiting_bounded={} waiting_unbounded={} heap_bytes_bounded={} heap_bytes_unbounded={} \
              producer_share_bounded={:.3} producer_share_unbounded={:.3} ratio_bounded={} \
              ratio_unbounded={} consumed_once={} items_per_s={:.0} ideal_s={:.3}",
-            self.items,
-            self.consumers,
-            self.capacity,
-            self.work.as_millis(),
-            self.item_bytes,
+            self.plan.items,
+            self.plan.consumers,
+            self.plan.capacity,
+            self.plan.work.as_millis(),
+            self.plan.item_bytes,
             b.most_waiting,
             u.most_waiting,
             b.heap_bytes,

@@ -89,12 +89,13 @@ fn bad_arguments_exit_2_naming_the_flag() {
 
 #[test]
 fn a_closed_pipe_ends_it_quietly() {
+    // The first line comes before the work: the rest comes after the close.
     let mut bin = Command::new(BIN);
     bin.args([
         "--items",
         "40",
         "--work-ms",
-        "1",
+        "10",
         "--throughput-items",
         "100",
     ]);
