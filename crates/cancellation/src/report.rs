@@ -122,8 +122,10 @@ impl fmt::Display for Summary<'_> {
                 write!(f, " {key}_got={got}")?;
             }
         }
-        // Each case waits out one job's length (the cancelled ones to show it never ends).
-        let ideal = r.work.as_secs_f64() * r.cases.len() as f64;
+        // Each case waits out one job's length (the cancelled ones to show it never ends),
+        // and the two that cancel a running job (timeout on the future, abort) first wait
+        // for the caller to give up.
+        let ideal = r.work.as_secs_f64() * r.cases.len() as f64 + r.limit.as_secs_f64() * 2.0;
         write!(
             f,
             " elapsed_s={:.3} ideal_s={ideal:.3}",
