@@ -13,18 +13,20 @@
 //! the spin without yielding, about 1 ms with it; a task switch costs tens of nanoseconds,
 //! a thread hand-off microseconds.
 
+mod args;
 mod report;
+mod switch_cost;
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use tokio::sync::Notify;
 
-use report::{Failure, Progress, Summary, Ticks};
+use args::Plan;
+use report::{Failure, Progress, Summary, SwitchCosts, Ticks};
+use switch_cost::{fastest_handoff_ns, tasks_hand_off, threads_hand_off};
 
 /// Busy OS threads all progress (the OS preempts them); a tokio task that never awaits
 /// starves the others on a single-threaded runtime, one that yields does not.
@@ -55,56 +57,38 @@ pub struct Args {
 
 fn main() -> ExitCode {
     report::end_quietly_on_closed_pipe();
-    let args = Args::parse();
-    report::reject_what_cannot_show_the_idea(&args);
-    report::finish(run(&args))
+    let plan = Plan::new(&Args::parse());
+    report::finish(run(&plan))
 }
 
-fn run(args: &Args) -> Result<Summary, Failure> {
-    let cores = thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = args.threads.map_or(2 * cores, |n| n as usize);
-    let duration = Duration::from_millis(args.duration_ms);
-    report::part_one(threads, cores, args.duration_ms, args.sample_ms);
-    let sample = Duration::from_millis(args.sample_ms);
-    let progress = preemptive_threads(threads, duration, sample)?;
+/// The three parts, in order: each prints its table, and the summary line closes the run.
+fn run(plan: &Plan) -> Result<Summary, Failure> {
+    report::part_one(plan);
+    let progress = preemptive_threads(plan)?;
     progress.print();
 
-    let tick = Duration::from_millis(args.tick_ms);
-    let spin = Duration::from_millis(args.spin_ms);
-    let ticks = (args.duration_ms / args.tick_ms) as u32;
-    report::part_two(tick, ticks, spin);
-    let hogging = ticker_beside_a_spinner(tick, ticks, spin, false)?;
-    let yielding = ticker_beside_a_spinner(tick, ticks, spin, true)?;
-    report::print_ticks(tick, &hogging, &yielding);
+    report::part_two(plan);
+    let hogging = ticker_beside_a_spinner(plan, false)?;
+    let yielding = ticker_beside_a_spinner(plan, true)?;
+    report::print_ticks(plan.tick, &hogging, &yielding);
 
-    report::part_three(args.round_trips, cores);
-    let summary = Summary {
-        task_switch_ns: report::fastest_handoff_ns(args.round_trips, tasks_hand_off)?,
-        thread_handoff_ns: report::fastest_handoff_ns(args.round_trips, threads_hand_off)?,
-        threads,
-        cores,
-        progress,
-        hogging,
-        yielding,
-        ideal: duration + 2 * tick * ticks,
-        round_trips: args.round_trips,
+    report::part_three(plan);
+    let costs = SwitchCosts {
+        task_switch_ns: fastest_handoff_ns(plan.round_trips, tasks_hand_off)?,
+        thread_handoff_ns: fastest_handoff_ns(plan.round_trips, threads_hand_off)?,
     };
-    summary.print_switch_costs();
-    Ok(summary)
+    costs.print();
+    Ok(Summary::new(*plan, progress, hogging, yielding, costs))
 }
 
 // ---------------------------------------------------------------------------------------
 // Part one: preemption
 
-/// Starts `threads` threads that spin and never sleep, yield or wait, and reads their
-/// counters every `sample`. Whoever is not on a core at that moment was preempted by the OS
-/// and will be put back on one later: every counter keeps rising.
-fn preemptive_threads(
-    threads: usize,
-    duration: Duration,
-    sample: Duration,
-) -> Result<Progress, Failure> {
-    let counters: Vec<AtomicU64> = (0..threads).map(|_| AtomicU64::new(0)).collect();
+/// Starts `plan.threads` threads that spin and never sleep, yield or wait, and reads their
+/// counters every `plan.sample`. Whoever is not on a core at that moment was preempted by
+/// the OS and will be put back on one later: every counter keeps rising.
+fn preemptive_threads(plan: &Plan) -> Result<Progress, Failure> {
+    let counters: Vec<AtomicU64> = (0..plan.threads).map(|_| AtomicU64::new(0)).collect();
     let stop = AtomicBool::new(false);
     thread::scope(|scope| {
         let mut handles = Vec::new();
@@ -117,7 +101,7 @@ fn preemptive_threads(
                 Failure::Thread(i, e)
             })?);
         }
-        let mut progress = Progress::sample(&counters, duration, sample);
+        let mut progress = Progress::sample(&counters, plan.duration, plan.sample);
         stop.store(true, Ordering::Relaxed);
         progress.preempted = handles
             .into_iter()
@@ -143,12 +127,8 @@ fn spin_until_stopped(counter: &AtomicU64, stop: &AtomicBool) -> Option<u64> {
 /// A fresh single-threaded runtime with two tasks: the ticker, and a spinner that starts
 /// half way between the first and second tick. The runtime only switches tasks when the
 /// running one returns from `poll`, that is, at an `.await` that is not ready.
-fn ticker_beside_a_spinner(
-    tick: Duration,
-    ticks: u32,
-    spin: Duration,
-    yields: bool,
-) -> Result<Ticks, Failure> {
+fn ticker_beside_a_spinner(plan: &Plan, yields: bool) -> Result<Ticks, Failure> {
+    let (tick, ticks, spin) = (plan.tick, plan.ticks, plan.spin);
     let runtime = report::one_thread_runtime()?;
     runtime.block_on(async {
         let start = tokio::time::Instant::now();
@@ -192,58 +172,4 @@ async fn spin_for(spin: Duration, yields: bool) -> u64 {
 // ANCHOR_END: spin
 
 // ---------------------------------------------------------------------------------------
-// Part three: what a switch costs
-
-// ANCHOR: handoff
-/// Two tasks on ONE thread pass a token back and forth: each wakes the other, then awaits
-/// its own turn. Every hand-off is a cooperative switch: the awaiting task returns
-/// `Pending` and the runtime polls the other one, all within this thread.
-fn tasks_hand_off(round_trips: u32) -> Result<Duration, Failure> {
-    let runtime = report::one_thread_runtime()?;
-    let (ping, pong) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
-    let start = Instant::now();
-    runtime.block_on(async {
-        let (ping2, pong2) = (Arc::clone(&ping), Arc::clone(&pong));
-        let a = tokio::spawn(async move {
-            for _ in 0..round_trips {
-                pong.notify_one(); // the token goes to b
-                ping.notified().await; // not a's turn: the runtime switches to b
-            }
-        });
-        let b = tokio::spawn(async move {
-            for _ in 0..round_trips {
-                pong2.notified().await;
-                ping2.notify_one(); // and back to a
-            }
-        });
-        a.await.and(b.await).map_err(Failure::Task)
-    })?;
-    Ok(start.elapsed())
-}
-
-/// The same game between two OS threads: each sleeps in the kernel until the other says
-/// it is its turn. Every hand-off is a wake-up by the OS scheduler, and a context switch
-/// when the two share a core. (The clock includes starting the second thread: about 1% of
-/// a round of 1,000 round trips.)
-fn threads_hand_off(round_trips: u32) -> Result<Duration, Failure> {
-    let (turn, changed) = (Mutex::new(0u64), Condvar::new());
-    let player = |me: u64| {
-        let mut t = turn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        for _ in 0..round_trips {
-            while *t % 2 != me {
-                t = changed.wait(t).unwrap_or_else(|p| p.into_inner()); // asleep in the kernel
-            }
-            *t += 1; // the token goes to the other thread
-            changed.notify_one();
-        }
-    };
-    let start = Instant::now();
-    thread::scope(|scope| {
-        let other = thread::Builder::new().spawn_scoped(scope, || player(1));
-        other.map_err(|e| Failure::Thread(1, e))?;
-        player(0);
-        Ok(())
-    })?;
-    Ok(start.elapsed())
-}
-// ANCHOR_END: handoff
+// Part three: what a switch costs. Its two games are in switch_cost.rs.

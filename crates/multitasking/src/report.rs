@@ -1,6 +1,5 @@
-//! The harness: the part headings, the tables, the closing summary line, the checks that
-//! refuse flags which cannot show the idea, the run-time failures with their hints, and
-//! the closed-pipe hook.
+//! The harness: the part headings, the tables, the closing summary line, the run-time
+//! failures with their hints, and the closed-pipe hook.
 
 use std::fmt;
 use std::process::ExitCode;
@@ -8,45 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use clap::CommandFactory;
-use clap::error::ErrorKind;
-
-use crate::Args;
-
-/// Refuses, as clap refuses a bad value (exit 2), flags that are each valid but together
-/// cannot show the idea, naming the flag to change.
-pub fn reject_what_cannot_show_the_idea(args: &Args) {
-    let (d, s, t, spin) = (args.duration_ms, args.sample_ms, args.tick_ms, args.spin_ms);
-    let problem = if s > d {
-        Some(format!(
-            "--sample-ms {s} is longer than --duration-ms {d}: part one would end before its \
-             first sampling window and show no progress at all; make --sample-ms at most {d} \
-             (or raise --duration-ms)"
-        ))
-    } else if 2 * t > d {
-        Some(format!(
-            "--tick-ms {t} fits fewer than two ticks in --duration-ms {d}, and the spinner \
-             starts after the first: no tick could be starved; make --tick-ms at most {} (or \
-             raise --duration-ms to at least {})",
-            d / 2,
-            2 * t
-        ))
-    } else if 2 * spin <= t {
-        Some(format!(
-            "--spin-ms {spin} ends before the next tick is due (the spin starts at 1.5 ticks, \
-             the next tick at 2): no tick could be starved; make --spin-ms more than {} (or \
-             lower --tick-ms)",
-            t / 2
-        ))
-    } else {
-        None
-    };
-    if let Some(message) = problem {
-        Args::command()
-            .error(ErrorKind::ArgumentConflict, message)
-            .exit();
-    }
-}
+use crate::args::Plan;
 
 /// What can go wrong at run time, each with what to do about it.
 pub enum Failure {
@@ -68,32 +29,36 @@ impl fmt::Display for Failure {
     }
 }
 
-pub fn part_one(threads: usize, cores: usize, duration_ms: u64, sample_ms: u64) {
+pub fn part_one(plan: &Plan) {
     println!(
-        "Part 1: preemptive multitasking. {threads} threads spin on {cores} core(s) for \
-         {duration_ms} ms; none\nof them ever waits. Units of work each one did, per \
-         {sample_ms} ms window:\n"
+        "Part 1: preemptive multitasking. {} threads spin on {} core(s) for {} ms; none\n\
+         of them ever waits. Units of work each one did, per {} ms window:\n",
+        plan.threads,
+        plan.cores,
+        plan.duration.as_millis(),
+        plan.sample.as_millis()
     );
 }
 
-pub fn part_two(tick: Duration, ticks: u32, spin: Duration) {
+pub fn part_two(plan: &Plan) {
     println!(
         "\nPart 2: cooperative multitasking, one thread (tokio current_thread runtime).\n\
-         A ticker task wants to tick every {} ms, {ticks} times. At {} ms a second task starts\n\
+         A ticker task wants to tick every {} ms, {} times. At {} ms a second task starts\n\
          spinning for {} ms: first it never awaits, then it calls yield_now().await after\n\
          every slice of work.\n",
-        tick.as_millis(),
-        (tick * 3 / 2).as_millis(),
-        spin.as_millis()
+        plan.tick.as_millis(),
+        plan.ticks,
+        (plan.tick * 3 / 2).as_millis(),
+        plan.spin.as_millis()
     );
 }
 
-pub fn part_three(round_trips: u32, cores: usize) {
+pub fn part_three(plan: &Plan) {
     println!(
         "\nPart 3: what a switch costs. Two tasks on one thread hand a token back and forth\n\
-         {round_trips} times (tokio Notify), then two OS threads do the same (Mutex and \
-         Condvar,\n{cores} core(s)); per hand-off, in the fastest round of up to 1,000 round \
-         trips:\n"
+         {} times (tokio Notify), then two OS threads do the same (Mutex and Condvar,\n{} \
+         core(s)); per hand-off, in the fastest round of up to 1,000 round trips:\n",
+        plan.round_trips, plan.cores
     );
 }
 
@@ -226,23 +191,14 @@ pub fn print_ticks(tick: Duration, hogging: &Ticks, yielding: &Ticks) {
     );
 }
 
-/// The figures this run measured, printed as the closing `summary:` line.
-pub struct Summary {
-    pub threads: usize,
-    pub cores: usize,
-    pub progress: Progress,
-    pub hogging: Ticks,
-    pub yielding: Ticks,
-    /// Deliberate waits: part one's sampling period, and the ticker's schedule, twice.
-    pub ideal: Duration,
-    pub round_trips: u32,
-    /// What one hand-off cost in each game, in its fastest round.
+/// What one hand-off cost in each game of part three, in its fastest round.
+pub struct SwitchCosts {
     pub task_switch_ns: f64,
     pub thread_handoff_ns: f64,
 }
 
-impl Summary {
-    pub fn print_switch_costs(&self) {
+impl SwitchCosts {
+    pub fn print(&self) {
         let (task, thread) = (self.task_switch_ns, self.thread_handoff_ns);
         println!(
             "  {:<44} {:>10.0} ns",
@@ -261,28 +217,55 @@ impl Summary {
     }
 }
 
+/// The figures this run measured, printed as the closing `summary:` line.
+pub struct Summary {
+    plan: Plan,
+    progress: Progress,
+    hogging: Ticks,
+    yielding: Ticks,
+    costs: SwitchCosts,
+}
+
+impl Summary {
+    pub fn new(
+        plan: Plan,
+        progress: Progress,
+        hogging: Ticks,
+        yielding: Ticks,
+        costs: SwitchCosts,
+    ) -> Self {
+        Summary {
+            plan,
+            progress,
+            hogging,
+            yielding,
+            costs,
+        }
+    }
+}
+
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let p = &self.progress;
+        let (plan, p) = (&self.plan, &self.progress);
         write!(
             f,
             "summary: threads={} threads_all_progressed={} worst_late_spin_ms={:.1} \
              worst_late_yield_ms={:.1} task_switch_ns={:.0} thread_handoff_ns={:.0} \
              ideal_s={:.3} cores={} windows={} windows_all_advanced={} spin_slices={} \
              yield_slices={} round_trips={}",
-            self.threads,
+            plan.threads,
             p.all_progressed(),
             self.hogging.worst_late_ms(),
             self.yielding.worst_late_ms(),
-            self.task_switch_ns,
-            self.thread_handoff_ns,
-            self.ideal.as_secs_f64(),
-            self.cores,
+            self.costs.task_switch_ns,
+            self.costs.thread_handoff_ns,
+            plan.ideal().as_secs_f64(),
+            plan.cores,
             p.windows.len(),
             p.windows_all_advanced(),
             self.hogging.slices,
             self.yielding.slices,
-            self.round_trips
+            plan.round_trips
         )
     }
 }
@@ -302,25 +285,6 @@ pub fn work_a_little() {
 pub fn one_thread_runtime() -> Result<tokio::runtime::Runtime, Failure> {
     let mut builder = tokio::runtime::Builder::new_current_thread();
     builder.enable_time().build().map_err(Failure::Runtime)
-}
-
-/// Round trips in one timed round: short enough (a fraction of a millisecond for the
-/// tasks) that most rounds run without another process taking the core.
-const ROUND: u32 = 1_000;
-
-/// Plays `round_trips` round trips of a game, in rounds of at most 1,000 (three rounds at
-/// least), and returns what one hand-off cost in the fastest round, in nanoseconds: a
-/// preemption by another process counts against neither kind of switch.
-pub fn fastest_handoff_ns(
-    round_trips: u32,
-    game: impl Fn(u32) -> Result<Duration, Failure>,
-) -> Result<f64, Failure> {
-    let per_round = round_trips.min(ROUND);
-    let rounds = round_trips.div_ceil(per_round).max(3);
-    (0..rounds).try_fold(f64::INFINITY, |best, _| {
-        let round = game(per_round)?;
-        Ok(best.min(round.as_secs_f64() * 1e9 / (2.0 * f64::from(per_round))))
-    })
 }
 
 /// The boundary: the summary line on success, one `error:` line and exit 1 on failure.
