@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""N slow web requests: sequential, threads, a pool, asyncio.to_thread, and the mistake.
+"""N slow web requests: sequential, threads, a pool, asyncio, threads behind asyncio, the mistake.
 
-Python twin of the io-bound crate. Standard library only: urllib.request as the client,
-http.server's ThreadingHTTPServer as the embedded server on 127.0.0.1 (OS-chosen port),
-answering each request after --latency-ms. The rows:
+Python twin of the io-bound crate. Standard library only. The embedded server is an
+asyncio server on a thread of its own (one thread, whatever the load), on 127.0.0.1
+with an OS-chosen port, answering each request after --latency-ms. The rows:
 
-  sequential            one urlopen after another
+  sequential            one urllib urlopen after another
   threads               one threading.Thread per request
   pool                  concurrent.futures.ThreadPoolExecutor(max_workers=--pool)
-  asyncio.to_thread     gathered coroutines, each hands its blocking call to a thread
+  async                 gathered coroutines speaking HTTP/1.1 over asyncio streams: ONE thread
+  threads behind async  gathered coroutines, each hands urlopen to asyncio.to_thread
   async mistake         gathered coroutines that call urlopen directly: the loop blocks
 
     python3 crates/io-bound/python/io-bound.py
@@ -18,15 +19,14 @@ answering each request after --latency-ms. The rows:
 import argparse
 import asyncio
 import concurrent.futures
-import functools
 import math
 import os
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PAGE = (
     "<!doctype html>\n<html>\n<head><title>Example Domain</title></head>\n"
@@ -35,90 +35,193 @@ PAGE = (
 ).encode()
 
 
-class Stats:
-    """What the server saw: answers sent, and the most requests in progress at once."""
+class SlowSite:
+    """An asyncio HTTP/1.1 server on its own thread; counts answers and the peak in progress."""
 
-    def __init__(self):
-        self.lock = threading.Lock()
+    def __init__(self, latency_s):
+        self.latency_s = latency_s
         self.served = self.in_flight = self.peak = 0
+        self.started = formatdate(time.time(), usegmt=True)
+        self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(ready,), name="server", daemon=True)
+        self.thread.start()
+        ready.wait()
 
-    def enter(self):
-        with self.lock:
-            self.in_flight += 1
-            self.peak = max(self.peak, self.in_flight)
+    def _run(self, ready):
+        asyncio.set_event_loop(self.loop)
+        # A long accept queue: a hundred clients connecting at once must not be dropped.
+        server = self.loop.run_until_complete(
+            asyncio.start_server(self._connection, "127.0.0.1", 0, backlog=4096))
+        self.port = server.sockets[0].getsockname()[1]
+        ready.set()
+        self.loop.run_forever()
+        server.close()
 
-    def leave(self):
-        with self.lock:
-            self.in_flight -= 1
-            self.served += 1
+    async def _connection(self, reader, writer):
+        try:
+            while True:
+                head = await read_head(reader)
+                if head is None:
+                    break
+                keep_alive = b"connection: close" not in head.lower()
+                self.in_flight += 1  # only this thread touches the counters
+                self.peak = max(self.peak, self.in_flight)
+                await asyncio.sleep(self.latency_s)
+                self.in_flight -= 1
+                self.served += 1
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\n"
+                    + f"Date: {formatdate(time.time(), usegmt=True)}\r\n"
+                      "Server: io-bound-demo/0.1 (asyncio)\r\n"
+                      "Content-Type: text/html; charset=utf-8\r\n"
+                      f"Content-Length: {len(PAGE)}\r\n"
+                      f"Last-Modified: {self.started}\r\n"
+                      f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n".encode()
+                    + PAGE)
+                await writer.drain()
+                if not keep_alive:
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
 
     def take_peak(self):
+        """The most requests in progress at once since the last call (read between rows)."""
+        peak, self.peak = self.peak, self.in_flight
+        return peak
+
+    def close(self):
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+
+
+async def read_head(reader):
+    """The request line and headers, or None when the client closed the connection."""
+    head = await reader.readuntil(b"\r\n\r\n") if not reader.at_eof() else b""
+    return head or None
+
+
+class Probe:
+    """The process's OS threads and resident memory, from /proc/self/status (Linux)."""
+
+    @staticmethod
+    def status():
+        try:
+            with open("/proc/self/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+            return int(fields["Threads"]), int(fields["VmRSS"].split()[0])
+        except (OSError, KeyError, ValueError):
+            return None
+
+    def __init__(self):
+        self.most, self.done = None, threading.Event()
+        self.thread = threading.Thread(target=self._sample, name="sampler", daemon=True)
+        self.thread.start()
+
+    def _sample(self):
+        while True:
+            last = self.done.is_set()
+            now = Probe.status()
+            if now:
+                self.most = now if self.most is None else tuple(map(max, self.most, now))
+            if last:
+                return
+            time.sleep(0.001)
+
+    def stop(self):
+        """(most threads less the sampler, most RSS in KiB), or None."""
+        self.done.set()
+        self.thread.join()
+        return self.most and (self.most[0] - 1, self.most[1])
+
+
+def settle():
+    """Waits (at most a second) until the threads of the previous row have left /proc:
+    a joined thread can still be listed for a moment while the kernel reaps it."""
+    for _ in range(1000):
+        now = Probe.status()
+        if now is None or now[0] <= threading.active_count():
+            return
+        time.sleep(0.001)
+
+
+class InFlight:
+    """Requests the client has in flight, and the most at once."""
+
+    def __init__(self):
+        self.lock, self.now, self.most = threading.Lock(), 0, 0
+
+    def __enter__(self):
         with self.lock:
-            peak, self.peak = self.peak, self.in_flight
-            return peak
+            self.now += 1
+            self.most = max(self.most, self.now)
+
+    def __exit__(self, *exc):
+        with self.lock:
+            self.now -= 1
 
 
-def start_server(latency_s, stats):
-    started = formatdate(time.time(), usegmt=True)
+class Target:
+    def __init__(self, url, page, timeout):
+        self.url, self.page, self.timeout = url, page, timeout
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port, self.path = parts.hostname, parts.port or 80, parts.path or "/"
+        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy
+        self.in_flight = InFlight()
 
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "io-bound-demo/0.1"
-        sys_version = "(http.server)"
-
-        def do_GET(self):
-            stats.enter()
-            time.sleep(latency_s)
-            # Count the answer before sending it: once the bytes are out, the client may
-            # finish and read the counters before this thread runs again.
-            stats.leave()
-            self.send_response(200)  # also sends Server and Date
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(PAGE)))
-            self.send_header("Last-Modified", started)
-            self.send_header("Cache-Control", "max-age=604800")
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(PAGE)
-
-        def log_message(self, *args):
-            pass  # keep the demo's output clean
-
-    class Server(ThreadingHTTPServer):
-        # socketserver listens with a queue of 5 pending connections: with a hundred
-        # clients connecting at once most would be dropped and retried a second later.
-        request_queue_size = 1024
-        daemon_threads = True
-
-    server = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, name="server", daemon=True).start()
-    return server
+    def check(self, status, body):
+        if status != 200 or (self.page is not None and body != self.page):
+            raise RuntimeError(f"unexpected reply: {status}, {len(body)} bytes")
 
 
-def get(opener, url, timeout):
-    """One request: GET the page, read all of it, check it is the page the server sends."""
-    with opener.open(url, timeout=timeout) as response:
-        body = response.read()
-    if response.status != 200 or body != PAGE:
-        raise RuntimeError(f"unexpected reply: {response.status}, {len(body)} bytes")
+def get(target):
+    """One blocking request with urllib: GET the page, read all of it, check it."""
+    with target.in_flight, target.opener.open(target.url, timeout=target.timeout) as response:
+        target.check(response.status, response.read())
 
 
-def outcome(fetch):
+async def get_async(target):
+    """One request over asyncio streams: every await hands the thread back to the loop."""
+    with target.in_flight:
+        reader, writer = await asyncio.open_connection(target.host, target.port)
+        try:
+            writer.write(f"GET {target.path} HTTP/1.1\r\nHost: {target.host}:{target.port}\r\n"
+                         "Connection: close\r\n\r\n".encode())
+            await writer.drain()
+            reply = await reader.read()  # until the server closes the connection
+        finally:
+            writer.close()
+        head, _, body = reply.partition(b"\r\n\r\n")
+        target.check(int(head.split(b" ", 2)[1]), body)
+
+
+def outcome(fetch, *args):
     try:
-        fetch()
+        fetch(*args)
         return None
     except Exception as e:  # count it, report the first one
         return f"{type(e).__name__}: {e}"
 
 
-def sequential(fetch, n, _pool):
-    return [outcome(fetch) for _ in range(n)]
+async def async_outcome(target):
+    try:
+        await asyncio.wait_for(get_async(target), target.timeout)
+        return None
+    except Exception as e:
+        return f"{type(e).__name__}: {e}"
 
 
-def thread_per_request(fetch, n, _pool):
+def sequential(target, n, _pool):
+    return [outcome(get, target) for _ in range(n)]
+
+
+def thread_per_request(target, n, _pool):
     results = [None] * n
 
     def work(i):
-        results[i] = outcome(fetch)
+        results[i] = outcome(get, target)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
     for t in threads:
@@ -128,30 +231,32 @@ def thread_per_request(fetch, n, _pool):
     return results
 
 
-def fixed_pool(fetch, n, pool):
+def fixed_pool(target, n, pool):
     with concurrent.futures.ThreadPoolExecutor(max_workers=pool) as executor:
-        return list(executor.map(lambda _: outcome(fetch), range(n)))
+        return list(executor.map(lambda _: outcome(get, target), range(n)))
 
 
-async def to_thread(func):
-    if hasattr(asyncio, "to_thread"):  # Python 3.9+
-        return await asyncio.to_thread(func)
-    return await asyncio.get_running_loop().run_in_executor(None, func)  # what it wraps
-
-
-def async_to_thread(fetch, n, _pool, executor_workers=0):
+def async_on_one_thread(target, n, _pool):
     async def main():
-        if executor_workers:  # replace asyncio's default executor with a bigger one
-            asyncio.get_running_loop().set_default_executor(
-                concurrent.futures.ThreadPoolExecutor(max_workers=executor_workers))
-        return await asyncio.gather(*(to_thread(lambda: outcome(fetch)) for _ in range(n)))
+        return await asyncio.gather(*(async_outcome(target) for _ in range(n)))
 
     return asyncio.run(main())
 
 
-def async_blocking_mistake(fetch, n, _pool):
+def threads_behind_async(target, n, _pool, executor_workers=0):
+    async def main():
+        if executor_workers:  # replace asyncio's default executor with a bigger one
+            asyncio.get_running_loop().set_default_executor(
+                concurrent.futures.ThreadPoolExecutor(max_workers=executor_workers))
+        return await asyncio.gather(
+            *(asyncio.to_thread(outcome, get, target) for _ in range(n)))
+
+    return asyncio.run(main())
+
+
+def async_blocking_mistake(target, n, _pool):
     async def fetch_blocking():
-        return outcome(fetch)  # blocks the event loop's only thread
+        return outcome(get, target)  # blocks the event loop's only thread
 
     async def main():
         return await asyncio.gather(*(fetch_blocking() for _ in range(n)))
@@ -165,6 +270,8 @@ def main():
     p.add_argument("--latency-ms", type=int, default=200,
                    help="milliseconds the embedded server waits before answering each request")
     p.add_argument("--pool", type=int, default=4, help="worker threads in the fixed pool")
+    p.add_argument("--url", help="send the requests to this http:// URL instead (e.g. a "
+                                 "running `io-bound --serve`)")
     p.add_argument("--executor-workers", type=int, default=0,
                    help="threads behind asyncio.to_thread (0: asyncio's default, "
                         "min(32, cores + 4))")
@@ -175,74 +282,93 @@ def main():
         p.error("--latency-ms must be in 0..=10000")
     if not 1 <= args.pool <= 1000:
         p.error("--pool must be in 1..=1000")
-
-    n, latency = args.requests, args.latency_ms / 1e3
     if not 0 <= args.executor_workers <= 1000:
         p.error("--executor-workers must be in 0..=1000")
+    if args.url is not None and not args.url.startswith("http://"):
+        p.error("--url: only http:// URLs (the async row speaks plain HTTP/1.1)")
+
+    n, latency = args.requests, args.latency_ms / 1e3
     # asyncio.to_thread uses the loop's default ThreadPoolExecutor: this many threads.
     executor_workers = args.executor_workers or min(32, (os.cpu_count() or 1) + 4)
-    stats = Stats()
-    server = start_server(latency, stats)
+    site = None if args.url else SlowSite(latency)
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/"
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no $http_proxy
-        fetch = functools.partial(get, opener, url, latency + 30)
-        print(f"io-bound (Python): {n} requests to {url}, each answered after {args.latency_ms} ms")
+        url = args.url or f"http://127.0.0.1:{site.port}/"
+        target = Target(url, None if args.url else PAGE, latency + 30)
+        print(f"io-bound (Python): {n} requests to {url}, latency {args.latency_ms} ms")
         print()
         methods = [
-            ("sequential", sequential, n),
-            ("threads (one per request)", thread_per_request, 1),
-            (f"pool of {args.pool} threads", fixed_pool, math.ceil(n / args.pool)),
-            (f"asyncio.to_thread ({executor_workers} threads)",
-             functools.partial(async_to_thread, executor_workers=args.executor_workers),
+            ("sequential", "sequential", sequential, n),
+            ("threads", "threads (one per request)", thread_per_request, 1),
+            ("pool", f"pool of {args.pool} threads", fixed_pool, math.ceil(n / args.pool)),
+            ("async", "async: asyncio streams", async_on_one_thread, 1),
+            ("threads_behind_async", f"asyncio.to_thread ({executor_workers} thr.)",
+             lambda t, n_, pool: threads_behind_async(t, n_, pool, args.executor_workers),
              math.ceil(n / executor_workers)),
-            ("async mistake: blocking call", async_blocking_mistake, n),
+            ("blocked_async", "async mistake: blocking call", async_blocking_mistake, n),
         ]
         rows = []
-        for name, method, rounds in methods:
-            stats.take_peak()
+        for key, name, method, rounds in methods:
+            if site:
+                site.take_peak()
+            target.in_flight.most = 0
+            settle()
+            before = Probe.status()
+            probe = Probe()
             start = time.perf_counter()
-            outcomes = method(fetch, n, args.pool)
+            outcomes = method(target, n, args.pool)
             elapsed = time.perf_counter() - start
+            most = probe.stop()
             errors = [o for o in outcomes if o is not None]
-            rows.append((name, elapsed, rounds, n - len(errors), errors, stats.take_peak()))
+            threads = most and most[0] - (1 if site else 0)  # less the server's thread
+            in_flight = target.in_flight.most  # too few in flight: only allocator noise
+            kib = max(0, most[1] - before[1]) / in_flight if most and before and in_flight >= 10 else None
+            rows.append(dict(key=key, name=name, secs=elapsed, rounds=rounds, ok=n - len(errors),
+                             errors=errors, peak=site.take_peak() if site else None,
+                             threads=threads, kib=kib))
     finally:
-        server.shutdown()
-        server.server_close()
+        if site:
+            site.close()
 
-    base = rows[0][1]
-    print(f"{'method':<32} {'seconds':>8} {'speedup':>8} {'ideal s':>8} {'peak':>5} {'ok':>9}")
-    for name, secs, rounds, ok, _, peak in rows:
-        print(f"{name:<32} {secs:>8.3f} {base / secs:>7.2f}x {rounds * latency:>8.3f} "
-              f"{peak:>5} {f'{ok}/{n}':>9}")
+    base = rows[0]["secs"]
+    dash = lambda v, fmt: "-" if v is None else format(v, fmt)
+    print(f"{'method':<32} {'seconds':>8} {'speedup':>8} {'ideal s':>8} {'peak':>6} "
+          f"{'threads':>8} {'KiB/req':>8} {'ok':>11}")
+    for r in rows:
+        print(f"{r['name']:<32} {r['secs']:>8.3f} {base / r['secs']:>7.2f}x "
+              f"{r['rounds'] * latency:>8.3f} {dash(r['peak'], ''):>6} "
+              f"{dash(r['threads'], ''):>8} {dash(r['kib'], '.1f'):>8} {str(r['ok']) + '/' + str(n):>11}")
     print()
-    print("peak = most requests the server was answering at the same moment.")
-    if args.executor_workers:
-        print(f"asyncio.to_thread ran each call on a {executor_workers}-thread executor "
-              "set with loop.set_default_executor.")
-    else:
-        print(f"asyncio.to_thread runs each call on the loop's default executor: "
-              f"min(32, cores + 4) = {executor_workers} threads here.")
+    print("peak    = most requests the server was answering at the same moment.")
+    print("threads = most OS threads of this process during the row (/proc/self/status),")
+    print("          less the embedded server's one thread and the sampler's.")
+    print("KiB/req = resident memory the row added / most requests the client had in flight")
+    print("          at once (if 10 or more).")
+    print(f"asyncio.to_thread runs each call on the loop's default executor: "
+          f"{executor_workers} threads here.")
 
-    for name, _, _, ok, errors, _ in rows:
-        if errors:
-            print(f"error: {name}: {n - ok} of {n} requests failed (first: {errors[0]}); "
-                  "check that nothing else limits loopback connections", file=sys.stderr)
+    for r in rows:
+        if r["errors"]:
+            print(f"error: {n - r['ok']} of {n} requests failed in the row \"{r['name']}\" "
+                  f"(first: {r['errors'][0]}); check the server, or lower --requests",
+                  file=sys.stderr)
             sys.exit(1)
-    all_ok = stats.served == 5 * n
-    secs = [r[1] for r in rows]
-    peaks = [r[5] for r in rows]
-    ideal_s = sum(r[2] for r in rows) * latency
-    print(f"summary: requests={n} latency_ms={args.latency_ms} pool={args.pool} "
-          f"sequential_s={secs[0]:.3f} threads_s={secs[1]:.3f} pool_s={secs[2]:.3f} "
-          f"async_s={secs[3]:.3f} blocked_async_s={secs[4]:.3f} "
-          f"speedup_threads={secs[0] / secs[1]:.2f} speedup_pool={secs[0] / secs[2]:.2f} "
-          f"speedup_async={secs[0] / secs[3]:.2f} speedup_blocked_async={secs[0] / secs[4]:.2f} "
-          f"all_ok={str(all_ok).lower()} ideal_s={ideal_s:.3f} served={stats.served} "
-          f"peak_sequential={peaks[0]} peak_threads={peaks[1]} peak_pool={peaks[2]} "
-          f"peak_async={peaks[3]} peak_blocked_async={peaks[4]} "
-          f"executor_workers={executor_workers}")
+    served = site.served if site else None
+    all_ok = served is None or served == len(rows) * n
+    ideal_s = sum(r["rounds"] for r in rows) * latency
+    keys = [f"requests={n} latency_ms={args.latency_ms} pool={args.pool}"]
+    keys += [f"{r['key']}_s={r['secs']:.3f}" for r in rows]
+    keys += [f"speedup_{r['key']}={base / r['secs']:.2f}" for r in rows[1:]]
+    keys += [f"all_ok={str(all_ok).lower()} ideal_s={ideal_s:.3f}"]
+    keys += [] if served is None else [f"served={served}"]
+    keys += [f"peak_{r['key']}={r['peak']}" for r in rows if r["peak"] is not None]
+    keys += [f"threads_{r['key']}={r['threads']}" for r in rows if r["threads"] is not None]
+    keys += [f"kib_per_request_{r['key']}={r['kib']:.1f}" for r in rows if r["kib"] is not None]
+    keys += [f"executor_workers={executor_workers}"]
+    print("summary: " + " ".join(keys))
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BrokenPipeError:  # `... | head`: the reader is gone; end quietly
+        sys.stderr.close()

@@ -1,72 +1,96 @@
-//! A tiny HTTP/1.1 server on 127.0.0.1 that plays a slow web site.
+//! A tiny HTTP/1.1 server that plays a slow web site, on ONE thread of its own.
 //!
 //! Each request is answered after `latency`, the time a real request spends crossing
-//! the internet. Every connection gets its own thread, so a thousand slow answers can
-//! be in progress at once: the server never becomes the bottleneck the demo measures.
-//! Connections stay open between requests (HTTP/1.1 keep-alive) unless the client
-//! asks for `Connection: close`. The server also counts what it served and the most
-//! requests it had in progress at the same moment, the proof of concurrency.
+//! the internet. The server is itself async (a tokio current-thread runtime), so ten
+//! thousand slow answers can be in progress at once on that one thread: the server never
+//! becomes the bottleneck the demo measures, and it adds exactly one thread to the
+//! process, whatever the load. Connections stay open between requests (HTTP/1.1
+//! keep-alive) unless the client asks for `Connection: close`. It counts what it served
+//! and the most requests it had in progress at the same moment, the proof of concurrency.
 
-use std::io::{self, BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use nix::sys::socket::{Backlog, listen};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::oneshot;
 
 /// The page every request gets; clients check they received exactly this.
 pub const PAGE: &str = "<!doctype html>\n<html>\n<head><title>Example Domain</title></head>\n\
 <body>\n<h1>Example Domain</h1>\n<p>Served from 127.0.0.1 by the io-bound demo.</p>\n\
 </body>\n</html>\n";
 
+/// What the server saw. `peak` is the most requests in progress at once.
 #[derive(Default)]
-struct Stats {
-    served: AtomicUsize,
+pub struct Stats {
+    pub served: AtomicUsize,
     in_flight: AtomicUsize,
-    peak: AtomicUsize,
+    pub peak: AtomicUsize,
 }
 
-/// The running server; dropping it stops the accept thread.
+/// One request answered, as `--serve` reports it.
+pub struct Answer {
+    pub number: usize,
+    pub method: String,
+    pub path: String,
+    pub client: SocketAddr,
+    /// Requests in progress when this one was answered, itself included.
+    pub in_progress: usize,
+}
+
+/// The embedded server, on its own thread; dropping it stops that thread.
 pub struct Server {
     addr: SocketAddr,
-    latency: Duration,
     stats: Arc<Stats>,
-    stop: Arc<AtomicBool>,
-    accept: Option<JoinHandle<()>>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl Server {
-    /// Binds an OS-chosen port on loopback and starts answering.
+    /// Binds an OS-chosen port on loopback and starts answering on a new thread.
     pub fn start(latency: Duration) -> io::Result<Server> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        // std listens with a queue of 128 pending connections. When hundreds of clients
-        // connect at once, the rest are dropped and retried a full second later, which
-        // would show up as the clients' slowness. Calling listen() again raises the limit.
-        listen(&listener, Backlog::MAXCONN)?;
-        let addr = listener.local_addr()?;
         let stats = Arc::new(Stats::default());
-        let stop = Arc::new(AtomicBool::new(false));
-        let (stats2, stop2) = (Arc::clone(&stats), Arc::clone(&stop));
-        let accept = thread::Builder::new()
-            .name("server-accept".into())
-            .spawn(move || accept_loop(listener, latency, &stats2, &stop2))?;
+        let (stop, stopped) = oneshot::channel();
+        let (ready, bound) = std::sync::mpsc::channel();
+        let counters = Arc::clone(&stats);
+        let thread = thread::Builder::new()
+            .name("server".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                let runtime = match runtime {
+                    Ok(runtime) => runtime,
+                    Err(e) => return drop(ready.send(Err(e))),
+                };
+                runtime.block_on(async move {
+                    let listener = match listen("127.0.0.1:0".parse().unwrap()) {
+                        Ok(listener) => listener,
+                        Err(e) => return drop(ready.send(Err(e))),
+                    };
+                    let _ = ready.send(listener.local_addr());
+                    let stopped = async { drop(stopped.await) };
+                    serve(listener, latency, counters, |_| {}, stopped).await;
+                });
+            })?;
+        let addr = bound
+            .recv()
+            .map_err(|_| io::Error::other("the server thread ended"))??;
         Ok(Server {
             addr,
-            latency,
             stats,
-            stop,
-            accept: Some(accept),
+            stop: Some(stop),
+            thread: Some(thread),
         })
     }
 
     pub fn url(&self) -> String {
         format!("http://{}/", self.addr)
-    }
-
-    pub fn latency(&self) -> Duration {
-        self.latency
     }
 
     /// Requests answered so far.
@@ -83,52 +107,73 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // accept() blocks until someone connects: one throwaway connection wakes it up
-        // so it sees the flag. Join only if that worked, so drop can never hang.
-        if TcpStream::connect_timeout(&self.addr, Duration::from_secs(1)).is_ok() {
-            if let Some(handle) = self.accept.take() {
-                let _ = handle.join();
-            }
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }
 
-fn accept_loop(listener: TcpListener, latency: Duration, stats: &Arc<Stats>, stop: &AtomicBool) {
+/// A listening socket with a long accept queue: when thousands of clients connect at
+/// once, a short queue drops the rest and they retry a full second later, which would
+/// show up as the clients' slowness. (The kernel caps it at net.core.somaxconn.)
+pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(65_535)
+}
+
+/// Accepts connections and answers them, each on its own task, until `stop` completes.
+/// Dropping the runtime afterwards ends every connection still open.
+pub async fn serve(
+    listener: TcpListener,
+    latency: Duration,
+    stats: Arc<Stats>,
+    on_answer: impl Fn(Answer) + Send + Sync + Clone + 'static,
+    stop: impl Future<Output = ()>,
+) {
     let started = SystemTime::now();
-    for conn in listener.incoming() {
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-        match conn {
-            Ok(stream) => {
-                let stats = Arc::clone(stats);
-                // A failed spawn drops the stream: that client sees a closed connection.
-                let _ = thread::Builder::new()
-                    .name("server-conn".into())
-                    .spawn(move || serve(stream, latency, started, &stats));
-            }
-            // e.g. out of file descriptors: back off instead of spinning.
-            Err(_) => thread::sleep(Duration::from_millis(10)),
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, client)) => {
+                    let (stats, on_answer) = (Arc::clone(&stats), on_answer.clone());
+                    tokio::spawn(async move {
+                        let _ = connection(stream, client, latency, started, &stats, on_answer).await;
+                    });
+                }
+                // e.g. out of file descriptors: back off instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+            () = &mut stop => break,
         }
     }
 }
 
 /// Answers requests on one connection until the client closes it or asks to.
-fn serve(
+async fn connection(
     stream: TcpStream,
+    client: SocketAddr,
     latency: Duration,
     started: SystemTime,
     stats: &Stats,
+    on_answer: impl Fn(Answer),
 ) -> io::Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut reader = BufReader::new(read);
     // An idle keep-alive connection is closed after a while, as real servers do.
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(5)))?;
-    let mut reader = BufReader::new(&stream);
-    while let Some(head) = read_request_head(&mut reader)? {
+    let idle = Duration::from_secs(30);
+    while let Ok(Some(head)) = tokio::time::timeout(idle, read_request_head(&mut reader)).await? {
         let now = stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         stats.peak.fetch_max(now, Ordering::SeqCst);
-        thread::sleep(latency);
+        tokio::time::sleep(latency).await;
         let (status, body) = match head.method.as_str() {
             "GET" | "HEAD" => ("200 OK", PAGE),
             _ => ("405 Method Not Allowed", ""),
@@ -138,10 +183,17 @@ fn serve(
             reply.extend_from_slice(body.as_bytes());
         }
         // Count the answer before sending it: once the bytes are out, the client may
-        // finish and read the counters before this thread gets the CPU back.
-        stats.in_flight.fetch_sub(1, Ordering::SeqCst);
-        stats.served.fetch_add(1, Ordering::SeqCst);
-        (&stream).write_all(&reply)?;
+        // finish and read the counters before this task runs again.
+        let in_progress = stats.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let number = stats.served.fetch_add(1, Ordering::SeqCst) + 1;
+        on_answer(Answer {
+            number,
+            method: head.method.clone(),
+            path: head.path.clone(),
+            client,
+            in_progress,
+        });
+        write.write_all(&reply).await?;
         if !head.keep_alive {
             break;
         }
@@ -151,18 +203,21 @@ fn serve(
 
 struct RequestHead {
     method: String,
+    path: String,
     keep_alive: bool,
 }
 
 /// Reads one request line and its headers (a GET has no body).
 /// `None` when the client closed the connection between requests.
-fn read_request_head(reader: &mut impl BufRead) -> io::Result<Option<RequestHead>> {
+async fn read_request_head(
+    reader: &mut (impl AsyncBufRead + Unpin),
+) -> io::Result<Option<RequestHead>> {
     let mut line = String::new();
     let mut head: Option<RequestHead> = None;
     let mut total = 0;
     loop {
         line.clear();
-        let n = reader.read_line(&mut line)?;
+        let n = reader.read_line(&mut line).await?;
         total += n;
         if n == 0 && head.is_none() {
             return Ok(None);
@@ -181,9 +236,14 @@ fn read_request_head(reader: &mut impl BufRead) -> io::Result<Option<RequestHead
             None => {
                 let mut words = text.split_whitespace();
                 let method = words.next().unwrap_or_default().to_owned();
+                let path = words.next().unwrap_or_default().to_owned();
                 // HTTP/1.1 keeps the connection by default, HTTP/1.0 closes it.
-                let keep_alive = words.nth(1) != Some("HTTP/1.0");
-                head = Some(RequestHead { method, keep_alive });
+                let keep_alive = words.next() != Some("HTTP/1.0");
+                head = Some(RequestHead {
+                    method,
+                    path,
+                    keep_alive,
+                });
             }
             Some(h) => {
                 if let Some((name, value)) = text.split_once(':') {
@@ -206,7 +266,7 @@ fn response_head(status: &str, body: &str, started: SystemTime, keep_alive: bool
     format!(
         "HTTP/1.1 {status}\r\n\
          Date: {date}\r\n\
-         Server: io-bound-demo/0.1 (std::net)\r\n\
+         Server: io-bound-demo/0.1 (tokio)\r\n\
          Content-Type: text/html; charset=utf-8\r\n\
          Content-Length: {len}\r\n\
          Last-Modified: {modified}\r\n\
@@ -266,8 +326,15 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 mod tests {
     use super::*;
 
+    fn parse(raw: &str) -> io::Result<Option<RequestHead>> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(read_request_head(&mut raw.as_bytes()))
+    }
+
     fn head(raw: &str) -> Option<RequestHead> {
-        read_request_head(&mut raw.as_bytes()).unwrap()
+        parse(raw).unwrap()
     }
 
     #[test]
@@ -281,8 +348,8 @@ mod tests {
 
     #[test]
     fn keep_alive_follows_version_and_connection_header() {
-        let h = head("GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
-        assert!(h.method == "GET" && h.keep_alive);
+        let h = head("GET /a HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        assert!(h.method == "GET" && h.path == "/a" && h.keep_alive);
         assert!(
             !head("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
                 .unwrap()
@@ -295,6 +362,6 @@ mod tests {
                 .keep_alive
         );
         assert!(head("").is_none());
-        assert!(read_request_head(&mut "GET / HTTP/1.1\r\n".as_bytes()).is_err());
+        assert!(parse("GET / HTTP/1.1\r\n").is_err());
     }
 }

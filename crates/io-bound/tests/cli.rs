@@ -1,79 +1,40 @@
-//! Runs the built binary with small numbers and checks what the demo claims:
-//! overlapping the waits beats sequential by far, the blocking mistake does not,
-//! every request succeeds, and the server really had many requests in flight.
+//! Runs the built binary with small numbers and checks what the demo claims: the waits
+//! overlap in every concurrent row, the async row has the requests in flight on ONE
+//! thread, the blocking mistake is as slow as sequential, every request succeeds.
 
-use std::collections::HashMap;
-use std::process::{Command, Output};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_io-bound");
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
-}
-
-fn summary(out: &Output) -> HashMap<String, String> {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let last = stdout.lines().last().unwrap_or_default();
-    assert!(last.starts_with("summary: "), "last line: {last}");
-    last["summary: ".len()..]
-        .split_whitespace()
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
-}
+use common::{num, run, stderr, summary};
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::Stdio;
 
 #[test]
-fn overlapping_waits_beat_sequential_and_blocking_in_async_does_not() {
+fn overlapping_waits_beat_sequential_and_the_async_row_runs_on_one_thread() {
     // 12 requests of 100 ms: sequential needs 1.2 s, the concurrent rows about 0.1 s.
     let out = run(&["--requests", "12", "--latency-ms", "100", "--pool", "4"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let s = summary(&out);
-    let f = |key: &str| -> f64 { s[key].parse().unwrap() };
-    for key in [
-        "requests",
-        "latency_ms",
-        "pool",
-        "sequential_s",
-        "threads_s",
-        "pool_s",
-        "async_s",
-        "blocked_async_s",
-        "speedup_threads",
-        "speedup_pool",
-        "speedup_async",
-        "speedup_blocked_async",
-        "all_ok",
-        "ideal_s",
-    ] {
-        assert!(s.contains_key(key), "missing {key}");
-    }
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = summary(&out.stdout);
+    let f = |key: &str| num(&s, key);
     let seq = f("sequential_s");
     assert!(seq >= 1.2, "sequential {seq} s is faster than its waits");
-    assert!(
-        f("threads_s") < seq / 3.0,
-        "threads: {} s vs sequential {seq} s",
-        f("threads_s")
-    );
-    assert!(
-        f("async_s") < seq / 3.0,
-        "async: {} s vs sequential {seq} s",
-        f("async_s")
-    );
+    for row in ["threads", "async", "threads_behind_async"] {
+        let secs = f(&format!("{row}_s"));
+        assert!(secs < seq / 3.0, "{row}: {secs} s vs sequential {seq} s");
+        assert!(f(&format!("speedup_{row}")) > 3.0);
+    }
     assert!(f("pool_s") >= 0.3, "a pool of 4 needs 3 rounds of 100 ms");
     assert!(f("pool_s") < seq, "pool no faster than sequential");
+    let blocked = f("blocked_async_s");
     assert!(
-        f("blocked_async_s") >= 0.7 * seq,
-        "the blocking mistake should be as slow as sequential"
+        blocked >= 0.7 * seq,
+        "the mistake ({blocked} s) should be as slow as sequential"
     );
-    // Every response was OK and counted by the server: 5 methods x 12 requests.
+    // Every response was OK and counted by the server: 6 methods x 12 requests.
     assert_eq!(s["all_ok"], "true");
-    assert_eq!(s["served"], "60");
+    assert_eq!(s["served"], "72");
     assert!(
-        (f("ideal_s") - 2.9).abs() < 1e-9,
+        (f("ideal_s") - 3.0).abs() < 1e-9,
         "ideal_s {}",
         s["ideal_s"]
     );
@@ -81,41 +42,145 @@ fn overlapping_waits_beat_sequential_and_blocking_in_async_does_not() {
     assert_eq!(s["peak_sequential"], "1");
     assert_eq!(s["peak_blocked_async"], "1");
     assert!(
-        f("peak_pool") <= 4.0 && f("peak_pool") >= 2.0,
+        (2.0..=4.0).contains(&f("peak_pool")),
         "peak_pool {}",
         s["peak_pool"]
     );
+    for row in ["threads", "async", "threads_behind_async"] {
+        let peak = f(&format!("peak_{row}"));
+        assert!(
+            peak >= 9.0,
+            "{row}: only {peak} of 12 requests in progress at once"
+        );
+    }
+    // And the client's OS threads: the async row did all of it on ONE thread.
+    assert_eq!(s["threads_async"], "1");
+    assert_eq!(s["threads_sequential"], "1");
+    assert_eq!(s["threads_blocked_async"], "1");
     assert!(
-        f("peak_threads") >= 4.0,
-        "peak_threads {}",
-        s["peak_threads"]
+        f("threads_threads") >= 9.0,
+        "threads row: {}",
+        s["threads_threads"]
     );
-    assert!(f("peak_async") >= 4.0, "peak_async {}", s["peak_async"]);
+    assert!(f("threads_threads_behind_async") >= 9.0);
+    // Memory per request in flight: only where enough were in flight to measure it.
+    for row in ["threads", "async", "threads_behind_async"] {
+        assert!(f(&format!("kib_per_request_{row}")) >= 0.0);
+    }
+    for row in ["sequential", "pool", "blocked_async"] {
+        assert!(!s.contains_key(&format!("kib_per_request_{row}")));
+    }
+}
+
+#[test]
+fn a_task_in_flight_costs_less_memory_than_a_thread() {
+    // One method per run, so neither reuses memory the other freed.
+    let per_request = |method: &str| {
+        let out = run(&["--requests", "300", "--latency-ms", "500", "--only", method]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let s = summary(&out.stdout);
+        assert_eq!(s["all_ok"], "true");
+        num(&s, &format!("kib_per_request_{method}"))
+    };
+    let (threads, tasks) = (per_request("threads"), per_request("async"));
+    assert!(
+        threads > 1.5 * tasks,
+        "threads {threads} KiB vs tasks {tasks} KiB per request"
+    );
+}
+
+#[test]
+fn only_runs_the_methods_asked_for() {
+    let out = run(&[
+        "--requests",
+        "3",
+        "--latency-ms",
+        "10",
+        "--only",
+        "async,blocked-async",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("async: reqwest, one thread"));
+    assert!(!stdout.contains("pool of"));
+    let s = summary(&out.stdout);
+    assert!(s.contains_key("async_s") && s.contains_key("blocked_async_s"));
+    assert!(!s.contains_key("sequential_s") && !s.contains_key("speedup_async"));
+    assert_eq!(s["served"], "6");
 }
 
 #[test]
 fn table_has_one_row_per_method() {
     let out = run(&["--requests", "3", "--latency-ms", "10", "--pool", "2"]);
-    assert!(out.status.success());
+    assert!(out.status.success(), "{}", stderr(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     for method in [
         "sequential",
         "threads (one per request)",
         "pool of 2 threads",
-        "async: tokio + spawn_blocking",
+        "async: reqwest, one thread",
+        "threads behind async",
         "async mistake: blocking call",
     ] {
         let row = stdout
             .lines()
             .find(|l| l.starts_with(method))
             .unwrap_or_default();
-        assert!(row.ends_with("3/3"), "row for {method}: {row:?}");
+        assert!(row.ends_with(" 3/3"), "row for {method}: {row:?}");
     }
 }
 
 #[test]
 fn bad_flags_are_usage_errors() {
-    assert_eq!(run(&["--requests", "0"]).status.code(), Some(2));
-    assert_eq!(run(&["--pool", "many"]).status.code(), Some(2));
-    assert_eq!(run(&["--no-such-flag"]).status.code(), Some(2));
+    for args in [
+        &["--requests", "0"][..],
+        &["--requests", "10001"],
+        &["--pool", "many"],
+        &["--only", "fast"],
+        &["--url", "https://example.com/"],
+        &["--url", "http://127.0.0.1:1/", "--serve"],
+        &["--serve", "127.0.0.1:0", "--requests", "5"],
+        &["--serve", "not-an-address"],
+        &["--no-such-flag"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn an_unreachable_url_is_one_error_line() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let out = run(&["--url", &url, "--requests", "2", "--only", "async"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "stderr: {err}");
+    assert!(
+        err.starts_with("error: 2 of 2 requests failed in the row \"async"),
+        "stderr: {err}"
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_the_program_quietly() {
+    // The table and the summary are still to come when the reader goes away.
+    let mut child = common::command(env!("CARGO_BIN_EXE_io-bound"))
+        .args(["--requests", "3", "--latency-ms", "10"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("io-bound: 3 requests"), "{first}");
+    let out = child.wait_with_output().unwrap(); // stdout was dropped: the pipe is closed
+    assert!(out.status.success(), "status {:?}", out.status);
+    assert_eq!(stderr(&out), "");
 }

@@ -1,37 +1,22 @@
-//! The Python twin runs to completion and its summary line makes the same claims.
-//! Skipped (with a message) when python3 is not on PATH.
+//! The Python twin runs to completion and its summary line makes the same claims,
+//! including a true one-thread asyncio row. Skipped (with a message) when python3 is
+//! not on PATH.
 
-use std::collections::HashMap;
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 #[test]
-fn python_twin_overlaps_the_waits_too() {
+fn python_twin_overlaps_the_waits_and_its_async_row_runs_on_one_thread() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/io-bound.py");
-    let out = match Command::new("python3")
-        .arg(&script)
-        .args(["--requests", "12", "--latency-ms", "100", "--pool", "4"])
-        .output()
-    {
-        Ok(out) => out,
-        Err(_) => {
-            eprintln!("python3 not found on PATH: skipping the Python twin test");
-            return;
-        }
+    let args = ["--requests", "12", "--latency-ms", "100", "--pool", "4"];
+    let Ok(out) = common::command("python3").arg(&script).args(args).output() else {
+        eprintln!("python3 not found on PATH: skipping the Python twin test");
+        return;
     };
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let last = stdout.lines().last().unwrap_or_default();
-    assert!(last.starts_with("summary: "), "last line: {last}");
-    let s: HashMap<&str, &str> = last["summary: ".len()..]
-        .split_whitespace()
-        .filter_map(|kv| kv.split_once('='))
-        .collect();
-    let f = |key: &str| -> f64 { s[key].parse().unwrap() };
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let s = common::summary(&out.stdout);
+    let f = |key: &str| common::num(&s, key);
     let seq = f("sequential_s");
     assert!(seq >= 1.2);
     assert!(
@@ -39,16 +24,20 @@ fn python_twin_overlaps_the_waits_too() {
         "threads {} vs {seq}",
         f("threads_s")
     );
+    assert!(f("async_s") < seq / 3.0, "async {} vs {seq}", f("async_s"));
     // asyncio.to_thread's default executor has min(32, cores + 4) threads: 2+ rounds here.
-    assert!(f("async_s") < seq / 2.0, "async {} vs {seq}", f("async_s"));
+    assert!(f("threads_behind_async_s") < seq / 2.0);
     assert!(f("blocked_async_s") >= 0.7 * seq);
     assert_eq!(s["all_ok"], "true");
-    assert_eq!(s["served"], "60");
+    assert_eq!(s["served"], "72");
     assert_eq!(s["peak_sequential"], "1");
     assert_eq!(s["peak_blocked_async"], "1");
+    assert!(f("peak_async") >= 9.0, "peak_async {}", s["peak_async"]);
     assert!(
         f("peak_threads") >= 2.0,
         "peak_threads {}",
         s["peak_threads"]
     );
+    assert_eq!(s["threads_async"], "1");
+    assert!(f("threads_threads_behind_async") >= 3.0);
 }

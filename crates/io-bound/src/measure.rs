@@ -1,0 +1,177 @@
+//! Times one method and collects what it cost: the server's peak of requests in
+//! progress, the client's OS threads, the resident memory it added.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::probe::{self, Sampler};
+use crate::report::Row;
+use crate::server::Server;
+
+/// What each request returns: Ok, or what went wrong.
+pub type Outcome = Result<(), String>;
+
+/// Where the requests go, and the page to expect (known only for the embedded server).
+#[derive(Clone)]
+pub struct Target {
+    pub url: String,
+    pub page: Option<&'static str>,
+    pub latency: Duration,
+    /// Requests the client has in flight now, and the most since the last reset.
+    pub in_flight: Arc<[AtomicUsize; 2]>,
+}
+
+/// Counts one request as in flight until it drops.
+pub struct InFlight(Arc<[AtomicUsize; 2]>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0[0].fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Target {
+    /// The embedded server's page, or `url` when one is given.
+    pub fn new(url: Option<&str>, server: Option<&Server>, latency: Duration) -> Target {
+        Target {
+            url: url.map_or_else(
+                || server.map(Server::url).unwrap_or_default(),
+                str::to_owned,
+            ),
+            page: server.map(|_| crate::server::PAGE),
+            latency,
+            in_flight: Arc::default(),
+        }
+    }
+
+    /// Checks a reply: the embedded server's page exactly, or any body from elsewhere.
+    pub fn check(&self, body: &str) -> Outcome {
+        match self.page {
+            Some(page) if body != page => Err(format!("unexpected {}-byte body", body.len())),
+            _ => Ok(()),
+        }
+    }
+
+    /// Marks a request in flight (for the memory per request in flight).
+    pub fn start_request(&self) -> InFlight {
+        let now = self.in_flight[0].fetch_add(1, Ordering::SeqCst) + 1;
+        self.in_flight[1].fetch_max(now, Ordering::SeqCst);
+        InFlight(Arc::clone(&self.in_flight))
+    }
+
+    /// Generous limits, so a stuck server is an error and never a hang.
+    pub fn timeout(&self) -> Duration {
+        self.latency + Duration::from_secs(30)
+    }
+}
+
+/// Runs `method` and measures it.
+pub fn measure(
+    server: Option<&Server>,
+    target: &Target,
+    (key, name, ideal_rounds): (&'static str, String, usize),
+    method: impl FnOnce() -> Result<Vec<Outcome>, String>,
+) -> Result<Row, String> {
+    if let Some(server) = server {
+        server.take_peak();
+    }
+    target.in_flight[1].store(0, Ordering::SeqCst);
+    // The embedded server runs on one thread of this process: not the client's.
+    let server_threads = usize::from(server.is_some());
+    probe::settle(1 + server_threads);
+    let before = probe::status();
+    let sampler = Sampler::start();
+    let start = Instant::now();
+    let outcomes = method()?;
+    let elapsed = start.elapsed();
+    let most = sampler.stop();
+    let in_flight = target.in_flight[1].load(Ordering::SeqCst).max(1);
+    let kib = |b: probe::Status, m: probe::Status| {
+        m.rss_kib.saturating_sub(b.rss_kib) as f64 / in_flight as f64
+    };
+    Ok(Row {
+        key,
+        name,
+        elapsed,
+        ideal_rounds,
+        ok: outcomes.iter().filter(|o| o.is_ok()).count(),
+        first_error: outcomes.into_iter().find_map(Result::err),
+        peak: server.map(Server::take_peak),
+        threads: most.map(|m| m.threads - server_threads),
+        // With few requests in flight, the allocator's own noise would be the figure.
+        kib_per_request: (in_flight >= 10)
+            .then_some(before.zip(most))
+            .flatten()
+            .map(|(b, m)| kib(b, m)),
+    })
+}
+
+/// An error as the text an outcome carries, with its causes (reqwest nests them).
+pub fn text(e: impl std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(inner) = cause {
+        text = format!("{text}: {inner}");
+        cause = inner.source();
+    }
+    text
+}
+
+/// The slow site on its own thread, unless the requests go to --url.
+pub fn embedded_server(
+    embedded: bool,
+    requests: usize,
+    latency: Duration,
+) -> Result<Option<Server>, String> {
+    make_room_for_sockets(requests, embedded)?;
+    if !embedded {
+        return Ok(None);
+    }
+    let server = Server::start(latency)
+        .map_err(|e| format!("cannot start the local server: {e}; check loopback networking"))?;
+    Ok(Some(server))
+}
+
+/// Thousands of sockets need thousands of file descriptors: raise the soft limit to the
+/// hard one, then check that the run fits (each request holds one socket, and one more
+/// on the embedded server's side).
+fn make_room_for_sockets(requests: usize, embedded: bool) -> Result<(), String> {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+        return Ok(());
+    };
+    if hard > soft {
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+    }
+    let limit = getrlimit(Resource::RLIMIT_NOFILE).map_or(soft, |(soft, _)| soft);
+    let needed = requests as u64 * if embedded { 2 } else { 1 } + 64;
+    if needed > limit {
+        return Err(format!(
+            "{requests} requests need about {needed} open files, the limit is {limit}; \
+             raise `ulimit -n`, lower --requests, or run the server in another process \
+             (`io-bound --serve 127.0.0.1:0`) and pass its address with --url"
+        ));
+    }
+    Ok(())
+}
+
+/// A fresh ureq client per method, so none starts with another's open connections.
+/// Per-phase timeouts: with a global one ureq resolves names on an extra thread.
+pub fn blocking_client(target: &Target) -> ureq::Agent {
+    let config = ureq::Agent::config_builder()
+        .timeout_connect(Some(Duration::from_secs(5)))
+        .timeout_recv_response(Some(target.timeout()))
+        .timeout_recv_body(Some(Duration::from_secs(10)))
+        // Loopback traffic must not be sent to an $http_proxy from the environment.
+        .proxy(None);
+    config.build().into()
+}
+
+/// `--url` takes plain http: the async client is built without TLS (see README).
+pub fn http_url(url: &str) -> Result<String, String> {
+    match url.starts_with("http://") {
+        true => Ok(url.to_owned()),
+        false => Err("only http:// URLs (the async client is built without TLS)".into()),
+    }
+}
