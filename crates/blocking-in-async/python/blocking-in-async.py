@@ -12,9 +12,15 @@ to overlap. There is no multi-thread event loop to try: the loop is one thread.
 import argparse
 import asyncio
 import concurrent.futures
+import ctypes
+import ctypes.util
+import multiprocessing
 import os
+import signal
 import sys
 import time
+
+PR_SET_PDEATHSIG = 1
 
 
 def spin(cpu_s: float) -> int:
@@ -25,6 +31,16 @@ def spin(cpu_s: float) -> int:
         for i in range(10_000):
             x = (x * 6364136223846793005 + i) & 0xFFFFFFFFFFFFFFFF
     return x
+
+
+def die_with_parent(parent: int) -> None:
+    """Each pool worker's first call: end this worker when the program that started it ends,
+    also when a signal killed the program alone (`kill <pid>`), not its process group."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the program ended before prctl: no signal will come
+        os._exit(0)
 
 
 async def heartbeat(tick: float, state: dict) -> None:
@@ -75,7 +91,12 @@ async def demo(args) -> None:
     print()
     print(f"{'how each coroutine waits':<40} {'elapsed':>9} {'x block':>8} {'heartbeat late':>15} {'ticks':>6}")
     loop = asyncio.get_running_loop()
-    with concurrent.futures.ProcessPoolExecutor(max_workers=args.workers) as pool:
+    # Forked workers (their parent is this process, whatever the platform's default
+    # start method), each of which dies with this process.
+    pool = concurrent.futures.ProcessPoolExecutor(
+        max_workers=args.workers, mp_context=multiprocessing.get_context("fork"),
+        initializer=die_with_parent, initargs=(os.getpid(),))
+    with pool:
         # Start the worker processes now, so the timed row measures the work, not their start.
         await asyncio.gather(*(loop.run_in_executor(pool, spin, 0.0) for _ in range(args.workers)))
 

@@ -124,12 +124,13 @@ fn the_minimal_program_adds_up_the_blocking_sleeps_only() {
         seconds[0] >= 0.80,
         "four blocking sleeps of 0.2 s add up: {stdout}"
     );
+    // Overlapped: one wait, and well under the 0.80 s of four in a row, however busy.
     assert!(
-        (0.2..0.4).contains(&seconds[1]),
+        (0.2..0.6).contains(&seconds[1]),
         "spawn_blocking overlaps them: {stdout}"
     );
     assert!(
-        (0.2..0.4).contains(&seconds[2]),
+        (0.2..0.6).contains(&seconds[2]),
         "tokio::time::sleep overlaps them: {stdout}"
     );
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{number, summary};
+use common::{number, processes_in_group, summary};
 
 #[test]
 fn the_python_twin_blocks_its_one_thread_and_to_thread_frees_it() {
@@ -63,4 +63,53 @@ fn the_python_twin_blocks_its_one_thread_and_to_thread_frees_it() {
         number(&s, "process_pool_late_ms") < number(&s, "current_cpu_late_ms") / 4.0,
         "{s:?}"
     );
+}
+
+#[test]
+fn the_python_twins_pool_workers_die_with_it() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/blocking-in-async.py");
+    let args = [script, "--tasks", "2", "--block-ms", "200"];
+    // A group of its own, so that what is left of it afterwards can be found.
+    let Ok(mut twin) = Command::new("python3")
+        .args(args)
+        .process_group(0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+    else {
+        eprintln!("python3 not found: skipping the Python twin of blocking-in-async");
+        return;
+    };
+    let group = twin.id();
+    // The first row is printed once the process pool's workers have started.
+    let mut lines = BufReader::new(twin.stdout.take().unwrap()).lines();
+    assert!(
+        lines.any(|l| l.unwrap().starts_with("time.sleep in each")),
+        "the twin ended before its first row"
+    );
+    // SIGTERM to the twin alone, as `kill <pid>` sends it, not to its process group.
+    let killed = Command::new("kill")
+        .args(["-TERM", &group.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    twin.wait().unwrap();
+    // The workers get SIGKILL from the kernel when their parent dies; allow it a moment.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !processes_in_group(group).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left = processes_in_group(group);
+    for pid in &left {
+        // Clean up after a failure, so that a failing run leaves nothing behind either.
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    assert_eq!(left, Vec::<u32>::new(), "workers left behind");
 }
