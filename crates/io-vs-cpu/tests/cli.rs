@@ -222,10 +222,10 @@ fn interrupted_while_waiting_for_the_server_it_leaves_nothing_behind() {
 
 #[test]
 fn a_closed_pipe_ends_the_program_quietly() {
-    // The table and the file's contents are still to come when the reader goes away.
+    // The table and the file's contents are still 300 ms away when the reader goes.
     let (cwd, tmp) = (TempDir::new("cwd"), TempDir::new("tmp"));
     let mut child = common::command(env!("CARGO_BIN_EXE_io-vs-cpu"), &cwd.0, &tmp.0)
-        .args(["--latency-ms", "10"])
+        .args(["--latency-ms", "300"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
