@@ -234,3 +234,5 @@ if __name__ == "__main__":
         asyncio.run(main(parser.parse_args()))
     except BrokenPipeError:
         pass
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
+        sys.exit(130)
