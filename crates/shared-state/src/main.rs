@@ -14,12 +14,11 @@
 mod cost;
 mod report;
 
-use std::collections::HashSet;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, PoisonError};
 use std::thread::{self, ThreadId};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::Parser;
 use tokio::task::JoinHandle;
@@ -56,20 +55,9 @@ fn main() -> ExitCode {
         "{tasks} tasks on one thread, each: read the counter, await {} ms, write it + 1",
         args.delay_ms
     );
-    let run = |name: &str, work: JoinHandle<Vec<ThreadId>>, counter: &dyn Fn() -> u64| {
-        let start = Instant::now();
-        let threads: HashSet<ThreadId> = runtime
-            .block_on(work)
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
-        let row = Row {
-            counter: counter(),
-            elapsed: start.elapsed(),
-            threads: threads.len(),
-        };
-        row.print(name, tasks);
-        row
+    // Each version's tasks run to the end on the one thread, then its counter is read.
+    let run = |name: &str, work, counter: &dyn Fn() -> u64| {
+        Row::measure(&runtime, work, counter).print(name, tasks)
     };
     let _enter = runtime.enter(); // lets the idea functions call tokio::spawn
     let counter = Arc::new(AtomicU64::new(0));

@@ -1,8 +1,13 @@
 //! The harness: a printed line per way of counting, the closing summary line, and the
 //! closed-pipe hook.
 
+use std::collections::HashSet;
 use std::fmt;
-use std::time::Duration;
+use std::thread::ThreadId;
+use std::time::{Duration, Instant};
+
+use tokio::runtime::Runtime;
+use tokio::task::JoinHandle;
 
 use crate::cost::Cost;
 
@@ -16,13 +21,35 @@ pub struct Row {
 }
 
 impl Row {
-    pub fn print(&self, name: &str, tasks: usize) {
+    /// Runs `work`, the tasks of one version, to the end on `runtime`, timing it, then
+    /// reads the counter and counts the threads the tasks ran on.
+    pub fn measure(
+        runtime: &Runtime,
+        work: JoinHandle<Vec<ThreadId>>,
+        counter: &dyn Fn() -> u64,
+    ) -> Row {
+        let start = Instant::now();
+        let threads: HashSet<ThreadId> = runtime
+            .block_on(work)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        Row {
+            counter: counter(),
+            elapsed: start.elapsed(),
+            threads: threads.len(),
+        }
+    }
+
+    /// Prints the row, and hands it on for the summary.
+    pub fn print(self, name: &str, tasks: usize) -> Row {
         println!(
             "{name:<32} counter {:>6} (expected {tasks})   {:.3} s   on {} thread(s)",
             self.counter,
             self.elapsed.as_secs_f64(),
             self.threads
         );
+        self
     }
 }
 
