@@ -26,7 +26,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::{thread, time::Duration};
 
 use clap::{Parser, ValueEnum};
-use measure::{Outcome, Target, blocking_client, embedded_server, http_url, measure, text};
+use measure::{
+    Outcome, Target, async_client, blocking_client, embedded_server, http_url, measure, text,
+};
 
 /// N slow requests: sequential, one thread each, a pool, async tasks on one thread,
 /// threads behind async, and the blocking-inside-async mistake.
@@ -173,17 +175,13 @@ fn fixed_pool(target: &Target, n: usize, workers: usize) -> Result<Vec<Outcome>,
 /// socket hands the thread back to the runtime, so all n requests are in flight while
 /// that one thread waits for whichever answer comes first.
 fn async_on_one_thread(target: &Target, n: usize) -> Result<Vec<Outcome>, String> {
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .timeout(target.timeout());
-    let client = client
-        .build()
-        .map_err(|e| format!("cannot build the client: {e}"))?;
+    let client = async_client(target)?;
     gather_on_one_thread(n, || fetch(client.clone(), target.clone()))
 }
 
 async fn fetch(client: reqwest::Client, target: Target) -> Outcome {
     let _counted = target.start_request();
+    // `.await`: until the reply is in, the thread runs the other tasks' requests.
     let response = client.get(&target.url).send().await.map_err(text)?;
     let response = response.error_for_status().map_err(text)?;
     target.check(&response.text().await.map_err(text)?)

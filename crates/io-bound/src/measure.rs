@@ -156,6 +156,16 @@ fn make_room_for_sockets(requests: usize, embedded: bool) -> Result<(), String> 
     Ok(())
 }
 
+/// The async client of the one-thread row; loopback goes straight, not via $http_proxy.
+pub fn async_client(target: &Target) -> Result<reqwest::Client, String> {
+    let builder = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(target.timeout());
+    builder
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+}
+
 /// A fresh ureq client per method, so none starts with another's open connections.
 /// Per-phase timeouts: with a global one ureq resolves names on an extra thread.
 pub fn blocking_client(target: &Target) -> ureq::Agent {
