@@ -10,9 +10,9 @@
 //!     cargo run --release -p cpu-bound
 //!     taskset -c 0 cargo run --release -p cpu-bound     (one core: every speedup about 1)
 //!
-//! What to look for: threads, processes and rayon each finish about `cores` times sooner
-//! than the sequential run, never more, with identical results. Unlike CPython, Rust
-//! threads need no extra processes to use every core: there is no GIL to get around.
+//! What to look for: each way's speedup (the sequential thread's own CPU time over the
+//! way's wall time) is about `cores`, never more, with identical results. Unlike CPython,
+//! Rust threads need no extra processes to use every core: there is no GIL to get around.
 
 mod factorial;
 mod records;
@@ -33,7 +33,7 @@ use report::{Method, Summary};
 
 /// One CPU-bound workload: sequential, threads, forked processes, rayon.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version, about, after_help = report::SPEEDUP_HELP)]
 struct Args {
     /// The base size: job x sums i*i for every i below SIZE + x.
     #[arg(long, default_value_t = 5_000_000,

@@ -26,6 +26,12 @@ pub struct Timing {
     pub results: Vec<u128>,
 }
 
+/// What `--help` says after the flags: what the speedups are.
+pub const SPEEDUP_HELP: &str = "Each way's time is its median round of wall-clock seconds. Its \
+speedup is the sequential thread's own CPU time (its median round) over that wall time: on a \
+quiet machine the usual ratio of wall times, about the number of cores; on a busy one or on \
+one core (taskset -c 0) never above the cores the way really got.";
+
 /// CPU seconds the calling thread has run so far.
 pub fn thread_cpu_s() -> f64 {
     ClockId::CLOCK_THREAD_CPUTIME_ID
@@ -104,7 +110,7 @@ pub fn check_and_print(timings: &[Timing], sizes: &[u64]) -> Checks {
     let base = timings[0].cpu_seconds;
     println!(
         "  {:<26} {:>7} {:>8} {:>8}  results",
-        "method", "workers", "seconds", "speedup"
+        "method", "workers", "wall s", "speedup"
     );
     for (i, t) in timings.iter().enumerate() {
         let verdict = if t.results == expected {
@@ -127,8 +133,9 @@ pub fn check_and_print(timings: &[Timing], sizes: &[u64]) -> Checks {
         }
     }
     println!(
-        "  speedup: the sequential thread's CPU time over the way's seconds; other programs'\n  \
-         share of the core is not work that more threads could save"
+        "  wall s: the median round. speedup: the sequential thread's own CPU time ({base:.3} s)\n  \
+         over the way's wall s; the plain ratio of wall times on a quiet machine, but other\n  \
+         programs' share of a busy core is not work that more threads could save"
     );
     if let (Some(first), Some(last)) = (expected.first(), expected.last()) {
         println!("  first job's sum {first}, last job's sum {last}");

@@ -35,6 +35,13 @@ fn python_twin_gives_the_same_results() {
     assert_eq!(value(&stdout, "results_equal"), "true", "{stdout}");
     assert_eq!(value(&stdout, "children_left"), "0", "{stdout}");
     assert_eq!(value(&stdout, "factorial_digits"), "615", "{stdout}");
+    // One GIL: the threads take turns, so they finish no sooner than the sequential
+    // thread's own CPU time (the base of the twin's speedups, as of the Rust side's).
+    let threads: f64 = value(&stdout, "speedup_threads").parse().unwrap();
+    assert!(
+        threads <= 1.3,
+        "GIL-bound threads sped up {threads}x: {stdout}"
+    );
     // 20003 is the last job's size: the same sum the Rust side prints.
     let last: u128 = 20003 * 20002 * 40005 / 6;
     assert!(
