@@ -43,7 +43,8 @@ struct Args {
     /// How many consumers take items from the queue.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     consumers: u32,
-    /// How many items the bounded queue holds (mpsc::channel(8), asyncio.Queue(maxsize=8)).
+    /// How many items the bounded queue holds (mpsc::channel(8), asyncio.Queue(maxsize=8));
+    /// with --consumers, below --items.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     capacity: u32,
     /// How long a consumer works on each item, in milliseconds (0: no wait, only a yield).
