@@ -9,9 +9,9 @@
 //!     cargo run --release -p parallel-map
 //!     cargo run --release -p parallel-map -- --n-jobs -1 --item-ms 50
 //!
-//! What to look for: with real work the pool is about `cores` times faster than the
-//! sequential map, never more (more threads than cores only take turns); with tiny items
-//! it is many times slower, as joblib is when each call is too small for a worker.
+//! What to look for: with real work the pool's speedup (the sequential map's CPU time over
+//! the pool's wall time) is about `cores`, never more (more threads than cores only take
+//! turns); with tiny items it is many times slower, as joblib is when each call is tiny.
 
 mod report;
 
@@ -26,7 +26,7 @@ use report::{Item, Summary};
 
 /// joblib's Parallel(n_jobs)(delayed(func)(a, b) ...) as a rayon pool.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version, about, after_help = report::SPEEDUP_HELP)]
 struct Args {
     /// Threads in the pool, as joblib's n_jobs (the notes use 30). Negative counts back
     /// from the cores, as in joblib: -1 is every core, -2 all but one, and so on (at

@@ -33,6 +33,13 @@ fn python_twin_keeps_order_and_results() {
     assert_eq!(value(&stdout, "items"), "40", "{stdout}");
     assert_eq!(value(&stdout, "order_kept"), "true", "{stdout}");
     assert_eq!(value(&stdout, "results_equal"), "true", "{stdout}");
+    // One GIL: the thread pool's threads take turns, so it finishes no sooner than the
+    // sequential thread's own CPU time (the base of the twin's speedups, as in Rust).
+    let threads: f64 = value(&stdout, "speedup_threads").parse().unwrap();
+    assert!(
+        threads <= 1.3,
+        "GIL-bound threads sped up {threads}x: {stdout}"
+    );
     assert!(
         stdout.contains("items came back as  b = 3 4 8 9 13 14 "),
         "{stdout}"
