@@ -183,8 +183,15 @@ fn the_minimal_program_stops_the_short_jobs_and_aborts_the_stuck_one() {
     assert!(
         lines[1].starts_with("Ctrl-C after 0.") && lines[1].ends_with("telling every job to stop")
     );
-    assert!(lines[2].starts_with("steady stopped after ") && lines[2].ends_with(" of 20 steps"));
-    assert!(lines[3].starts_with("chunky stopped after ") && lines[3].ends_with(" of 5 steps"));
+    // steady and chunky each stop at their next step's end; a signal that arrives late
+    // (a busy machine) can bring those two ends together, so either may come first.
+    let stopped = |name: &str, steps: &str| {
+        lines[2..4]
+            .iter()
+            .any(|l| l.starts_with(&format!("{name} stopped after ")) && l.ends_with(steps))
+    };
+    assert!(stopped("steady", " of 20 steps"), "{stdout}");
+    assert!(stopped("chunky", " of 5 steps"), "{stdout}");
     assert_eq!(lines[4], "grace of 0.50 s is over: aborting 1 job(s)");
     let secs: f64 = lines[5]["shut down ".len()..]
         .split(' ')
