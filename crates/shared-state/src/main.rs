@@ -20,7 +20,7 @@ use std::sync::{Arc, PoisonError};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser, error::ErrorKind};
 use tokio::task::JoinHandle;
 
 use report::{Row, Summary};
@@ -43,6 +43,14 @@ struct Args {
 fn main() -> ExitCode {
     report::end_quietly_on_closed_pipe();
     let args = Args::parse();
+    // The locked row runs the tasks one after another: tasks x delay is its length.
+    if u64::from(args.tasks) * args.delay_ms > 600_000 {
+        let msg = "--tasks x --delay-ms is over 10 minutes, which the tokio Mutex row \
+                   (one task after another) would take: lower --tasks or --delay-ms";
+        Args::command()
+            .error(ErrorKind::ArgumentConflict, msg)
+            .exit();
+    }
     let (tasks, delay) = (args.tasks as usize, Duration::from_millis(args.delay_ms));
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_time()

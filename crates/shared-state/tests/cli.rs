@@ -55,6 +55,8 @@ fn bad_arguments_exit_2_naming_the_flag() {
         (&["--tasks", "1000000"], "--tasks"),
         (&["--delay-ms", "0"], "--delay-ms"),
         (&["--cost-updates", "10"], "--cost-updates"),
+        // 100,000 tasks x 1 s: the locked row alone would take 28 hours.
+        (&["--tasks", "100000", "--delay-ms", "1000"], "--delay-ms"),
     ] {
         let out = Command::new(BIN).args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
