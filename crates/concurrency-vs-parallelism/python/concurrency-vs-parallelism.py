@@ -216,7 +216,8 @@ def main():
               f"{parallelism(cakes):>12.2f} {base / total:>7.2f}x")
     print("units: threads, or processes for 'two procs'; mixing_s: both cakes' mixing added up;")
     print("both_mixing_s: the time both were being mixed at once; cores_mixing: CPU seconds of mixing")
-    print("per second in which any mixing went on.\n")
+    print("per second in which any mixing went on; speedup: sequential total over this total (a")
+    print("ratio of wall times, as on the Rust side; the ovens overlap even on one core).\n")
 
     cell = max(k[1] for k in kitchens) / args.width
     print(f"Timelines, one character = {cell * 1e3:.1f} ms: # mixing, ~ in the oven, . waiting, ^ both mixed at once.")
