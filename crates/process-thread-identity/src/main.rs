@@ -84,9 +84,9 @@ fn describe_this_process() -> Result<(u32, usize), String> {
 
 /// Starts `n` named threads and counts while every one of them is alive.
 ///
-/// Two barriers make the count meaningful: after `alive`, all `n` workers exist; nobody
-/// passes `counted` until main and every worker have taken their count, so no worker can
-/// exit early and make the figure depend on timing.
+/// Two barriers make the counts agree: `alive` holds each worker until all `n` exist (main
+/// needs no wait for that: `spawn` returns once the OS thread exists); nobody passes
+/// `counted` until main and every worker have counted, so no worker exits too early.
 fn start_named_threads(n: u32, before: usize) -> Result<usize, String> {
     println!("starting {n} named thread(s) with std::thread::Builder::name ...");
     let parties = n as usize + 1;

@@ -119,7 +119,13 @@ fn bad_arguments_exit_with_2() {
     ] {
         let out = demo(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("error:"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // clap's message, naming the flag that was wrong.
+        assert!(
+            stderr.contains("error:") && stderr.contains(args[0]),
+            "{stderr}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
 
