@@ -15,6 +15,7 @@ import argparse
 import math
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -22,6 +23,12 @@ import time
 
 def sum_of_squares(n):
     return sum(i * i for i in range(n))
+
+
+def ignore_ctrl_c():
+    """In each worker process: Ctrl-C reaches the whole process group, but only the parent
+    should act on it (it ends the pool on its way out), with no traceback from each worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def closed_form(n):
@@ -49,7 +56,7 @@ def on_threads(sizes, workers):
 
 def in_processes(sizes, workers):
     # Pool.map keeps the input order; the pool's processes are joined when the block ends.
-    with multiprocessing.Pool(workers) as pool:
+    with multiprocessing.Pool(workers, initializer=ignore_ctrl_c) as pool:
         return pool.map(sum_of_squares, sizes)
 
 
@@ -131,3 +138,5 @@ if __name__ == "__main__":
         # quietly, status 0, with stdout pointed at /dev/null so the exit flush cannot fail.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
+        sys.exit(130)
