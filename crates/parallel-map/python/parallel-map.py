@@ -15,6 +15,7 @@ worker and its result back dwarfs the work, as it does with joblib.
 
 import argparse
 import os
+import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -48,6 +49,12 @@ def item(job):
 def tiny(job):
     a, b, _ = job
     return b, a * b + 1, os.getpid(), 0.0
+
+
+def ignore_ctrl_c():
+    """In each worker process: Ctrl-C reaches the whole process group, but only the parent
+    should act on it (it ends the pool on its way out), with no traceback from each worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def rounds_per_ms():
@@ -97,7 +104,7 @@ def main():
 
     # Starting the worker processes is part of the cost, as it is for joblib.
     start = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=args.n_jobs) as pool:
+    with ProcessPoolExecutor(max_workers=args.n_jobs, initializer=ignore_ctrl_c) as pool:
         parallel = list(pool.map(item, jobs))
     parallel_s = time.perf_counter() - start
 
@@ -128,7 +135,7 @@ def main():
     print(line.rstrip(" |"))
     print(f"  {len(parallel)} items ran in {len(by_worker)} worker processes\n")
 
-    with ProcessPoolExecutor(max_workers=args.n_jobs) as pool:
+    with ProcessPoolExecutor(max_workers=args.n_jobs, initializer=ignore_ctrl_c) as pool:
         list(pool.map(tiny, jobs))  # start the workers before timing
         start = time.perf_counter()
         for _ in range(args.tiny_reps):
@@ -175,3 +182,5 @@ if __name__ == "__main__":
         # quietly, status 0, with stdout pointed at /dev/null so the exit flush cannot fail.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
+        sys.exit(130)
