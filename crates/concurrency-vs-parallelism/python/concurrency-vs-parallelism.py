@@ -18,6 +18,7 @@ import asyncio
 import math
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -110,13 +111,16 @@ def two_bakers(recipe):
 
 
 def _bake_in_process(cake, recipe, opened, queue):
+    # Ctrl-C reaches the whole process group; the parent acts on it (its daemon children
+    # end with it), so the baker does not print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     queue.put((cake, bake_blocking(cake, *recipe, opened)))
 
 
 def two_processes(recipe):
     opened = time.monotonic()
     queue = multiprocessing.Queue()
-    procs = [multiprocessing.Process(target=_bake_in_process, args=(c, recipe, opened, queue)) for c in (0, 1)]
+    procs = [multiprocessing.Process(target=_bake_in_process, args=(c, recipe, opened, queue), daemon=True) for c in (0, 1)]
     for p in procs:
         p.start()
     cakes = [None, None]
@@ -259,3 +263,5 @@ if __name__ == "__main__":
         # quietly, status 0, with stdout pointed at /dev/null so the exit flush cannot fail.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
+        sys.exit(130)
