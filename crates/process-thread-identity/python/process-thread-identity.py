@@ -144,3 +144,5 @@ if __name__ == "__main__":
         sys.stdout.flush()  # inside the try: a closed pipe may show only here
     except BrokenPipeError:
         end_quietly()
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
+        sys.exit(130)
