@@ -110,6 +110,20 @@ impl Report {
         );
     }
 
+    /// How long a way takes at best, in blocks: one after another on one thread, `workers`
+    /// at a time on the workers, and CPU work no faster than the cores can run it; all at
+    /// once where the blocks leave the runtime or are awaited.
+    fn ideal_blocks(&self, key: &str) -> f64 {
+        let (n, w, cores) = (self.tasks, self.workers, self.cores as f64);
+        let rounds = f64::from(n.div_ceil(w));
+        match key {
+            "current_sleep" | "current_cpu" => f64::from(n),
+            "multi_sleep" => rounds,
+            "multi_cpu" | "rayon" => rounds.max(f64::from(n) / cores),
+            _ => 1.0, // spawn_blocking, tokio_sleep
+        }
+    }
+
     pub fn summary(&self) -> Summary<'_> {
         Summary(self)
     }
@@ -135,12 +149,12 @@ impl fmt::Display for Summary<'_> {
             let x = m.elapsed.as_secs_f64() / r.block.as_secs_f64();
             write!(f, " {key}_x={x:.2} {key}_late_ms={:.1}", ms(m.worst_late))?;
         }
-        // The deliberate waits alone: one block per way, if every way overlapped its tasks.
-        write!(
-            f,
-            " ideal_s={:.3}",
-            r.block.as_secs_f64() * r.rows.len() as f64
-        )
+        // The deliberate waits: the CPU loop alone, each way's two warm-up ticks, and each
+        // way's blocks run as many at a time as that way allows (and no machine can beat).
+        let blocks: f64 = r.rows.iter().map(|(key, _)| r.ideal_blocks(key)).sum();
+        let warm_up = r.tick.as_secs_f64() * 2.0 * r.rows.len() as f64;
+        let ideal = r.block.as_secs_f64() * (1.0 + blocks) + warm_up;
+        write!(f, " ideal_s={ideal:.3}")
     }
 }
 
