@@ -35,4 +35,16 @@ fn the_minimal_program_ends_quietly_on_a_closed_pipe() {
     assert!(first.starts_with("func(7, 3) = "), "{first}");
     assert_eq!(stderr, "");
     assert!(ok);
+    // It prints its 41 lines in one burst, which can all be in the pipe before the reader
+    // above goes: so also close the pipe before it prints anything, which makes every
+    // line after the first meet the closed pipe.
+    let mut child = Command::new(example("joblibmap"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run joblibmap");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for joblibmap");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert!(out.status.success(), "{}", out.status);
 }
