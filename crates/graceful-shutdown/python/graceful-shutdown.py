@@ -182,3 +182,5 @@ if __name__ == "__main__":
         run()
     except BrokenPipeError:
         pass
+    except KeyboardInterrupt:  # Ctrl-C outside part 1's handler: stop quietly, as a shell expects
+        sys.exit(130)
