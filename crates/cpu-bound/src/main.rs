@@ -8,7 +8,7 @@
 //! example, a big factorial.
 //!
 //!     cargo run --release -p cpu-bound
-//!     taskset -c 0 cargo run --release -p cpu-bound     (one core: every speedup about 1)
+//!     taskset -c 0 cargo run --release -p cpu-bound     (one core: each speedup at most about 1)
 //!
 //! What to look for: each way's speedup (the sequential thread's own CPU time over the
 //! way's wall time) is about `cores`, never more, with identical results. Unlike CPython,
