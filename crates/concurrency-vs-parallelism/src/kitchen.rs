@@ -284,6 +284,13 @@ impl fmt::Display for Summary {
     }
 }
 
+/// What `--help` says after the flags: what the figures are.
+pub const FIGURES_HELP: &str = "speedup: the sequential kitchen's total wall time over this \
+kitchen's (the hidden ovens count as well as any parallel mixing). cores_mixing \
+(mixing_parallelism_* in the summary): CPU seconds of mixing, from each thread's CPU clock, \
+per wall second in which any mixing went on: at most 1 for one baker, about 2 for two bakers \
+on two free cores, at most about 1 on one core (taskset -c 0).";
+
 /// `program | head` closes the pipe early, and the next `println!` then panics with
 /// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
 pub fn end_quietly_on_closed_pipe() {

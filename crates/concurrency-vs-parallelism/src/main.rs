@@ -28,7 +28,7 @@ use kitchen::{Cake, Kitchen, Notebook, Summary};
 /// Two cakes baked one after the other, by one baker (one thread, switching at the oven)
 /// and by two bakers (two threads).
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version, about, after_help = kitchen::FIGURES_HELP)]
 struct Args {
     /// Milliseconds of mixing (CPU work, calibrated on this machine) in each step.
     #[arg(long, default_value_t = 150, value_parser = clap::value_parser!(u64).range(1..=10_000))]
