@@ -113,8 +113,10 @@ async def abort_blocking(work, limit):
 async def never_awaited(work, limit):
     c = Counts()
     coro = job(c, work)  # a coroutine object: nothing has run
-    await asyncio.sleep(work)
-    coro.close()  # closed without a single step (close() also spares the "never awaited" warning)
+    try:
+        await asyncio.sleep(work)
+    finally:  # also when Ctrl-C cancels this case mid-sleep
+        coro.close()  # closed without a single step (close() also spares the "never awaited" warning)
     return c, "-"
 
 
