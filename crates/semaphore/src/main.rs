@@ -16,8 +16,8 @@ mod limits;
 mod report;
 mod server;
 
+use std::error::Error;
 use std::io;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,8 +25,7 @@ use std::time::{Duration, Instant};
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 use futures::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use reqwest::Client;
 use tokio::sync::Semaphore;
 
 use gauge::Gauge;
@@ -83,19 +82,26 @@ fn run(requests: usize, limit: usize, latency: Duration) -> Result<Summary, Stri
     limits::allow_open_files(2 * requests as u64 + 64)?;
     let server =
         Server::start(latency).map_err(|e| format!("cannot start the local server: {e}"))?;
-    let addr = server.addr();
+    let url = format!("http://{}/", server.addr());
+    // One client, one connection pool, for every request; loopback goes straight to the
+    // server, not via an $http_proxy from the environment.
+    let client = Client::builder()
+        .no_proxy()
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot build the tokio runtime: {e}"))?;
     let rounds = requests.div_ceil(limit);
     println!(
-        "{requests} requests to http://{addr}/, each answered after {} ms; limit {limit}, client on one thread",
+        "{requests} requests to {url}, each answered after {} ms; limit {limit}, client on one thread",
         latency.as_millis()
     );
     let tasks = Gauge::default();
     let measure = |name: &str, requests_done: io::Result<()>, elapsed: Duration, rounds: usize| {
-        requests_done.map_err(|e| format!("a request to the local server failed: {e}"))?;
+        requests_done
+            .map_err(|e| format!("a request to the local server failed: {}", chain(&e)))?;
         let row = Row {
             elapsed,
             server_peak: server.take_peak(),
@@ -107,7 +113,7 @@ fn run(requests: usize, limit: usize, latency: Duration) -> Result<Summary, Stri
 
     let semaphore = Arc::new(Semaphore::new(limit));
     let (done, elapsed) = runtime.block_on(timed(limited_by_semaphore(
-        addr, requests, &semaphore, &tasks,
+        &client, &url, requests, &semaphore, &tasks,
     )));
     let semaphore_row = measure("Semaphore, permit before spawn", done, elapsed, rounds)?;
     let available_after = semaphore.available_permits();
@@ -115,11 +121,12 @@ fn run(requests: usize, limit: usize, latency: Duration) -> Result<Summary, Stri
         "permits available afterwards: {available_after} of {limit} (each was released once, when dropped)"
     );
 
-    let (done, elapsed) =
-        runtime.block_on(timed(limited_by_buffer_unordered(addr, requests, limit)));
+    let (done, elapsed) = runtime.block_on(timed(limited_by_buffer_unordered(
+        &client, &url, requests, limit,
+    )));
     let buffered = measure("buffer_unordered(limit), no tasks", done, elapsed, rounds)?;
 
-    let (done, elapsed) = runtime.block_on(timed(unlimited(addr, requests, &tasks)));
+    let (done, elapsed) = runtime.block_on(timed(unlimited(&client, &url, requests, &tasks)));
     let unlimited = measure("no limit, a task per request", done, elapsed, 1)?;
 
     Ok(Summary {
@@ -133,6 +140,18 @@ fn run(requests: usize, limit: usize, latency: Duration) -> Result<Summary, Stri
     })
 }
 
+/// An error with its causes: reqwest's own message names the request, its causes say
+/// what went wrong (refused, reset, ...).
+fn chain(e: &dyn Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(inner) = cause {
+        text = format!("{text}: {inner}");
+        cause = inner.source();
+    }
+    text
+}
+
 async fn timed<T>(work: impl Future<Output = T>) -> (T, Duration) {
     let start = Instant::now();
     let out = work.await;
@@ -140,19 +159,15 @@ async fn timed<T>(work: impl Future<Output = T>) -> (T, Duration) {
 }
 
 // ANCHOR: fetch
-/// One GET on a fresh connection. The connect, the write and the read each `.await`, so
-/// while this request waits for the server, the one client thread runs the others.
-async fn fetch(addr: SocketAddr) -> io::Result<()> {
-    let mut stream = TcpStream::connect(addr).await?;
-    stream
-        .write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .await?;
-    let mut reply = Vec::new();
-    stream.read_to_end(&mut reply).await?;
-    if reply.starts_with(b"HTTP/1.1 200 ") && reply.ends_with(server::PAGE.as_bytes()) {
-        Ok(())
-    } else {
-        Err(io::Error::other("the server's reply is not the page"))
+/// One GET with reqwest. Sending and reading the body each `.await`, so while this
+/// request waits for the server, the one client thread runs the others.
+async fn fetch(client: &Client, url: &str) -> io::Result<()> {
+    let response = client.get(url).send().await.map_err(io::Error::other)?;
+    let response = response.error_for_status().map_err(io::Error::other)?;
+    let page = response.text().await.map_err(io::Error::other)?;
+    match page == server::PAGE {
+        true => Ok(()),
+        false => Err(io::Error::other("the server's reply is not the page")),
     }
 }
 // ANCHOR_END: fetch
@@ -164,7 +179,8 @@ async fn fetch(addr: SocketAddr) -> io::Result<()> {
 /// when the task drops it, once, however the task ends: there is no `release()` to call
 /// twice or to call without an acquire, so the count of free permits never passes `limit`.
 async fn limited_by_semaphore(
-    addr: SocketAddr,
+    client: &Client,
+    url: &str,
     requests: usize,
     semaphore: &Arc<Semaphore>,
     tasks: &Gauge,
@@ -176,8 +192,9 @@ async fn limited_by_semaphore(
             .await
             .map_err(io::Error::other)?;
         let alive = tasks.enter();
+        let (client, url) = (client.clone(), url.to_owned());
         handles.push(tokio::spawn(async move {
-            let reply = fetch(addr).await;
+            let reply = fetch(&client, &url).await;
             drop((permit, alive)); // the permit goes back here, and only here
             reply
         }));
@@ -193,12 +210,13 @@ async fn limited_by_semaphore(
 /// The same limit without a semaphore or tasks: a stream of request futures of which
 /// `buffer_unordered` keeps at most `limit` running, starting the next as one finishes.
 async fn limited_by_buffer_unordered(
-    addr: SocketAddr,
+    client: &Client,
+    url: &str,
     requests: usize,
     limit: usize,
 ) -> io::Result<()> {
     let mut replies = futures::stream::iter(0..requests)
-        .map(|_| fetch(addr))
+        .map(|_| fetch(client, url))
         .buffer_unordered(limit);
     while let Some(reply) = replies.next().await {
         reply?;
@@ -209,12 +227,13 @@ async fn limited_by_buffer_unordered(
 
 // ANCHOR: unlimited
 /// No limit: a task per request, all spawned at once, all in flight at once.
-async fn unlimited(addr: SocketAddr, requests: usize, tasks: &Gauge) -> io::Result<()> {
+async fn unlimited(client: &Client, url: &str, requests: usize, tasks: &Gauge) -> io::Result<()> {
     let handles: Vec<_> = (0..requests)
         .map(|_| {
             let alive = tasks.enter();
+            let (client, url) = (client.clone(), url.to_owned());
             tokio::spawn(async move {
-                let reply = fetch(addr).await;
+                let reply = fetch(&client, &url).await;
                 drop(alive);
                 reply
             })

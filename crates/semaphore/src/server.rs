@@ -97,7 +97,8 @@ async fn accept(
 }
 
 /// One request per connection: read the request head, wait `latency` (counted as in
-/// progress), answer, close.
+/// progress), answer, close. `Connection: close` tells the client's pool not to keep the
+/// connection, so every request is a new one and the count is of requests only.
 async fn serve(stream: TcpStream, latency: Duration, gauge: Gauge) -> io::Result<()> {
     let mut stream = BufReader::new(stream);
     let mut line = String::new();
