@@ -16,13 +16,13 @@
 mod cpu;
 mod heartbeat;
 mod report;
+mod validate;
 
 use std::error::Error;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::error::ErrorKind;
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 use tokio::runtime::{Builder, Runtime};
 use tokio::task::{JoinError, JoinHandle};
 
@@ -50,7 +50,7 @@ struct Args {
 
 fn main() -> ExitCode {
     report::end_quietly_on_closed_pipe();
-    let args = checked(Args::parse());
+    let args = validate::checked(Args::parse());
     match run(&args) {
         Ok(report) => {
             println!("{}", report.summary());
@@ -162,22 +162,4 @@ fn workers(n: u32) -> std::io::Result<Runtime> {
         .worker_threads(n as usize)
         .enable_time()
         .build()
-}
-
-/// Combinations that parse but cannot show the idea exit 2, naming the flag to change.
-fn checked(args: Args) -> Args {
-    let conflict = |msg: &str| {
-        Args::command()
-            .error(ErrorKind::ArgumentConflict, msg)
-            .exit()
-    };
-    if args.tasks < args.workers {
-        conflict("--tasks must be at least --workers: with a worker to spare, nothing waits");
-    }
-    if args.tick_ms * 4 > args.block_ms {
-        conflict(
-            "--tick-ms must be at most a quarter of --block-ms, or a block hides between ticks",
-        );
-    }
-    args
 }
