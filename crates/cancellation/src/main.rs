@@ -15,13 +15,13 @@
 
 mod counts;
 mod report;
+mod setup;
 
 use std::error::Error;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::error::ErrorKind;
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 use tokio::time::{sleep, timeout};
 
 use counts::{Counts, NotFinished, Tally};
@@ -41,15 +41,9 @@ struct Args {
 
 fn main() -> ExitCode {
     report::end_quietly_on_closed_pipe();
-    let args = checked(Args::parse());
-    let (work, limit) = (
-        Duration::from_millis(args.work_ms),
-        Duration::from_millis(args.timeout_ms),
-    );
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build();
-    match runtime
+    let args = setup::checked(Args::parse());
+    let (work, limit) = (args.work(), args.limit());
+    match setup::one_thread()
         .map_err(Box::from)
         .and_then(|rt| rt.block_on(run(work, limit)))
     {
@@ -178,14 +172,3 @@ async fn drop_the_handle(work: Duration) -> Result<(Tally, &'static str), NotFin
     Ok((counts.completed().await?, "-"))
 }
 // ANCHOR_END: lazy
-
-/// Combinations that parse but cannot show the idea exit 2, naming the flag to change.
-fn checked(args: Args) -> Args {
-    if args.timeout_ms * 2 > args.work_ms {
-        let msg = "--timeout-ms must be at most half of --work-ms, or the job may finish before it is cancelled";
-        Args::command()
-            .error(ErrorKind::ArgumentConflict, msg)
-            .exit();
-    }
-    args
-}
