@@ -13,14 +13,13 @@
 //! took the grace and no more (`shutdown_over_grace` about 1.00); `unjoined_completed=0`.
 
 mod report;
+mod setup;
 mod witness;
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -68,22 +67,13 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> Result<Summary, Box<dyn std::error::Error>> {
     let self_signal = (!args.wait_for_signal).then(|| Duration::from_millis(args.signal_after_ms));
     let grace = Duration::from_millis(args.grace_ms);
-    report::part(
-        1,
-        "jobs run until a signal; then stop, a grace period, abort",
-    );
+    report::part(1, report::SHUTDOWN);
     // What #[tokio::main] builds; the demo builds it by hand to drop it where it chooses.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = setup::tokio_main()?;
     let mut log = Log::new(grace);
     runtime.block_on(run_until_signal(self_signal, grace, &mut log))?;
     drop(runtime);
-    report::part(
-        2,
-        "for contrast: three jobs of 3 x 100 ms spawned, and main returns after 150 ms",
-    );
+    report::part(2, report::UNJOINED);
     let unjoined = report::main_returned("without joining", main_returns(false)?);
     let joined = report::main_returned("after joining", main_returns(true)?);
     Ok(Summary::new(log, [unjoined, joined], self_signal))
@@ -115,12 +105,7 @@ async fn run_until_signal(
     // Installed before anything can send the signal: from now on it is ours to handle.
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
-    let own_ctrl_c = self_signal.map(|delay| {
-        tokio::spawn(async move {
-            sleep(delay).await;
-            kill(Pid::this(), Signal::SIGINT) // the demo presses its own Ctrl-C
-        })
-    });
+    let own_ctrl_c = self_signal.map(setup::press_ctrl_c_after); // so the demo runs unattended
     log.waiting(self_signal);
     let (stop, stop_rx) = watch::channel(false);
     let mut jobs = JoinSet::new();
@@ -168,10 +153,7 @@ async fn run_until_signal(
 /// mid-step. Counted after the jobs would have ended; with `join`, main awaits them first.
 fn main_returns(join: bool) -> Result<witness::Counts, Box<dyn std::error::Error>> {
     let witness = Witness::new();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = setup::tokio_main()?;
     runtime.block_on(async {
         let (_never, stop) = watch::channel(false);
         let jobs: Vec<_> = (0..3)

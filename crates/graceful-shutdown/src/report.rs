@@ -123,6 +123,11 @@ impl Log {
 }
 
 /// The heading of part `n`; a blank line before every part but the first.
+/// The titles of the demo's two parts.
+pub const SHUTDOWN: &str = "jobs run until a signal; then stop, a grace period, abort";
+pub const UNJOINED: &str =
+    "for contrast: three jobs of 3 x 100 ms spawned, and main returns after 150 ms";
+
 pub fn part(n: u32, title: &str) {
     if n > 1 {
         println!();
