@@ -148,12 +148,24 @@ pub fn strokes_per_ms(mix: impl Fn(u64) -> u64) -> Result<u64, String> {
     Ok(((strokes as f64 / (cpu_ms()? - start)) as u64).max(1))
 }
 
-pub fn header(steps: u32, work_ms: u64, strokes: u64, oven_ms: u64, cores: usize) {
+pub fn header(args: &crate::Args, strokes: u64, cores: usize) {
+    let (steps, work_ms, oven_ms) = (args.steps, args.work_ms, args.oven_ms);
     println!(
         "Two cakes, {steps} steps each: mix {work_ms} ms ({strokes} strokes of arithmetic), \
          then {oven_ms} ms in the oven."
     );
     println!("This process may use {cores} core(s).\n");
+}
+
+/// A run-time failure: one `error: ...` line, exit 1.
+pub fn fail(message: &str) -> std::process::ExitCode {
+    eprintln!("error: {message}");
+    std::process::ExitCode::from(1)
+}
+
+/// Each cake's starting dough; different per cake, the same in every kitchen.
+pub fn first_dough(cake: usize) -> u64 {
+    0x9E37_79B9_7F4A_7C15 ^ cake as u64
 }
 
 pub fn print_totals(kitchens: &[Kitchen]) {

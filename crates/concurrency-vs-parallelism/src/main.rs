@@ -60,10 +60,7 @@ fn main() -> ExitCode {
             println!("{summary}");
             ExitCode::SUCCESS
         }
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(1)
-        }
+        Err(message) => kitchen::fail(&message),
     }
 }
 
@@ -74,13 +71,7 @@ fn run(args: &Args) -> Result<Summary, String> {
         strokes_per_mix: kitchen::strokes_per_ms(|n| mix(1, n))? * args.work_ms,
         oven: Duration::from_millis(args.oven_ms),
     };
-    kitchen::header(
-        args.steps,
-        args.work_ms,
-        recipe.strokes_per_mix,
-        args.oven_ms,
-        cores,
-    );
+    kitchen::header(args, recipe.strokes_per_mix, cores);
 
     let kitchens = [
         one_cake_after_the_other(recipe),
@@ -122,8 +113,7 @@ fn one_baker(recipe: Recipe) -> Result<Kitchen, String> {
 
 // ANCHOR: two-bakers
 /// Parallelism: one OS thread per cake. Where the machine has two free cores, both cakes
-/// are really mixed at the same moment; on one core the OS makes the two threads take
-/// turns.
+/// are mixed at the same moment; on one core the OS makes the two threads take turns.
 fn two_bakers(recipe: Recipe) -> Result<Kitchen, String> {
     let opened = Instant::now();
     let cakes = thread::scope(|scope| {
@@ -147,7 +137,7 @@ fn two_bakers(recipe: Recipe) -> Result<Kitchen, String> {
 // ANCHOR: bake
 /// One cake on the calling thread; the oven is a plain sleep that blocks the thread.
 fn bake_with_a_blocking_oven(cake: usize, recipe: Recipe, mut notebook: Notebook) -> Cake {
-    let mut dough = first_dough(cake);
+    let mut dough = kitchen::first_dough(cake);
     for _ in 0..recipe.steps {
         dough = notebook.mixing(|| mix(dough, recipe.strokes_per_mix));
         let put_in = notebook.now();
@@ -159,7 +149,7 @@ fn bake_with_a_blocking_oven(cake: usize, recipe: Recipe, mut notebook: Notebook
 
 /// The same cake, but the oven is awaited: the thread is free for other work meanwhile.
 async fn bake_with_an_awaited_oven(cake: usize, recipe: Recipe, mut notebook: Notebook) -> Cake {
-    let mut dough = first_dough(cake);
+    let mut dough = kitchen::first_dough(cake);
     for _ in 0..recipe.steps {
         dough = notebook.mixing(|| mix(dough, recipe.strokes_per_mix));
         let put_in = notebook.now();
@@ -169,10 +159,6 @@ async fn bake_with_an_awaited_oven(cake: usize, recipe: Recipe, mut notebook: No
     notebook.cake(dough)
 }
 // ANCHOR_END: bake
-
-fn first_dough(cake: usize) -> u64 {
-    0x9E37_79B9_7F4A_7C15 ^ cake as u64
-}
 
 /// Mixing: a chain of multiply, add and shift. Each stroke needs the one before, so the
 /// compiler can neither skip nor vectorise the loop, and the final dough is compared
