@@ -11,7 +11,7 @@
 # A figure from a short run is the median of $RUNS runs (default 3); CPU speedups, which
 # the host's noise moves most, of $CPU_RUNS runs (default 5).
 #
-#   scripts/bench.sh            (about three minutes on a 2-core machine)
+#   scripts/bench.sh            (about six minutes on a 2-core machine)
 #   RUNS=5 scripts/bench.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
