@@ -172,21 +172,30 @@ fn a_thread_and_a_process_each_cost_a_measured_time_and_a_fork_costs_more() {
 }
 
 /// Pins the run to one core: however many children, they take turns on it, and the
-/// speedup (against the sequential run's CPU time) cannot pass about 1.
+/// speedup (against the sequential run's CPU time) cannot pass about 1. Other tests' load
+/// can make the one core faster in one run than in another, so the claim must hold in
+/// one of three runs; a speedup counted wrong fails all three.
 #[cfg(target_os = "linux")]
 #[test]
 fn on_one_core_the_speedup_is_about_1_never_more() {
-    let Ok(out) = Command::new("taskset")
-        .args(["-c", "0", BIN, "--children", "4", "--size", "20000000"])
-        .output()
-    else {
-        eprintln!("taskset not found: skipping the one-core check");
-        return;
-    };
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(out.status.success(), "{stdout}");
-    assert!(number(&stdout, "speedup") <= 1.15, "{stdout}");
-    assert!(number(&stdout, "cores_busy") <= 1.15, "{stdout}");
+    let mut tries = Vec::new();
+    for _ in 0..3 {
+        let Ok(out) = Command::new("taskset")
+            .args(["-c", "0", BIN, "--children", "4", "--size", "20000000"])
+            .output()
+        else {
+            eprintln!("taskset not found: skipping the one-core check");
+            return;
+        };
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(out.status.success(), "{stdout}");
+        let figures = [number(&stdout, "speedup"), number(&stdout, "cores_busy")];
+        if figures.iter().all(|&x| x <= 1.15) {
+            return;
+        }
+        tries.push(figures);
+    }
+    panic!("on one core the speedup or cores busy passed 1.15 in all three runs: {tries:?}");
 }
 
 #[test]
