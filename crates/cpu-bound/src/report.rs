@@ -39,11 +39,22 @@ pub fn thread_cpu_s() -> f64 {
         .map_or(f64::NAN, |t| std::time::Duration::from(t).as_secs_f64())
 }
 
+/// "1 core", "2 cores": a one-core machine (or `taskset -c 0`) is a case the demo is for.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 pub fn header(jobs: u64, size: u64, workers: usize, cores: usize, rounds: u32) {
     println!(
-        "cpu-bound: {jobs} jobs, job x sums i*i for i below {size} + x; {workers} workers on \
-         {cores} cores\n  each way runs {rounds} rounds, taking turns with the others; its time \
-         is the median round\n"
+        "cpu-bound: {jobs} jobs, job x sums i*i for i below {size} + x; {} on {}\n  \
+         each way runs {rounds} rounds, taking turns with the others; its time is the median \
+         round\n",
+        count(workers, "worker"),
+        count(cores, "core"),
     );
 }
 

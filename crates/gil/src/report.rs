@@ -12,10 +12,24 @@ use crate::threads::{Run, Span};
 /// The run's first line: its threads, cores and sizes.
 pub fn print_plan(args: &Args, threads: usize, cores: usize) {
     println!(
-        "gil: {threads} threads on {cores} cores; CPU work {} M iterations, switch interval {} us; \
+        "gil: {} on {}; CPU work {} M iterations, switch interval {} us; \
          I/O {} operations of {} ms\n",
-        args.work, args.switch_us, args.io_ops, args.io_ms
+        count(threads, "thread"),
+        count(cores, "core"),
+        args.work,
+        args.switch_us,
+        args.io_ops,
+        args.io_ms
     );
+}
+
+/// "1 core", "2 cores": a one-core machine (or `taskset -c 0`) is a case the demo is for.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// The CPU-bound runs: one thread, N without a lock, N with the GIL, N in native code.

@@ -64,6 +64,15 @@ pub fn rounds_per_ms(work: impl Fn(u64) -> u64) -> u64 {
     }
 }
 
+/// "1 core", "2 cores": a one-core machine (or `taskset -c 0`) is a case the demo is for.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 pub fn header(asked: i32, n_jobs: usize, cores: usize, item_ms: u64, rounds: u64) {
     let threads = if asked < 0 {
         format!(" ({n_jobs} threads)")
@@ -72,8 +81,9 @@ pub fn header(asked: i32, n_jobs: usize, cores: usize, item_ms: u64, rounds: u64
     };
     println!(
         "parallel-map: Parallel(n_jobs={asked})(delayed(func)({}, b) for b in range(100) \
-         if b % 5 > 2){threads} on {cores} cores",
-        crate::A
+         if b % 5 > 2){threads} on {}",
+        crate::A,
+        count(cores, "core"),
     );
     println!("  each item: about {item_ms} ms of CPU work ({rounds} rounds of a hash)\n");
 }
