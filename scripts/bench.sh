@@ -13,6 +13,7 @@
 #
 #   scripts/bench.sh            (about six minutes on a 2-core machine)
 #   RUNS=5 scripts/bench.sh
+#   scripts/bench.sh gil gather (only these demos' rows, without the make all row)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=${CARGO_TARGET_DIR:-target}/release
@@ -80,14 +81,16 @@ cpu_row() { # DEMO SCENARIO KEY
   row "$1" "$2" "$(fmt "$s")x ($(fmt "$(calc "$s / $cores")") x cores)" ">= 0.9 x $cores" "$(ge "$s" "$cpu_goal")"
 }
 # Each demo's rows live beside it, in crates/<name>/bench.sh, in the order of `make all`.
+only=" $* "
 for demo in $(scripts/list-demos.sh); do
+  [ $# -eq 0 ] || [[ $only == *" $demo "* ]] || continue
   [ -f "crates/$demo/bench.sh" ] && have "$demo" || continue
   # shellcheck source=/dev/null
   . "crates/$demo/bench.sh"
 done
 
 # The whole tour on a warm build: wall time against the waits the demos ask for.
-if [ -n "$(scripts/list-demos.sh)" ]; then
+if [ $# -eq 0 ] && [ -n "$(scripts/list-demos.sh)" ]; then
   TIMEFORMAT='%R'
   wall=$({ time make -s --no-print-directory all >"$tmp/all" 2>"$tmp/all.err"; } 2>&1)
   wall=${wall##*$'\n'}
