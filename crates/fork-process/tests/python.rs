@@ -1,5 +1,7 @@
 //! Runs the Python twin, if python3 is installed, and checks its summary line's claims.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -70,4 +72,21 @@ fn python_twin_reports_a_failing_child_and_exits_1() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.starts_with("error: child 2 "), "{stderr}");
+}
+
+/// Ctrl-C in the middle of the run: the twin stops at once, quietly (no traceback), with
+/// status 130, and leaves no process behind.
+#[cfg(target_os = "linux")]
+#[test]
+fn python_twin_stops_quietly_on_ctrl_c() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/fork-process.py");
+    let after = std::time::Duration::from_millis(300);
+    let Some(run) = common::ctrl_c_python(script, &["--size", "300000000"], after) else {
+        return;
+    };
+    assert!(!run.ended_first, "the run ended before the signal: {run:?}");
+    assert!(!run.hung, "it did not stop within 10 s of Ctrl-C: {run:?}");
+    assert_eq!(run.code, Some(130), "{run:?}");
+    assert_eq!(run.stderr, "", "{run:?}");
+    assert_eq!(run.left, 0, "processes of its group still running: {run:?}");
 }

@@ -198,4 +198,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
+        sys.exit(130)

@@ -372,3 +372,8 @@ if __name__ == "__main__":
         main()
     except BrokenPipeError:  # `... | head`: the reader is gone; end quietly
         sys.stderr.close()
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it,
+        # and at once: the server thread's loop is mid-request, and a normal exit would
+        # print Python's warnings about its unfinished tasks.
+        sys.stdout.flush()
+        os._exit(130)

@@ -1,6 +1,8 @@
 //! The Python twin runs to completion, times I/O above the latency, and leaves nothing
 //! behind. Skipped (with a message) when python3 is not on PATH.
 
+mod common;
+
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -69,4 +71,21 @@ fn python_twin_reports_an_unwritable_out_in_one_line() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.starts_with("error: "));
+}
+
+/// Ctrl-C in the middle of the run: the twin stops at once, quietly (no traceback), with
+/// status 130, and leaves no process behind.
+#[cfg(target_os = "linux")]
+#[test]
+fn python_twin_stops_quietly_on_ctrl_c() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/io-vs-cpu.py");
+    let after = std::time::Duration::from_millis(300);
+    let Some(run) = common::ctrl_c_python(script, &["--latency-ms", "5000"], after) else {
+        return;
+    };
+    assert!(!run.ended_first, "the run ended before the signal: {run:?}");
+    assert!(!run.hung, "it did not stop within 10 s of Ctrl-C: {run:?}");
+    assert_eq!(run.code, Some(130), "{run:?}");
+    assert_eq!(run.stderr, "", "{run:?}");
+    assert_eq!(run.left, 0, "processes of its group still running: {run:?}");
 }

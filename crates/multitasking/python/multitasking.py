@@ -61,14 +61,16 @@ def preemptive_threads(threads, cores, duration_s, sample_s):
         w.start()
     start, last, windows = time.monotonic(), [0] * threads, []
     due = sample_s
-    while due <= duration_s + 1e-9:
-        time.sleep(max(0.0, due - (time.monotonic() - start)))
-        now = list(counters)
-        windows.append(((time.monotonic() - start) * 1000, [n - l for n, l in zip(now, last)]))
-        last, due = now, due + sample_s
-    stop.set()
-    for w in workers:
-        w.join()
+    try:
+        while due <= duration_s + 1e-9:
+            time.sleep(max(0.0, due - (time.monotonic() - start)))
+            now = list(counters)
+            windows.append(((time.monotonic() - start) * 1000, [n - l for n, l in zip(now, last)]))
+            last, due = now, due + sample_s
+    finally:  # also on Ctrl-C: the spinning threads never stop on their own
+        stop.set()
+        for w in workers:
+            w.join()
 
     print(f"{'t_ms':>8} " + "".join(f"{'busy-' + str(t):>9}" for t in range(threads)))
     for at, done in windows:
@@ -144,7 +146,7 @@ def threads_hand_off(round_trips):
                 changed.notify()
 
     start = time.perf_counter()
-    other = threading.Thread(target=player, args=(1,))
+    other = threading.Thread(target=player, args=(1,), daemon=True)  # Ctrl-C must not wait for it
     other.start()
     player(0)
     other.join()
@@ -229,3 +231,5 @@ if __name__ == "__main__":
         # quietly, status 0, with stdout pointed at /dev/null so the exit flush cannot fail.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
+        sys.exit(130)

@@ -48,6 +48,8 @@ async def start_server(latency, gauge):
             head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(PAGE)}\r\nConnection: close\r\n\r\n"
             writer.write(head.encode() + PAGE)
             await writer.drain()
+        except asyncio.CancelledError:
+            pass  # Ctrl-C: asyncio.run cancels us; ending normally keeps 3.11 from logging it
         finally:
             writer.close()
 
@@ -165,4 +167,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
+        sys.exit(130)

@@ -436,3 +436,5 @@ if __name__ == "__main__":
     except (RuntimeError, OSError, ValueError) as e:
         print("error: %s" % e, file=sys.stderr)
         sys.exit(1)
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
+        sys.exit(130)

@@ -59,3 +59,20 @@ fn python_twin_bad_flag_exits_2() {
         Err(e) => println!("python3 not runnable ({e}): skipping"),
     }
 }
+
+/// Ctrl-C in the middle of the run: the twin stops at once, quietly (no traceback), with
+/// status 130, and leaves no process behind.
+#[cfg(target_os = "linux")]
+#[test]
+fn python_twin_stops_quietly_on_ctrl_c() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/sockets.py");
+    let after = std::time::Duration::from_millis(300);
+    let Some(run) = common::ctrl_c_python(script, &["--delay-ms", "3000"], after) else {
+        return;
+    };
+    assert!(!run.ended_first, "the run ended before the signal: {run:?}");
+    assert!(!run.hung, "it did not stop within 10 s of Ctrl-C: {run:?}");
+    assert_eq!(run.code, Some(130), "{run:?}");
+    assert_eq!(run.stderr, "", "{run:?}");
+    assert_eq!(run.left, 0, "processes of its group still running: {run:?}");
+}
