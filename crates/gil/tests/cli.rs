@@ -44,7 +44,7 @@ fn with_the_gil_no_two_threads_run_bytecode_at_once() {
         "--threads",
         "3",
         "--work",
-        "3",
+        "24",
         "--switch-us",
         "200",
         "--io-ops",
@@ -73,7 +73,7 @@ fn io_threads_that_release_the_gil_wait_together() {
         "--threads",
         "4",
         "--work",
-        "0.5",
+        "4",
         "--io-ops",
         "4",
         "--io-ms",
@@ -99,7 +99,7 @@ fn output_has_both_tables_and_the_timelines() {
         "--threads",
         "2",
         "--work",
-        "1",
+        "8",
         "--io-ops",
         "2",
         "--io-ms",
@@ -139,7 +139,7 @@ fn native_code_runs_on_every_thread_at_once() {
         "--threads",
         "2",
         "--work",
-        "30",
+        "240",
         "--io-ops",
         "2",
         "--io-ms",
@@ -168,7 +168,7 @@ fn on_one_core_every_cpu_speedup_is_about_1_never_more() {
     let mut tries = Vec::new();
     for _ in 0..3 {
         let Ok(out) = Command::new("taskset")
-            .args(["-c", "0", BIN, "--threads", "4", "--work", "20"])
+            .args(["-c", "0", BIN, "--threads", "4", "--work", "150"])
             .args(["--io-ops", "2", "--io-ms", "5"])
             .output()
         else {
@@ -191,7 +191,7 @@ fn on_one_core_every_cpu_speedup_is_about_1_never_more() {
 #[test]
 fn the_minimal_program_never_lets_two_threads_count_under_the_lock() {
     let out = Command::new(example("gilcountdown"))
-        .arg("3000000")
+        .arg("300000000")
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
@@ -204,7 +204,7 @@ fn the_minimal_program_never_lets_two_threads_count_under_the_lock() {
         line.split("at most ").nth(1).unwrap()[..1].to_string()
     };
     assert_eq!(most("1 thread "), "1", "{stdout}");
-    // Two threads counting 1.5 million steps each, in slices, overlap (even on one
+    // Two threads counting 150 million steps each, in slices, overlap (even on one
     // core, where they take turns by time slice); under the lock, never.
     assert_eq!(most("2 threads, no lock"), "2", "{stdout}");
     assert_eq!(most("2 threads, one global lock"), "1", "{stdout}");
@@ -218,7 +218,7 @@ fn a_closed_pipe_ends_it_quietly() {
         "--threads",
         "2",
         "--work",
-        "5",
+        "40",
         "--io-ops",
         "2",
         "--io-ms",
