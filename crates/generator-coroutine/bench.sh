@@ -3,5 +3,5 @@
 # over a million exchanges per round instead of the tour's hundred thousand.
 if runs "$runs" "$bin/generator-coroutine" --time-exchanges 1000000; then
   row generator-coroutine "1,000,000 exchanges, hand-written" "$(fmt "$(med ns_per_exchange_state_machine)" 1) ns each" "-" -
-  row generator-coroutine "  the same as async fn" "$(fmt "$(med ns_per_exchange_async)" 1) ns each" "-" -
+  row generator-coroutine "  the same as an async block" "$(fmt "$(med ns_per_exchange_async)" 1) ns each" "-" -
 fi
