@@ -64,7 +64,8 @@ pub fn first_line_then_close(mut cmd: Command) -> (String, ExitStatus, String) {
     )
 }
 
-/// The processes still in process group `group` (Linux: from /proc; elsewhere, none seen).
+/// The processes still running in process group `group` (Linux: from /proc; elsewhere,
+/// none seen). Zombies waiting for init to reap them are already gone for a learner.
 pub fn processes_in_group(group: u32) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -79,7 +80,8 @@ pub fn processes_in_group(group: u32) -> Vec<u32> {
                 .map_or("", |(_, rest)| rest)
                 .split_whitespace()
                 .collect();
-            fields.get(2).and_then(|g| g.parse::<u32>().ok()) == Some(group)
+            fields.first() != Some(&"Z")
+                && fields.get(2).and_then(|g| g.parse::<u32>().ok()) == Some(group)
         })
         .collect()
 }
@@ -163,11 +165,11 @@ pub fn ctrl_c_python(
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let mut left = group_alive(group);
+    let mut left = processes_in_group(group as u32).len();
     let ended = Instant::now();
     while left > 0 && ended.elapsed() < Duration::from_secs(2) {
         std::thread::sleep(Duration::from_millis(50));
-        left = group_alive(group);
+        left = processes_in_group(group as u32).len();
     }
     if left > 0 {
         signal_group("KILL");
@@ -179,23 +181,4 @@ pub fn ctrl_c_python(
         stderr: errors.join().unwrap(),
         left,
     })
-}
-
-/// Processes in process group `group` that are still running (zombies waiting for init to
-/// reap them are already gone as far as a learner is concerned).
-#[cfg(target_os = "linux")]
-fn group_alive(group: i32) -> usize {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    dir.filter_map(|entry| std::fs::read_to_string(entry.ok()?.path().join("stat")).ok())
-        .filter(|stat| {
-            // pid (comm) state ppid pgrp ...: comm may hold spaces, so split after ')'.
-            let Some((_, fields)) = stat.rsplit_once(')') else {
-                return false;
-            };
-            let fields: Vec<&str> = fields.split_whitespace().collect();
-            fields.len() > 2 && fields[0] != "Z" && fields[2] == group.to_string()
-        })
-        .count()
 }
