@@ -8,6 +8,8 @@
 #
 # Paths are relative to the README's folder. ANCHOR lines themselves are left out, and a
 # region is dedented to its least-indented line (as mdBook's `{{#include file:anchor}}`).
+# A whole file is shown without its `output-hook` region (the plumbing every minimal
+# program ends with, the same in each: scripts/check-copies.sh keeps it so).
 #
 #   scripts/readme-code.sh [crate ...]        check: fails, naming the block, if a README's
 #                                             Rust differs from its source or has no source
@@ -34,7 +36,11 @@ render() {
     # The lines of FILE (all, or the ANCHOR region NAME) into src[1..n], dedented.
     function load(file, name,    line, inside, found, n, i, ind, min) {
       n = 0; inside = (name == ""); found = inside
+      hidden = 0
       while ((getline line < file) > 0) {
+        if (name == "" && line ~ /ANCHOR: output-hook[[:space:]]*$/) { hidden = 1; continue }
+        if (name == "" && line ~ /ANCHOR_END: output-hook[[:space:]]*$/) { hidden = 0; continue }
+        if (hidden) continue
         if (name != "" && line ~ "ANCHOR: " name "[[:space:]]*$") { inside = 1; found = 1; continue }
         if (name != "" && line ~ "ANCHOR_END: " name "[[:space:]]*$") { inside = 0; continue }
         if (line ~ /(\/\/|#) ANCHOR(_END)?: /) continue
@@ -42,6 +48,7 @@ render() {
       }
       close(file)
       if (!found) return -1
+      while (n > 0 && src[n] !~ /[^ ]/) n--
       min = -1
       for (i = 1; i <= n; i++) if (src[i] ~ /[^ ]/) {
         match(src[i], /^ */); if (min < 0 || RLENGTH < min) min = RLENGTH

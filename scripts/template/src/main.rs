@@ -8,11 +8,13 @@
 //!
 //! What to look for: the measured sleep is a little longer than the one asked for.
 
+mod output;
 mod report;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use clap::Parser;
 
 use report::Summary;
@@ -27,21 +29,37 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    report::end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = Args::parse();
-    let delay = Duration::from_millis(args.delay_ms);
-    println!("sleeping {} ms", args.delay_ms);
-    let slept = sleep_and_measure(delay);
-    println!("slept {:.1} ms", slept.as_secs_f64() * 1e3);
-    println!("{}", Summary::new(delay, slept));
+    // A failure at run time is one line that says what to do: `error: context: cause`.
+    if let Err(error) = run(&args) {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
+    }
     ExitCode::SUCCESS
 }
 
+/// The demo, in the order it runs.
+fn run(args: &Args) -> anyhow::Result<()> {
+    let delay = Duration::from_millis(args.delay_ms);
+    println!("sleeping {} ms", args.delay_ms);
+    let slept = sleep_and_measure(delay)?;
+    println!("slept {:.1} ms", slept.as_secs_f64() * 1e3);
+    println!("{}", Summary::new(delay, slept));
+    Ok(())
+}
+
 // ANCHOR: idea
-/// A sleep is never shorter than asked: the OS may wake the thread late, never early.
-fn sleep_and_measure(delay: Duration) -> Duration {
+/// A sleep is never shorter than asked: the OS may wake the thread late, never early. It
+/// sleeps on a thread of its own, so the error path has something real to report.
+fn sleep_and_measure(delay: Duration) -> anyhow::Result<Duration> {
     let start = Instant::now();
-    std::thread::sleep(delay);
-    start.elapsed()
+    std::thread::Builder::new()
+        .name("sleeper".into())
+        .spawn(move || std::thread::sleep(delay))
+        .context("cannot start a thread; raise the process's thread limit (ulimit -u)")?
+        .join()
+        .map_err(|_| anyhow::anyhow!("the sleeping thread panicked"))?;
+    Ok(start.elapsed())
 }
 // ANCHOR_END: idea
