@@ -18,12 +18,15 @@ all: build ## build the release binaries once, then run every demo, framed and t
 build: ## build every demo in release mode
 	cargo build --release --workspace
 
-test: ## the project's test command: fmt, clippy, README code, every crate's tests and examples, standalone check
+test: ## the project's test command: fmt, clippy, shellcheck, README code, copies, every crate's tests and examples, standalone and scaffold checks
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	@scripts/shellcheck.sh
 	scripts/readme-code.sh
+	scripts/check-copies.sh
 	cargo test --workspace
 	scripts/check-standalone.sh
+	scripts/check-scaffold.sh
 
 readme: ## rewrite the READMEs' Rust blocks from the files they come from
 	@scripts/readme-code.sh --fix

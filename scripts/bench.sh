@@ -15,7 +15,9 @@
 #   RUNS=5 scripts/bench.sh
 #   scripts/bench.sh gil gather (only these demos' rows, without the make all row)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 bin=${CARGO_TARGET_DIR:-target}/release
 runs=${RUNS:-3}
 cpu_runs=${CPU_RUNS:-5}
@@ -32,12 +34,16 @@ row() {
   printf '  %-14s %-44s %-22s %s\n' "$1" "$2" "$3" "$4 $([ "$5" = - ] || echo "($5)")" >&2
 }
 
-# The value of KEY in the summary line of FILE.
-val() { sed -n 's/^summary: //p' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1; }
 # Median of the numbers on stdin.
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.6g\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-# Arithmetic with awk: calc 'expression'
-calc() { awk "BEGIN { printf \"%.6g\", $1 }"; }
+# Arithmetic: calc EXPRESSION A [B [C]], the expression in a, b and c, their values given
+# after it (never spliced into awk's program text). A value that is empty or not a number
+# (a run that failed) gives "nan", which fmt prints as n/a.
+calc() {
+  local expr=$1 x; shift
+  for x in "$@"; do [[ $x =~ ^-?[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?$ ]] || { echo nan; return; }; done
+  awk -v a="${1:-0}" -v b="${2:-0}" -v c="${3:-0}" "BEGIN { r = $expr; printf \"%.6g\", r }"
+}
 # goal checks: le X LIMIT / ge X LIMIT print yes or NO
 le() { awk -v x="$1" -v l="$2" 'BEGIN { print (x != "" && x + 0 <= l + 0) ? "yes" : "NO" }'; }
 ge() { awk -v x="$1" -v l="$2" 'BEGIN { print (x != "" && x + 0 >= l + 0) ? "yes" : "NO" }'; }
@@ -65,9 +71,9 @@ runs() {
     runs_done=$i
   done
 }
-med() { local i; for ((i = 1; i <= runs_done; i++)); do val "$1" "$tmp/out.$i"; done | median; }
+med() { local i; for ((i = 1; i <= runs_done; i++)); do summary_value "$1" "$tmp/out.$i"; done | median; }
 med_rss() { cat "$tmp"/rss.* 2>/dev/null | grep . | median; }
-last() { val "$1" "$tmp/out.$runs_done"; }
+last() { summary_value "$1" "$tmp/out.$runs_done"; }
 
 have() { [ -x "$bin/$1" ] || { echo "bench: $bin/$1 is missing; skipping $1" >&2; return 1; }; }
 
@@ -75,16 +81,16 @@ echo "make bench: $cores cores, $(uname -sm); medians of $runs runs ($cpu_runs f
 
 # CPU-bound speedups: a larger size than the demo's default, so that one sequential run
 # takes about half a second and a few milliseconds of noise do not move the ratio.
-cpu_goal=$(calc "0.9 * $cores")
+cpu_goal=$(calc '0.9 * a' "$cores")
 cpu_row() { # DEMO SCENARIO KEY
   local s; s=$(med "$3")
-  row "$1" "$2" "$(fmt "$s")x ($(fmt "$(calc "$s / $cores")") x cores)" ">= 0.9 x $cores" "$(ge "$s" "$cpu_goal")"
+  row "$1" "$2" "$(fmt "$s")x ($(fmt "$(calc 'a / b' "$s" "$cores")") x cores)" ">= 0.9 x $cores" "$(ge "$s" "$cpu_goal")"
 }
 # Each demo's rows live beside it, in crates/<name>/bench.sh, in the order of `make all`.
 only=" $* "
 for demo in $(scripts/list-demos.sh); do
   [ $# -eq 0 ] || [[ $only == *" $demo "* ]] || continue
-  [ -f "crates/$demo/bench.sh" ] && have "$demo" || continue
+  { [ -f "crates/$demo/bench.sh" ] && have "$demo"; } || continue
   # shellcheck source=/dev/null
   . "crates/$demo/bench.sh"
 done
@@ -94,10 +100,10 @@ if [ $# -eq 0 ] && [ -n "$(scripts/list-demos.sh)" ]; then
   TIMEFORMAT='%R'
   wall=$({ time make -s --no-print-directory all >"$tmp/all" 2>"$tmp/all.err"; } 2>&1)
   wall=${wall##*$'\n'}
-  ideal=$(sed -n 's/^summary: //p' "$tmp/all" | tr ' ' '\n' | sed -n 's/^ideal_s=//p' | awk '{ s += $1 } END { printf "%.2f", s }')
+  ideal=$(awk '/^summary: / { for (i = 2; i <= NF; i++) if ($i ~ /^ideal_s=/) s += substr($i, 9) } END { printf "%.2f", s }' "$tmp/all")
   n=$(grep -c '^summary: ' "$tmp/all")
   row "make all" "$n demos, warm build" "$(fmt "$wall") s wall, $(fmt "$ideal") s waits" "-" -
-  row "make all" "  overhead beyond the waits" "$(fmt "$(calc "$wall - $ideal")") s" "-" -
+  row "make all" "  overhead beyond the waits" "$(fmt "$(calc 'a - b' "$wall" "$ideal")") s" "-" -
 fi
 
 printf '\n| demo | scenario | figure | goal |\n|---|---|---|---|\n'

@@ -10,7 +10,7 @@
 #
 #   scripts/check-copies.sh [crate ...]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 t=scripts/template
 
 # region FILE START END: the lines from the one matching START to the one matching END.

@@ -9,7 +9,7 @@
 #
 #   scripts/check-standalone.sh [crate ...]      (default: every crate)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 root=$PWD
 
 if [ $# -gt 0 ]; then

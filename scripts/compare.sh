@@ -8,7 +8,9 @@
 #
 # Without python3 it says so and exits 0, having run nothing.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 bin=${CARGO_TARGET_DIR:-target}/release
 
 if ! command -v python3 >/dev/null 2>&1; then
@@ -26,13 +28,6 @@ scenarios=$(for d in $(scripts/list-demos.sh); do
   [ -n "$line" ] && echo "$d|$(sed -E 's/ *\| */|/g' <<<"$line")"
 done)
 
-val() { sed -n 's/^summary: //p' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1; }
-# headline FILE KEYS...: "key=value key=value" for the keys present in FILE's summary.
-headline() {
-  local f=$1 k v out=""; shift
-  for k in "$@"; do v=$(val "$k" "$f"); [ -n "$v" ] && out+="$k=$v "; done
-  echo "${out% }"
-}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/compare.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -51,7 +46,7 @@ lines=()
 while IFS='|' read -r name scenario args keys rust_args; do
   if [ ${#wanted[@]} -gt 0 ] && ! printf '%s\n' "${wanted[@]}" | grep -qx "$name"; then continue; fi
   py="crates/$name/python/$name.py"
-  [ -f "$py" ] && [ -x "$bin/$name" ] || continue
+  { [ -f "$py" ] && [ -x "$bin/$name" ]; } || continue
   [ "$args" = "--" ] && args=""
   rust_args=${rust_args:-$args}
   echo "== $name: $scenario" >&2
@@ -60,14 +55,15 @@ while IFS='|' read -r name scenario args keys rust_args; do
   # shellcheck disable=SC2086
   rs_s=$(timed "$tmp/rs" "$bin/$name" $rust_args)
   for side in py rs; do
-    if [ "$(eval echo \$${side}_s)" = failed ]; then
+    seconds=${side}_s
+    if [ "${!seconds}" = failed ]; then
       echo "   $side side failed: $(tail -n 1 "$tmp/$side.err")" >&2
     fi
   done
   ratio=$(awk -v p="$py_s" -v r="$rs_s" 'BEGIN { if (p + 0 > 0 && r + 0 > 0) printf "%.1fx", p / r; else print "-" }')
   [ "$rust_args" = "$args" ] || ratio="(other work)"
   # shellcheck disable=SC2086
-  lines+=("$name|$scenario|$py_s|$rs_s|$ratio|$(headline "$tmp/py" $keys)|$(headline "$tmp/rs" $keys)")
+  lines+=("$name|$scenario|$py_s|$rs_s|$ratio|$(summary_headline "$tmp/py" $keys)|$(summary_headline "$tmp/rs" $keys)")
 done <<<"$scenarios"
 
 if [ ${#lines[@]} -eq 0 ]; then

@@ -9,7 +9,7 @@
 #
 #   scripts/new-demo.sh NAME        (NAME in kebab-case, e.g. thread-pool)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 name=${1:-}
 if [ -z "$name" ]; then
@@ -31,15 +31,23 @@ if ls crates/*/examples/"$snake".rs >/dev/null 2>&1; then
   exit 1
 fi
 
-mkdir -p "$dir"
-(cd scripts/template && find . -type f) | while read -r f; do
-  out="$dir/${f//__SNAKE__/$snake}"
+# The crate is made in a temporary folder and moved into crates/ once its files are
+# written and formatted; if a later step fails, it is removed again: a failed scaffold
+# leaves nothing half-made behind.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/new-demo.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+work=$tmp/$name
+while read -r f; do
+  out="$work/${f//__SNAKE__/$snake}"
   out=${out//__NAME__/$name}
   mkdir -p "$(dirname "$out")"
   sed -e "s/__NAME__/$name/g" -e "s/__SNAKE__/$snake/g" "scripts/template/$f" >"$out"
-done
-cargo fmt -p "$name"
+done < <(cd scripts/template && find . -type f)
+rustfmt --edition 2024 "$work"/src/*.rs "$work"/examples/*.rs "$work"/tests/*.rs "$work"/tests/*/*.rs
+mv "$work" "$dir"
+trap 'rm -rf "$tmp" "$dir"' EXIT
 scripts/readme-code.sh --fix "$name" >/dev/null
+trap 'rm -rf "$tmp"' EXIT
 if ! grep -qx "$name" scripts/demos; then
   echo "$name" >> scripts/demos
 fi

@@ -17,7 +17,7 @@
 #   scripts/readme-code.sh --fix [crate ...]  rewrite the blocks from their sources
 #                                             (make readme)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 fix=0
 [ "${1:-}" = --fix ] && { fix=1; shift; }

@@ -11,7 +11,9 @@
 # its Cargo.toml. When the reader closes the pipe (`make all | head`), bash's default
 # SIGPIPE ends this script quietly; the demo in progress ends quietly too.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/run-demos.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
@@ -37,12 +39,8 @@ headline_keys() { # the headline keys from the crate's [package.metadata.demo]
 }
 # headline OUT NAME: "key=value key=value" for the demo's headline keys in OUT's summary.
 headline() {
-  local k v out=""
-  for k in $(headline_keys "$2"); do
-    v=$(sed -n 's/^summary: //p' "$1" | tr ' ' '\n' | sed -n "s/^$k=//p" | head -n 1)
-    [ -n "$v" ] && out+="$k=$v "
-  done
-  echo "${out% }"
+  # shellcheck disable=SC2046 # the keys are words on purpose
+  summary_headline "$1" $(headline_keys "$2")
 }
 
 rule=$(printf '=%.0s' {1..78})

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # sourced by scripts/bench.sh, which sets bin, runs, cores, tmp and the helpers
 # fork-process's rows in `make bench` (scripts/bench.sh sources this file when the release
 # binary exists; its helpers are documented there). `speedup` is the sequential run's CPU
 # time over the forked run's wall time, so a busy machine cannot inflate it.

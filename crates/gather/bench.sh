@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # sourced by scripts/bench.sh, which sets bin, runs, cores, tmp and the helpers
 # gather's rows in `make bench` (scripts/bench.sh sources this file when the release
 # binary exists; its helpers are documented there).
 for count in 3 100000 1000000; do
@@ -8,8 +9,8 @@ for count in 3 100000 1000000; do
   if [ "$count" = 3 ]; then
     base_rss=$rss
   elif [ -n "$rss" ]; then
-    per=$(calc "($rss - ${base_rss:-0}) * 1024 / $count")
-    row gather "  peak RSS" "$(fmt "$(calc "$rss / 1024")" 1) MiB, $(fmt "$per" 0) B a coroutine" "-" -
+    per=$(calc '(a - b) * 1024 / c' "$rss" "${base_rss:-0}" "$count")
+    row gather "  peak RSS" "$(fmt "$(calc 'a / 1024' "$rss")" 1) MiB, $(fmt "$per" 0) B a coroutine" "-" -
   fi
 done
 runs "$runs" "$bin/gather" --blocking --count 3 --delay-ms 300 && ratio=$(med ratio) &&

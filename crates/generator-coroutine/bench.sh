@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # sourced by scripts/bench.sh, which sets bin, runs, cores, tmp and the helpers
 # generator-coroutine's rows in `make bench` (scripts/bench.sh sources this file when the
 # release binary exists; its helpers are documented there): what one resume costs, timed
 # over a million exchanges per round instead of the tour's hundred thousand.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # sourced by scripts/bench.sh, which sets bin, runs, cores, tmp and the helpers
 # gil's rows in `make bench` (scripts/bench.sh sources this file when the release
 # binary exists; its helpers are documented there). CPU speedups are the 1-thread run's
 # CPU time over each run's wall time, so a busy machine cannot inflate them.

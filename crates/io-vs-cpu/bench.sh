@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # sourced by scripts/bench.sh, which sets bin, runs, cores, tmp and the helpers
 # io-vs-cpu's rows in `make bench` (scripts/bench.sh sources this file when the release
 # binary exists; its helpers are documented there).
 if runs "$runs" "$bin/io-vs-cpu" --latency-ms 100; then

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # sourced by scripts/bench.sh, which sets bin, runs, cores, tmp and the helpers
 # semaphore's rows in `make bench` (scripts/bench.sh sources this file when the release
 # binary exists; its helpers are documented there).
 if runs "$runs" "$bin/semaphore" --requests 1000 --limit 10 --latency-ms 50; then

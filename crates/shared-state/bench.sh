@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # sourced by scripts/bench.sh, which sets bin, runs, cores, tmp and the helpers
 # shared-state's rows in `make bench` (scripts/bench.sh sources this file when the release
 # binary exists; its helpers are documented there).
 if runs "$runs" "$bin/shared-state" --tasks 1000 --delay-ms 1 --cost-updates 1000000; then

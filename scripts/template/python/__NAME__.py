@@ -6,7 +6,7 @@ import time
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="TODO: the idea in one line")
-    parser.add_argument("--delay-ms", type=int, default=100, help="how long to sleep, in ms")
+    parser.add_argument("--delay-ms", type=int, default=100, help="how long to sleep, in ms (1 to 60000)")
     args = parser.parse_args()
     print(f"sleeping {args.delay_ms} ms")
     start = time.perf_counter()

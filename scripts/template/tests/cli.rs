@@ -33,6 +33,13 @@ fn a_bad_argument_exits_2() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--delay-ms"));
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    common::assert_one_error_line_on_a_full_disk(Command::new(BIN));
+    common::assert_one_error_line_on_a_full_disk(Command::new(example("__SNAKE__")));
+}
+
 #[test]
 fn a_closed_pipe_ends_it_quietly() {
     for cmd in [Command::new(BIN), Command::new(example("__SNAKE__"))] {
