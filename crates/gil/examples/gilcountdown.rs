@@ -11,6 +11,8 @@ use std::sync::{Mutex, PoisonError};
 use std::thread;
 use std::time::Instant;
 
+use anyhow::Context;
+
 const STEPS: u64 = 200_000_000; // about half a second in all, in a release build
 const SLICE: u64 = 200_000; // steps per turn, like CPython's switch interval
 
@@ -53,23 +55,33 @@ fn run(label: &str, steps: u64, threads: u64, with_gil: bool) {
     println!("{label:<28} {secs:.2} s, at most {most} thread(s) counting at once");
 }
 
-fn main() -> Result<(), std::num::ParseIntError> {
-    end_quietly_on_closed_pipe();
-    let steps = std::env::args().nth(1).map_or(Ok(STEPS), |s| s.parse())?;
+fn main() -> anyhow::Result<()> {
+    exit_when_output_fails(); // one error line, not a panic, if stdout fails (end of file)
+    let steps = match std::env::args().nth(1) {
+        Some(text) => text.parse().context("the steps must be a whole number")?,
+        None => STEPS,
+    };
     run("1 thread", steps, 1, false);
     run("2 threads, no lock", steps, 2, false); // both count at once, on two cores
     run("2 threads, one global lock", steps, 2, true); // they take turns: no faster
     Ok(())
 }
 
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-fn end_quietly_on_closed_pipe() {
+// ANCHOR: output-hook
+/// Output that cannot be written ends the program: quietly when the reader closed the pipe
+/// (`program | head`), with one `error:` line and status 1 otherwise (a full disk).
+fn exit_when_output_fails() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
+        let message = info.to_string();
+        let Some((_, why)) = message.split_once("failed printing to stdout: ") else {
+            return default_hook(info);
+        };
+        if why.contains("Broken pipe") {
             std::process::exit(0);
         }
-        default_hook(info);
+        eprintln!("error: cannot write the output ({why}); free some space or write elsewhere");
+        std::process::exit(1);
     }));
 }
+// ANCHOR_END: output-hook

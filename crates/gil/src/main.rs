@@ -14,6 +14,7 @@
 //! threads that release the GIL overlap their waits; holding it across the wait does not.
 
 mod gil;
+mod output;
 mod report;
 mod threads;
 mod work;
@@ -28,7 +29,7 @@ use clap::Parser;
 use gil::Gil;
 use report::{CpuFigures, IoFigures, Summary};
 use threads::{Spans, on_threads, share};
-use work::{CHUNK, REQUEST_WORK, bytecode};
+use work::{CHUNK, bytecode, reply_steps, request_steps};
 
 /// What an emulated Global Interpreter Lock does to CPU threads, to native code that
 /// releases it, and to I/O threads.
@@ -55,12 +56,19 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    report::end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = Args::parse();
-    report::summary_or_error(run(&args))
+    match run(&args) {
+        Ok(summary) => println!("{summary}"),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
 }
 
-fn run(args: &Args) -> Result<Summary, String> {
+fn run(args: &Args) -> anyhow::Result<Summary> {
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
     let threads = args.threads.map_or(cores.max(2), |n| n as usize);
     let switch = Duration::from_micros(args.switch_us);
@@ -77,7 +85,7 @@ fn cpu_bound_work_under_the_gil(
     n: usize,
     iterations: u64,
     switch: Duration,
-) -> Result<CpuFigures, String> {
+) -> anyhow::Result<CpuFigures> {
     work::warm_up(iterations);
     let one = on_threads(1, |_, busy| run_bytecode(0..iterations, None, switch, busy))?;
     let no_lock = on_threads(n, |k, busy| {
@@ -133,7 +141,7 @@ fn run_native_code(work: Range<u64>, gil: &Gil, busy: &mut Spans) -> u64 {
 
 /// I/O operations (a little bytecode, then a wait) on one thread, on N threads that
 /// release the GIL while they wait, and on N threads that keep holding it.
-fn io_bound_work_releases_the_gil(n: usize, ops: u64, wait: Duration) -> Result<IoFigures, String> {
+fn io_bound_work_releases_the_gil(n: usize, ops: u64, wait: Duration) -> anyhow::Result<IoFigures> {
     let io = |threads: usize, release: bool| {
         let gil = Gil::new();
         on_threads(threads, |k, waits| {
@@ -157,7 +165,7 @@ fn run_io(ops: Range<u64>, gil: &Gil, release: bool, wait: Duration, waits: &mut
     let mut sum = 0u64;
     for op in ops {
         let held = gil.acquire();
-        let request = bytecode(op * REQUEST_WORK..(op + 1) * REQUEST_WORK);
+        let request = bytecode(request_steps(op)); // build the request
         let start = Instant::now();
         let held = if release {
             drop(held); // around I/O: let go,
@@ -168,7 +176,7 @@ fn run_io(ops: Range<u64>, gil: &Gil, release: bool, wait: Duration, waits: &mut
             held
         };
         waits.record(start);
-        sum = sum.wrapping_add(bytecode(request..request + REQUEST_WORK));
+        sum = sum.wrapping_add(bytecode(reply_steps(request))); // handle what came back
         drop(held);
     }
     sum

@@ -1,12 +1,12 @@
 //! The harness's output: the first line, the tables, the timelines, the counts that prove
-//! the lock by structure, the closing summary line (or error line), and the closed-pipe hook.
+//! the lock by structure, and the closing summary line.
 
 use std::fmt;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::Args;
 use crate::gil::Gil;
+use crate::output::write_summary;
 use crate::threads::{Run, Span};
 
 /// The run's first line: its threads, cores and sizes.
@@ -267,77 +267,54 @@ impl Summary {
     }
 }
 
-/// The summary line and status 0, or the one `error:` line and status 1.
-pub fn summary_or_error(run: Result<Summary, String>) -> ExitCode {
-    match run {
-        Ok(summary) => {
-            println!("{summary}");
-            ExitCode::SUCCESS
-        }
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(1)
-        }
-    }
-}
-
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (cpu, io) = (&self.cpu, &self.io);
-        let secs = |r: &Run| r.elapsed.as_secs_f64();
         let results_equal = [&cpu.no_lock, &cpu.with_gil, &cpu.native]
             .iter()
             .all(|r| r.result == cpu.one.result)
             && io.released.result == io.one.result
             && io.held.result == io.one.result;
-        write!(
+        let secs = |r: &Run| format!("{:.3}", r.elapsed.as_secs_f64());
+        let ratio = |x: f64| format!("{x:.2}");
+        write_summary(
             f,
-            "summary: threads={} cores={} cpu_1_s={:.3} cpu_1_cpu_s={:.3} cpu_n_s={:.3} \
-             cpu_n_gil_s={:.3} cpu_n_native_s={:.3} io_1_s={:.3} io_n_gil_s={:.3} \
-             io_n_held_s={:.3} speedup_nogil={:.2} speedup_gil={:.2} speedup_native={:.2} \
-             speedup_io={:.2} speedup_io_held={:.2} busy_1={:.2} busy_nogil={:.2} \
-             busy_gil={:.2} busy_native={:.2} gil_most_holders={} gil_taken={} \
-             gil_overlaps={} native_most_running={} io_most_waiting={} \
-             results_equal={results_equal} ideal_s={:.3}",
-            self.threads,
-            self.cores,
-            secs(&cpu.one),
-            cpu.one.cpu.as_secs_f64(),
-            secs(&cpu.no_lock),
-            secs(&cpu.with_gil),
-            secs(&cpu.native),
-            secs(&io.one),
-            secs(&io.released),
-            secs(&io.held),
-            cpu_speedup(&cpu.one, &cpu.no_lock),
-            cpu_speedup(&cpu.one, &cpu.with_gil),
-            cpu_speedup(&cpu.one, &cpu.native),
-            wall_speedup(&io.one, &io.released),
-            wall_speedup(&io.one, &io.held),
-            cores_busy(&cpu.one),
-            cores_busy(&cpu.no_lock),
-            cores_busy(&cpu.with_gil),
-            cores_busy(&cpu.native),
-            cpu.most_holders,
-            cpu.taken,
-            cpu.overlaps,
-            most_at_once(&cpu.native.spans),
-            most_at_once(&io.released.spans),
-            self.ideal_s,
+            &[
+                ("threads", self.threads.to_string()),
+                ("cores", self.cores.to_string()),
+                ("cpu_1_s", secs(&cpu.one)),
+                ("cpu_1_cpu_s", format!("{:.3}", cpu.one.cpu.as_secs_f64())),
+                ("cpu_n_s", secs(&cpu.no_lock)),
+                ("cpu_n_gil_s", secs(&cpu.with_gil)),
+                ("cpu_n_native_s", secs(&cpu.native)),
+                ("io_1_s", secs(&io.one)),
+                ("io_n_gil_s", secs(&io.released)),
+                ("io_n_held_s", secs(&io.held)),
+                ("speedup_nogil", ratio(cpu_speedup(&cpu.one, &cpu.no_lock))),
+                ("speedup_gil", ratio(cpu_speedup(&cpu.one, &cpu.with_gil))),
+                ("speedup_native", ratio(cpu_speedup(&cpu.one, &cpu.native))),
+                ("speedup_io", ratio(wall_speedup(&io.one, &io.released))),
+                ("speedup_io_held", ratio(wall_speedup(&io.one, &io.held))),
+                ("busy_1", ratio(cores_busy(&cpu.one))),
+                ("busy_nogil", ratio(cores_busy(&cpu.no_lock))),
+                ("busy_gil", ratio(cores_busy(&cpu.with_gil))),
+                ("busy_native", ratio(cores_busy(&cpu.native))),
+                ("gil_most_holders", cpu.most_holders.to_string()),
+                ("gil_taken", cpu.taken.to_string()),
+                ("gil_overlaps", cpu.overlaps.to_string()),
+                (
+                    "native_most_running",
+                    most_at_once(&cpu.native.spans).to_string(),
+                ),
+                (
+                    "io_most_waiting",
+                    most_at_once(&io.released.spans).to_string(),
+                ),
+                ("results_equal", results_equal.to_string()),
+                ("ideal_s", format!("{:.3}", self.ideal_s)),
+            ],
         )
     }
-}
-
-/// `demo | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-pub fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::ops::Range;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use anyhow::{Context, anyhow};
 use nix::time::{ClockId, clock_gettime};
 
 /// One stretch of time a thread spent running bytecode (or native code, or waiting for
@@ -42,38 +43,34 @@ pub struct Run {
 }
 
 /// Runs `work` on `n` named threads; each returns its result and records its spans.
-pub fn on_threads<F>(n: usize, work: F) -> Result<Run, String>
+pub fn on_threads<F>(n: usize, work: F) -> anyhow::Result<Run>
 where
     F: Fn(usize, &mut Spans) -> u64 + Sync,
 {
     let cpu_before = process_cpu_time()?;
     let t0 = Instant::now();
-    let outcomes = thread::scope(|scope| {
-        let mut handles = Vec::with_capacity(n);
-        for k in 0..n {
-            let work = &work;
-            let spawned = thread::Builder::new()
-                .name(format!("worker-{k}"))
-                .spawn_scoped(scope, move || {
-                    let mut spans = Spans {
-                        t0,
-                        list: Vec::new(),
-                    };
-                    (work(k, &mut spans), spans.list)
-                });
-            match spawned {
-                Ok(handle) => handles.push(handle),
-                // The threads already started finish when the scope ends.
-                Err(e) => {
-                    return Err(format!(
-                        "could not start thread {k}: {e}; try fewer --threads"
-                    ));
-                }
+    let outcomes =
+        thread::scope(|scope| {
+            let mut handles = Vec::with_capacity(n);
+            for k in 0..n {
+                let work = &work;
+                let spawned = thread::Builder::new()
+                    .name(format!("worker-{k}"))
+                    .spawn_scoped(scope, move || {
+                        let mut spans = Spans {
+                            t0,
+                            list: Vec::new(),
+                        };
+                        (work(k, &mut spans), spans.list)
+                    });
+                // On failure, the threads already started finish when the scope ends.
+                handles.push(spawned.with_context(|| {
+                    format!("cannot start thread {k} of {n}; try fewer --threads")
+                })?);
             }
-        }
-        let joined: Result<Vec<_>, _> = handles.into_iter().map(|h| h.join()).collect();
-        joined.map_err(|_| "a worker thread panicked; this is a bug in the demo".to_string())
-    })?;
+            let joined: Result<Vec<_>, _> = handles.into_iter().map(|h| h.join()).collect();
+            joined.map_err(|_| anyhow!("a worker thread panicked; this is a bug in the demo"))
+        })?;
     let elapsed = t0.elapsed();
     let cpu = process_cpu_time()?.saturating_sub(cpu_before);
     let result = outcomes
@@ -90,10 +87,10 @@ where
 
 /// CPU time used so far by all the threads of this process. Divided by the wall time of
 /// a run, it says how many cores were busy on average: the GIL holds it to one.
-fn process_cpu_time() -> Result<Duration, String> {
+fn process_cpu_time() -> anyhow::Result<Duration> {
     clock_gettime(ClockId::CLOCK_PROCESS_CPUTIME_ID)
         .map(Duration::from)
-        .map_err(|e| format!("could not read the process CPU clock: {e}; is this Linux or macOS?"))
+        .context("cannot read the process CPU clock; is this Linux or macOS?")
 }
 
 /// The part of `0..total` that thread `k` of `n` takes.

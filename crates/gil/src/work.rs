@@ -1,7 +1,8 @@
 //! The CPU work every run does: a wrapping sum of a 64-bit hash of each number. It has no
 //! closed form the compiler could use instead of the loop, and any split of the range
 //! gives the same total, so every run can be checked against the others. Also its sizes:
-//! the `--work` flag, the chunk between clock checks, an I/O request's share.
+//! the `--work` flag, the chunk between clock checks, the steps of an I/O request and
+//! of its reply.
 
 use std::ops::Range;
 
@@ -25,6 +26,20 @@ pub const CHUNK: u64 = 4096;
 
 /// Bytecode run to build each I/O request and again to handle each reply.
 pub const REQUEST_WORK: u64 = 2_000;
+
+/// The bytecode that builds I/O request `op`: its own stretch of REQUEST_WORK steps.
+pub fn request_steps(op: u64) -> Range<u64> {
+    op * REQUEST_WORK..(op + 1) * REQUEST_WORK
+}
+
+/// The bytecode that handles the reply to `request` (the value its bytecode built):
+/// REQUEST_WORK steps that start at the request's low 32 bits. A real handler reads what
+/// it asked for; this one depends on the request in the same way, so it cannot run before
+/// the request is built, and the low 32 bits keep the range far from u64::MAX.
+pub fn reply_steps(request: u64) -> Range<u64> {
+    let start = u64::from(request as u32);
+    start..start + REQUEST_WORK
+}
 
 /// A little work, untimed, so the first timed run does not pay for a cold start.
 pub fn warm_up(iterations: u64) {

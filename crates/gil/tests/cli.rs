@@ -6,20 +6,10 @@ mod common;
 
 use std::process::Command;
 
-use common::{example, first_line_then_close, reader_gone_from_the_start};
-
-/// The value of `key` in the summary line of `stdout`.
-fn value(stdout: &str, key: &str) -> String {
-    let summary = common::summary(stdout);
-    summary
-        .get(key)
-        .unwrap_or_else(|| panic!("no {key} in {summary:?}"))
-        .clone()
-}
-
-fn number(stdout: &str, key: &str) -> f64 {
-    common::number(&common::summary(stdout), key)
-}
+use common::{
+    assert_one_error_line_on_a_full_disk, example, first_line_then_close, number, python_twin,
+    reader_gone_from_the_start, summary,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gil");
 
@@ -52,16 +42,17 @@ fn with_the_gil_no_two_threads_run_bytecode_at_once() {
         "--io-ms",
         "10",
     ]);
-    assert_eq!(value(&out, "gil_most_holders"), "1", "{out}");
-    assert_eq!(value(&out, "gil_overlaps"), "0", "{out}");
+    let s = summary(&out);
+    assert_eq!(s["gil_most_holders"], "1", "{out}");
+    assert_eq!(s["gil_overlaps"], "0", "{out}");
     // Every thread took the GIL at least once, so the lock really was shared.
-    assert!(number(&out, "gil_taken") >= 3.0, "{out}");
-    assert_eq!(value(&out, "results_equal"), "true", "{out}");
-    assert_eq!(value(&out, "threads"), "3");
+    assert!(number(&s, "gil_taken") >= 3.0, "{out}");
+    assert_eq!(s["results_equal"], "true", "{out}");
+    assert_eq!(s["threads"], "3");
     // CPU time over wall time: one core busy at most, plus a little for the hand-overs
     // (a busy machine only lowers it).
-    assert!(number(&out, "busy_gil") < 1.3, "{out}");
-    assert_eq!(value(&out, "native_most_running"), "3", "{out}");
+    assert!(number(&s, "busy_gil") < 1.3, "{out}");
+    assert_eq!(s["native_most_running"], "3", "{out}");
 }
 
 #[test]
@@ -79,18 +70,15 @@ fn io_threads_that_release_the_gil_wait_together() {
         "--io-ms",
         "200",
     ]);
-    let one = number(&out, "io_1_s");
-    let released = number(&out, "io_n_gil_s");
-    let held = number(&out, "io_n_held_s");
+    let s = summary(&out);
+    let one = number(&s, "io_1_s");
+    let released = number(&s, "io_n_gil_s");
+    let held = number(&s, "io_n_held_s");
     assert!(one >= 0.8, "{out}");
     assert!(released < 0.5 * one, "waits did not overlap: {out}");
     assert!(held >= 0.8, "{out}");
-    assert!(number(&out, "io_most_waiting") >= 2.0, "{out}");
-    assert_eq!(
-        value(&out, "ideal_s"),
-        "1.200",
-        "0.8 s on one thread, 0.2 s twice"
-    );
+    assert!(number(&s, "io_most_waiting") >= 2.0, "{out}");
+    assert_eq!(s["ideal_s"], "1.200", "0.8 s on one thread, 0.2 s twice");
 }
 
 #[test]
@@ -145,13 +133,14 @@ fn native_code_runs_on_every_thread_at_once() {
         "--io-ms",
         "5",
     ]);
-    assert_eq!(value(&out, "results_equal"), "true", "{out}");
+    let s = summary(&out);
+    assert_eq!(s["results_equal"], "true", "{out}");
     // By structure, whatever the load: both threads were inside the native loop at the
     // same moment, while with the GIL never two held it.
-    assert_eq!(value(&out, "native_most_running"), "2", "{out}");
-    assert_eq!(value(&out, "gil_most_holders"), "1", "{out}");
+    assert_eq!(s["native_most_running"], "2", "{out}");
+    assert_eq!(s["gil_most_holders"], "1", "{out}");
     for key in ["speedup_native", "busy_native", "cpu_n_native_s"] {
-        assert!(number(&out, key) > 0.0, "{key}: {out}");
+        assert!(number(&s, key) > 0.0, "{key}: {out}");
     }
     // How far it scales is a speed, measured in `make bench` (crates/gil/bench.sh): two
     // timed runs on a busy machine meet different moments of its load, so a test that
@@ -176,10 +165,11 @@ fn on_one_core_every_cpu_speedup_is_about_1_never_more() {
             return;
         };
         let out = String::from_utf8(out.stdout).unwrap();
-        assert_eq!(value(&out, "cores"), "1", "{out}");
+        let s = summary(&out);
+        assert_eq!(s["cores"], "1", "{out}");
         let keys = ["speedup_nogil", "speedup_gil", "speedup_native"];
         let busy = ["busy_nogil", "busy_gil", "busy_native"];
-        let figures: Vec<f64> = keys.iter().chain(&busy).map(|k| number(&out, k)).collect();
+        let figures: Vec<f64> = keys.iter().chain(&busy).map(|k| number(&s, k)).collect();
         if figures.iter().all(|&x| x <= 1.15) {
             return;
         }
@@ -236,5 +226,41 @@ fn a_closed_pipe_ends_it_quietly() {
         let (status, stderr) = reader_gone_from_the_start(cmd);
         assert!(status.success(), "{status}: {stderr}");
         assert_eq!(stderr, "");
+    }
+}
+
+/// A full disk (stdout on /dev/full): one `error:` line and status 1 from the demo, the
+/// minimal program and the twin, never a panic or an exit 0 that loses the output.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    let mut demo = Command::new(BIN);
+    demo.args([
+        "--threads",
+        "2",
+        "--work",
+        "1",
+        "--io-ops",
+        "2",
+        "--io-ms",
+        "5",
+    ]);
+    assert_one_error_line_on_a_full_disk(demo);
+    let mut minimal = Command::new(example("gilcountdown"));
+    minimal.arg("300000");
+    assert_one_error_line_on_a_full_disk(minimal);
+    if let Some(mut twin) = python_twin() {
+        twin.args([
+            "--threads",
+            "2",
+            "--work",
+            "0.01",
+            "--io-ops",
+            "2",
+            "--io-ms",
+            "5",
+        ]);
+        twin.args(["--native-mb", "4"]);
+        assert_one_error_line_on_a_full_disk(twin);
     }
 }

@@ -6,14 +6,7 @@ mod common;
 
 use std::process::Command;
 
-/// The value of `key` in the summary line of `stdout`.
-fn value(stdout: &str, key: &str) -> String {
-    common::summary(stdout)[key].clone()
-}
-
-fn number(stdout: &str, key: &str) -> f64 {
-    common::number(&common::summary(stdout), key)
-}
+use common::{number, summary};
 
 #[test]
 fn python_twin_shows_the_real_gil() {
@@ -41,20 +34,21 @@ fn python_twin_shows_the_real_gil() {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8(out.stdout).expect("stdout is UTF-8");
-    assert_eq!(value(&stdout, "results_equal"), "true", "{stdout}");
+    let s = summary(&stdout);
+    assert_eq!(s["results_equal"], "true", "{stdout}");
     // Threads that wait in time.sleep overlap: 4 x 150 ms in about half the time.
     assert!(
-        number(&stdout, "io_n_gil_s") < 0.75 * number(&stdout, "io_1_s"),
+        number(&s, "io_n_gil_s") < 0.75 * number(&s, "io_1_s"),
         "{stdout}"
     );
     // The GIL lets one thread run bytecode at a time: the process's CPU time is at most
     // about its wall time, one core busy (a busy machine only lowers it). A free-threaded build
     // (python3.13t) has no GIL, so there the claim does not hold.
     // The C-extension row ran and was measured (its scaling is the Rust test's to check).
-    assert!(number(&stdout, "speedup_native") > 0.0, "{stdout}");
-    assert!(number(&stdout, "busy_native") > 0.0, "{stdout}");
-    if value(&stdout, "gil_enabled") == "true" {
-        assert!(number(&stdout, "busy_gil") < 1.3, "{stdout}");
+    assert!(number(&s, "speedup_native") > 0.0, "{stdout}");
+    assert!(number(&s, "busy_native") > 0.0, "{stdout}");
+    if s["gil_enabled"] == "true" {
+        assert!(number(&s, "busy_gil") < 1.3, "{stdout}");
     }
 }
 
