@@ -6,42 +6,34 @@ asyncio differs, measured:
 1. asyncio.wait(FIRST_COMPLETED) returns the first of three naps; the other two are still
    running (losers_running_after=2) until we cancel them, as the docs tell us to.
 2. asyncio.as_completed yields results in completion order.
-3. Dropping our list of tasks does not stop them: they run on and finish.
-4. asyncio.gather raises the first error, but the other coroutines run on and finish.
-   (A TaskGroup, Python 3.11+, would cancel them, as try_join! drops them.)
+3. Tasks we stop waiting for run on: nothing in asyncio stops a task when its caller no
+   longer looks at it. The docs' pattern keeps a reference in a set until each is done.
+4. A TaskGroup (3.11+) cancels the others at the first error, as try_join! drops them;
+   asyncio.gather raises the same error but lets the others run on and finish.
 5. Cancel safety: a reader task that takes two messages in a row, cancelled when a tick
    wins, loses the one it had taken; a get() kept pending across rounds loses none.
 
     python3 crates/select-first/python/select-first.py
     python3 crates/select-first/python/select-first.py --delay-ms 50 --messages 300
 
-The last line is the same `summary:` line the Rust program prints.
+The last line is the same `summary:` line the Rust program prints (with two more keys,
+gather_others_cleanup and gather_others_finished, for the contrast Rust has no twin of).
 """
 
 import argparse
 import asyncio
-import os
-import sys
 import time
 
 
-def say(text):
-    """print, except that when `twin | head` has closed the pipe the program ends at once,
-    quietly, status 0, as the Rust side's closed-pipe hook does: the tasks that asyncio.run
-    cancels on the way out would otherwise each fail on their own cleanup line."""
-    try:
-        print(text, flush=True)
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        os._exit(0)
-
-
 class Tally:
-    """How the naps of one part ended, each end printed as it happens."""
+    """How the naps of one part ended, each end noted with its time. The part prints the
+    notes (`show`) from the main coroutine: a task that prints could meet a closed pipe or
+    a full disk, and its error would end up inside a TaskGroup's ExceptionGroup."""
 
     def __init__(self):
         self.start = time.perf_counter()
         self.started = self.finished = self.dropped = 0
+        self.notes = []
 
     def running(self):
         return self.started - self.finished - self.dropped
@@ -50,10 +42,15 @@ class Tally:
         at = time.perf_counter() - self.start
         if finished:
             self.finished += 1
-            say(f"    +{at:.3f} s  {ms:>5} ms nap finished")
+            self.notes.append(f"    +{at:.3f} s  {ms:>5} ms nap finished")
         else:
             self.dropped += 1
-            say(f"    +{at:.3f} s  {ms:>5} ms nap cancelled before its end: cleanup ran")
+            self.notes.append(f"    +{at:.3f} s  {ms:>5} ms nap cancelled before its end: cleanup ran")
+
+    def show(self):
+        for note in self.notes:
+            print(note)
+        self.notes.clear()
 
 
 async def nap(tally, ms):
@@ -74,16 +71,20 @@ async def settle(start, unit):
 
 async def first_of_three(unit_ms):
     tally, start = Tally(), time.perf_counter()
-    tasks = [asyncio.create_task(nap(tally, k * unit_ms)) for k in (1, 2, 3)]
-    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    elapsed = time.perf_counter() - start
-    running_after = tally.running()  # the losers are still running here
-    winner = min(task.result() for task in done)  # if the loop woke late, the shortest
-    for task in pending:
-        task.cancel()  # without this they would run to the end
+    # The TaskGroup owns the three tasks: none outlives the `async with`.
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(nap(tally, k * unit_ms)) for k in (1, 2, 3)]
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        elapsed = time.perf_counter() - start
+        running_after = tally.running()  # the losers are still running here
+        winner = min(task.result() for task in done)  # if the loop woke late, the shortest
+        for task in pending:
+            task.cancel()  # without this they would run to the end
+    # Leaving the group waited until the cancelled ones had run their cleanup.
     await settle(start, unit_ms / 1000)
-    say(f"  wait() returned the {winner} ms nap after {elapsed:.3f} s; naps still running then: {running_after}")
-    say(f"  losers (cancelled by hand): cleanup ran {tally.dropped}, finished {tally.finished - 1}")
+    tally.show()
+    print(f"  wait() returned the {winner} ms nap after {elapsed:.3f} s; naps still running then: {running_after}")
+    print(f"  losers (cancelled by hand): cleanup ran {tally.dropped}, finished {tally.finished - 1}")
     return dict(first_ms=winner, first_elapsed_s=f"{elapsed:.3f}", losers_running_after=running_after,
                 losers_cleanup=tally.dropped, losers_finished=tally.finished - 1)
 
@@ -91,40 +92,69 @@ async def first_of_three(unit_ms):
 async def in_completion_order(unit_ms):
     tally = Tally()
     order = [await done for done in asyncio.as_completed([nap(tally, k * unit_ms) for k in (3, 1, 2)])]
-    say(f"  results, in the order as_completed yielded them: {','.join(map(str, order))} ms")
+    tally.show()
+    print(f"  results, in the order as_completed yielded them: {','.join(map(str, order))} ms")
     return dict(completion_order=",".join(map(str, order)), in_completion_order=str(order == sorted(order)).lower())
 
 
-async def drop_the_tasks(unit_ms):
+async def stop_waiting_for_the_tasks(unit_ms):
     tally, start = Tally(), time.perf_counter()
-    tasks = [asyncio.create_task(nap(tally, k * unit_ms)) for k in (1, 2, 3)]
-    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    running = set()  # the docs' pattern: a strong reference to each task until it is done
+    for k in (1, 2, 3):
+        task = asyncio.create_task(nap(tally, k * unit_ms))
+        running.add(task)
+        task.add_done_callback(running.discard)
+    done, pending = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
     held = len(pending)
-    del tasks, pending  # our references are gone; the loop still runs the tasks
+    # We look at them no more, as Rust drops its JoinSet here; they are not cancelled.
     await settle(start, unit_ms / 1000)
     finished_after = tally.finished - len(done)
-    say(f"  {held} tasks were still running when we dropped them: cancelled {tally.dropped}, finished afterwards {finished_after}")
+    tally.show()
+    print(f"  {held} tasks were still running when we stopped waiting: cancelled {tally.dropped}, "
+          f"finished afterwards {finished_after}")
     return dict(dropped_set_held=held, dropped_set_aborted=tally.dropped, dropped_set_finished=finished_after)
 
 
-async def gather_with_an_error(unit_ms):
+async def fails(unit_ms):
+    await asyncio.sleep(unit_ms / 1000)
+    raise RuntimeError(f"failed after {unit_ms} ms")
+
+
+async def task_group_with_an_error(unit_ms):
+    """try_join!'s twin: the first error cancels the other tasks of the group."""
     tally, start = Tally(), time.perf_counter()
-
-    async def fails():
-        await asyncio.sleep(unit_ms / 1000)
-        raise RuntimeError(f"failed after {unit_ms} ms")
-
-    failed = False
+    error = None
     try:
-        await asyncio.gather(nap(tally, 2 * unit_ms), fails(), nap(tally, 3 * unit_ms))
-    except RuntimeError as e:
-        failed = True
-        say(f"  gather raised {e!r} after {time.perf_counter() - start:.3f} s")
+        async with asyncio.TaskGroup() as group:
+            group.create_task(nap(tally, 2 * unit_ms))
+            group.create_task(fails(unit_ms))
+            group.create_task(nap(tally, 3 * unit_ms))
+    except* RuntimeError as errors:
+        error = errors.exceptions[0]
     error_after = time.perf_counter() - start
+    tally.show()  # the two cancelled ones ended before the group raised
+    if error is not None:
+        print(f"  the TaskGroup raised {error!r} after {error_after:.3f} s")
     await settle(start, unit_ms / 1000)
-    say(f"  the others: cleanup ran {tally.dropped}, finished {tally.finished}")
-    return dict(try_join_failed=str(failed).lower(), try_join_error_s=f"{error_after:.3f}",
+    tally.show()
+    print(f"  the others: cleanup ran {tally.dropped}, finished {tally.finished}")
+    return dict(try_join_failed=str(error is not None).lower(), try_join_error_s=f"{error_after:.3f}",
                 try_join_others_cleanup=tally.dropped, try_join_others_finished=tally.finished)
+
+
+async def gather_with_an_error(unit_ms):
+    """The older way: gather raises the first error and leaves the others running."""
+    tally, start = Tally(), time.perf_counter()
+    tasks = [asyncio.create_task(nap(tally, 2 * unit_ms)), asyncio.create_task(fails(unit_ms)),
+             asyncio.create_task(nap(tally, 3 * unit_ms))]  # kept until they are done
+    try:
+        await asyncio.gather(*tasks)
+    except RuntimeError as e:
+        print(f"  gather raised {e!r} after {time.perf_counter() - start:.3f} s")
+    await settle(start, unit_ms / 1000)
+    tally.show()
+    print(f"  the others: cleanup ran {tally.dropped}, finished {tally.finished}")
+    return dict(gather_others_cleanup=tally.dropped, gather_others_finished=tally.finished)
 
 
 async def producer(messages, queue, ticks, acks):
@@ -150,6 +180,12 @@ async def read_two(queue):
     return first, second
 
 
+async def cancelled(task):
+    """Cancels `task` and waits until it has ended (without raising its CancelledError)."""
+    task.cancel()
+    await asyncio.wait({task})
+
+
 async def lossy_loop(queue, ticks, acks):
     received, tick = 0, asyncio.create_task(ticks.get())
     while True:
@@ -161,11 +197,11 @@ async def lossy_loop(queue, ticks, acks):
             if second is None:
                 break
         else:
-            reader.cancel()  # what select! does to the loser: the message it holds goes too
+            await cancelled(reader)  # what select! does to the loser: the message it holds goes too
         if tick in done:
             acks.put_nowait(None)
             tick = asyncio.create_task(ticks.get())
-    tick.cancel()
+    await cancelled(tick)
     return received
 
 
@@ -182,37 +218,40 @@ async def safe_loop(queue, ticks, acks):
         if tick in done:
             acks.put_nowait(None)
             tick = asyncio.create_task(ticks.get())
-    tick.cancel()
+    await cancelled(tick)
     return received
 
 
 async def cancel_safety(messages, loop):
     queue, ticks, acks = asyncio.Queue(), asyncio.Queue(), asyncio.Queue()
-    sending = asyncio.create_task(producer(messages, queue, ticks, acks))
-    received = await loop(queue, ticks, acks)
-    return await sending, received
+    async with asyncio.TaskGroup() as group:
+        sending = group.create_task(producer(messages, queue, ticks, acks))
+        received = await loop(queue, ticks, acks)
+    return sending.result(), received
 
 
-async def main(args):
-    unit = args.delay_ms
+async def demo(unit, messages):
     k = [unit, 2 * unit, 3 * unit]
     summary = {}
-    say(f"1. asyncio.wait(FIRST_COMPLETED) over sleeps of {k[0]}, {k[1]} and {k[2]} ms")
+    print(f"1. asyncio.wait(FIRST_COMPLETED) over sleeps of {k[0]}, {k[1]} and {k[2]} ms")
     summary.update(await first_of_three(unit))
-    say(f"\n2. asyncio.as_completed over {k[2]}, {k[0]}, {k[1]} ms")
+    print(f"\n2. asyncio.as_completed over {k[2]}, {k[0]}, {k[1]} ms")
     summary.update(await in_completion_order(unit))
-    say(f"\n3. tasks of {k[0]}, {k[1]} and {k[2]} ms, dropped after the first result")
-    summary.update(await drop_the_tasks(unit))
-    say(f"\n4. gather of {k[1]} ms, an error after {k[0]} ms, and {k[2]} ms")
+    print(f"\n3. tasks of {k[0]}, {k[1]} and {k[2]} ms, no longer waited for after the first result")
+    summary.update(await stop_waiting_for_the_tasks(unit))
+    print(f"\n4. a TaskGroup of {k[1]} ms, an error after {k[0]} ms, and {k[2]} ms")
+    summary.update(await task_group_with_an_error(unit))
+    print("  and with asyncio.gather instead of the TaskGroup:")
     summary.update(await gather_with_an_error(unit))
-    say("\n5. cancel safety: a tick after every third message")
-    sent, lossy = await cancel_safety(args.messages, lossy_loop)
-    say(f"  a loop that reads two in a row: sent {sent}, received {lossy}, lost {sent - lossy}")
-    _, safe = await cancel_safety(args.messages, safe_loop)
-    say(f"  a loop that keeps one get() pending: sent {sent}, received {safe}, lost {sent - safe}")
+    print("\n5. cancel safety: a tick after every third message")
+    sent, lossy = await cancel_safety(messages, lossy_loop)
+    print(f"  a loop that reads two in a row: sent {sent}, received {lossy}, lost {sent - lossy}")
+    _, safe = await cancel_safety(messages, safe_loop)
+    print(f"  a loop that keeps one get() pending: sent {sent}, received {safe}, lost {sent - safe}")
+    # The deliberate waits: parts 1, 3, 4 and gather's contrast wait 3.5 units each, part 2 three.
     summary.update(messages=sent, lossy_received=lossy, lossy_lost=sent - lossy, safe_received=safe,
-                   safe_lost=sent - safe, ideal_s=f"{13.5 * unit / 1000:.3f}")
-    say("summary: " + " ".join(f"{key}={value}" for key, value in summary.items()))
+                   safe_lost=sent - safe, ideal_s=f"{17 * unit / 1000:.3f}")
+    print("summary: " + " ".join(f"{key}={value}" for key, value in summary.items()))
 
 
 def in_range(low, high):
@@ -224,15 +263,68 @@ def in_range(low, high):
     return parse
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="asyncio.wait, as_completed, gather and cancel safety, measured")
+def main():
+    parser = argparse.ArgumentParser(description="asyncio.wait, as_completed, TaskGroup, gather and cancel safety, measured")
     parser.add_argument("--delay-ms", type=in_range(20, 10_000), default=100,
                         help="the shortest sleep; the others take two and three times as long")
     parser.add_argument("--messages", type=in_range(3, 1_000_000), default=30,
                         help="messages sent to each cancel-safety loop; a tick follows every third")
+    args = parser.parse_args()
+    asyncio.run(demo(args.delay_ms, args.messages))
+
+
+# ---- the command-line frame: the same in every twin (make test compares it with
+# ---- scripts/template/python/); change it there, then copy it.
+def run_as_a_command(main):
+    """Runs main() and ends the way a shell expects a command to end. Ctrl-C: status 130,
+    no traceback. A closed pipe (`twin | head`): the reader is done, status 0. Output that
+    cannot be written (a full disk): one `error:` line, status 1. A thread that meets the
+    closed pipe or the full disk ends the whole process the same way."""
+    import errno
+    import os
+    import sys
+    import threading
+
+    def status_for(error):
+        if isinstance(error, KeyboardInterrupt):
+            return 130
+        if isinstance(error, BrokenPipeError):
+            return 0
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            print(f"error: cannot write the output ({error.strerror}); free some space or "
+                  "write elsewhere", file=sys.stderr, flush=True)
+            return 1
+        return None
+
+    def end(status):
+        # What is still buffered for stdout must not fail again at exit: drop it.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        return status
+
+    default_hook = threading.excepthook
+
+    def thread_hook(args):
+        status = status_for(args.exc_value)
+        if status is None:
+            default_hook(args)
+        else:
+            os._exit(end(status))
+
+    threading.excepthook = thread_hook
     try:
-        asyncio.run(main(parser.parse_args()))
-    except BrokenPipeError:
-        pass
-    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
-        sys.exit(130)
+        status = main()
+        sys.stdout.flush()  # inside the try: a closed pipe or a full disk may show only here
+    except (KeyboardInterrupt, OSError) as error:
+        status = status_for(error)
+        if status is None:
+            raise
+        sys.exit(end(status))
+    sys.exit(status)
+# ---- end of the frame
+
+
+if __name__ == "__main__":
+    run_as_a_command(main)

@@ -13,12 +13,14 @@
 //! `try_join_others_finished=0`, and `lossy_lost` = messages / 3 while `safe_lost=0`.
 
 mod lockstep;
+mod output;
 mod report;
 mod tally;
 
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::Parser;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::task::{JoinError, JoinSet};
@@ -40,41 +42,54 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    report::end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = Args::parse();
-    match run(&args) {
-        Ok(summary) => {
-            println!("{summary}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => report::fail(&e.to_string()),
+    // A failure at run time is one line that says what to do: `error: context: cause`.
+    if let Err(error) = run(&args) {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
     }
+    ExitCode::SUCCESS
 }
 
 /// The five parts, in order, all on this one thread, as asyncio runs them.
-fn run(args: &Args) -> Result<Summary, Box<dyn std::error::Error>> {
+fn run(args: &Args) -> anyhow::Result<()> {
     let unit = Duration::from_millis(args.delay_ms);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
-        .build()?;
-    runtime.block_on(async {
+        .build()
+        .context("cannot start the runtime; check the process's limits (ulimit -u, -v)")?;
+    let summary = runtime.block_on(async {
         report::part(1, unit);
         let first = report::first_of(first_of_three(unit).await);
         report::part(2, unit);
-        let order = report::order(join_in_completion_order(unit).await?);
+        let order = join_in_completion_order(unit).await;
+        let order = report::order(order.context("a task of part 2 panicked")?);
         report::part(3, unit);
-        let dropped = report::dropped_set(drop_a_join_set(unit).await?);
+        let dropped = drop_a_join_set(unit).await;
+        let dropped = report::dropped_set(dropped.context("a task of part 3 panicked")?);
         report::part(4, unit);
         let try_join = report::try_join(try_join_stops_at_first_error(unit).await);
         report::part(5, unit);
-        let lossy = lockstep::cancel_safety(args.messages, lossy_loop).await?;
-        let lossy = report::delivered("reads two in a row", lossy);
-        let safe = lockstep::cancel_safety(args.messages, safe_loop).await?;
-        let safe = report::delivered("reads one per poll", safe);
-        let parts = (first, order, dropped, try_join, lossy, safe);
-        Ok(Summary::new(unit, parts))
-    })
+        let lossy = lockstep::cancel_safety(args.messages, lossy_loop).await;
+        let lossy = report::delivered("reads two in a row", lossy.context(PRODUCER)?);
+        let safe = lockstep::cancel_safety(args.messages, safe_loop).await;
+        let safe = report::delivered("reads one per poll", safe.context(PRODUCER)?);
+        anyhow::Ok(Summary {
+            unit,
+            first,
+            order,
+            dropped,
+            try_join,
+            lossy,
+            safe,
+        })
+    })?;
+    println!("{summary}");
+    Ok(())
 }
+
+const PRODUCER: &str = "the producer of part 5 panicked";
 
 // ANCHOR: first
 /// asyncio.wait(FIRST_COMPLETED), but the losers do not run on: select! drops them before
@@ -145,7 +160,7 @@ async fn try_join_stops_at_first_error(unit: Duration) -> TryJoin {
     let start = Instant::now();
     let fails = async {
         tokio::time::sleep(unit).await;
-        Err::<u64, String>(format!("failed after {} ms", unit.as_millis()))
+        Err::<u64, _>(anyhow::anyhow!("failed after {} ms", unit.as_millis()))
     };
     let two = async { Ok(nap(&tally, 2 * unit).await) };
     let three = async { Ok(nap(&tally, 3 * unit).await) };

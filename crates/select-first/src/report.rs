@@ -1,9 +1,10 @@
-//! The harness: what each part measured, the lines that show it, the closing summary
-//! line, the one `error:` line, and the closed-pipe hook.
+//! The harness: what each part measured, the lines that show it, and the closing summary
+//! line.
 
 use std::fmt;
-use std::process::ExitCode;
 use std::time::Duration;
+
+use crate::output::write_summary;
 
 /// Part 1: select! over three naps.
 pub struct FirstOf {
@@ -23,7 +24,7 @@ pub struct DroppedSet {
 
 /// Part 4: try_join! with one failing branch.
 pub struct TryJoin {
-    pub result: Result<(u64, u64, u64), String>,
+    pub result: anyhow::Result<(u64, u64, u64)>,
     pub error_after: Duration,
     pub others_dropped: usize,
     pub others_finished: usize,
@@ -94,7 +95,7 @@ pub fn dropped_set(d: DroppedSet) -> DroppedSet {
 pub fn try_join(t: TryJoin) -> TryJoin {
     let result = match &t.result {
         Ok(values) => format!("Ok({values:?})"),
-        Err(e) => format!("Err({e:?})"),
+        Err(e) => format!("Err({:?})", e.to_string()),
     };
     println!(
         "  try_join! returned {result} after {:.3} s",
@@ -117,90 +118,68 @@ pub fn delivered(how: &str, d: Delivered) -> Delivered {
     d
 }
 
-/// The figures this run measured, printed as the closing `summary:` line.
+/// The figures this run measured, printed as the closing `summary:` line: one field for
+/// each part's findings, named for what it holds.
 pub struct Summary {
-    unit: Duration,
-    first: FirstOf,
-    order: Vec<u64>,
-    dropped: DroppedSet,
-    try_join: TryJoin,
-    lossy: Delivered,
-    safe: Delivered,
-}
-
-type Parts = (FirstOf, Vec<u64>, DroppedSet, TryJoin, Delivered, Delivered);
-
-impl Summary {
-    pub fn new(unit: Duration, parts: Parts) -> Self {
-        let (first, order, dropped, try_join, lossy, safe) = parts;
-        Summary {
-            unit,
-            first,
-            order,
-            dropped,
-            try_join,
-            lossy,
-            safe,
-        }
-    }
+    /// The shortest sleep; the others are two and three of it.
+    pub unit: Duration,
+    pub first: FirstOf,
+    /// The results of part 2, in the order join_next returned them.
+    pub order: Vec<u64>,
+    pub dropped: DroppedSet,
+    pub try_join: TryJoin,
+    /// Part 5's loop that reads two in a row, and the one that reads one per poll.
+    pub lossy: Delivered,
+    pub safe: Delivered,
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (first, dropped, try_join) = (&self.first, &self.dropped, &self.try_join);
+        let (lossy, safe) = (&self.lossy, &self.safe);
         let mut sorted = self.order.clone();
         sorted.sort_unstable();
-        write!(
-            f,
-            "summary: first_ms={} first_elapsed_s={:.3}",
-            first.winner,
-            first.elapsed.as_secs_f64()
-        )?;
-        write!(
-            f,
-            " losers_running_after={} losers_cleanup={}",
-            first.running_after, first.losers_dropped
-        )?;
-        write!(
-            f,
-            " losers_finished={} completion_order={}",
-            first.losers_finished,
-            list(&self.order)
-        )?;
-        write!(
-            f,
-            " in_completion_order={} dropped_set_held={}",
-            self.order == sorted,
-            dropped.held
-        )?;
-        write!(
-            f,
-            " dropped_set_aborted={} dropped_set_finished={}",
-            dropped.aborted, dropped.finished_after_drop
-        )?;
-        write!(f, " try_join_failed={}", try_join.result.is_err())?;
-        write!(
-            f,
-            " try_join_error_s={:.3}",
-            try_join.error_after.as_secs_f64()
-        )?;
-        write!(f, " try_join_others_cleanup={}", try_join.others_dropped)?;
-        write!(f, " try_join_others_finished={}", try_join.others_finished)?;
-        write!(
-            f,
-            " messages={} lossy_received={}",
-            self.lossy.sent, self.lossy.received
-        )?;
-        write!(
-            f,
-            " lossy_lost={} safe_received={}",
-            self.lossy.lost(),
-            self.safe.received
-        )?;
         // The deliberate waits: parts 1, 3 and 4 each wait 3.5 units, part 2 three.
         let ideal = self.unit.as_secs_f64() * 13.5;
-        write!(f, " safe_lost={} ideal_s={ideal:.3}", self.safe.lost())
+        write_summary(
+            f,
+            &[
+                ("first_ms", first.winner.to_string()),
+                ("first_elapsed_s", secs(first.elapsed)),
+                ("losers_running_after", first.running_after.to_string()),
+                ("losers_cleanup", first.losers_dropped.to_string()),
+                ("losers_finished", first.losers_finished.to_string()),
+                ("completion_order", list(&self.order)),
+                ("in_completion_order", (self.order == sorted).to_string()),
+                ("dropped_set_held", dropped.held.to_string()),
+                ("dropped_set_aborted", dropped.aborted.to_string()),
+                (
+                    "dropped_set_finished",
+                    dropped.finished_after_drop.to_string(),
+                ),
+                ("try_join_failed", try_join.result.is_err().to_string()),
+                ("try_join_error_s", secs(try_join.error_after)),
+                (
+                    "try_join_others_cleanup",
+                    try_join.others_dropped.to_string(),
+                ),
+                (
+                    "try_join_others_finished",
+                    try_join.others_finished.to_string(),
+                ),
+                ("messages", lossy.sent.to_string()),
+                ("lossy_received", lossy.received.to_string()),
+                ("lossy_lost", lossy.lost().to_string()),
+                ("safe_received", safe.received.to_string()),
+                ("safe_lost", safe.lost().to_string()),
+                ("ideal_s", format!("{ideal:.3}")),
+            ],
+        )
     }
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64())
 }
 
 fn list(values: &[u64]) -> String {
@@ -209,24 +188,4 @@ fn list(values: &[u64]) -> String {
         .map(u64::to_string)
         .collect::<Vec<_>>()
         .join(",")
-}
-
-/// A failure at run time: one line that says what to do, status 1.
-pub fn fail(what: &str) -> ExitCode {
-    eprintln!(
-        "error: {what} (check the process's limits on threads and memory, then run it again)"
-    );
-    ExitCode::FAILURE
-}
-
-/// `demo | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-pub fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }

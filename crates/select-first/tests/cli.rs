@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashMap;
 use std::process::Command;
 
-use common::{example, first_line_then_close, number, summary};
+use common::{example, first_line_then_close, number, reader_gone_from_the_start, summary};
 
 const BIN: &str = env!("CARGO_BIN_EXE_select-first");
 
@@ -164,5 +164,39 @@ fn a_closed_pipe_ends_it_quietly() {
         assert!(line.starts_with(first), "{line}");
         assert!(status.success(), "{status}: {stderr}");
         assert_eq!(stderr, "");
+    }
+}
+
+#[test]
+fn a_reader_gone_from_the_start_ends_it_quietly() {
+    let mut demo = Command::new(BIN);
+    demo.args(["--delay-ms", "20"]);
+    for cmd in [demo, Command::new(example("firstcompleted"))] {
+        let (status, stderr) = reader_gone_from_the_start(cmd);
+        assert!(status.success(), "{status}: {stderr}");
+        assert_eq!(stderr, "");
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    use common::{assert_one_error_line_on_a_full_disk, python_twin};
+    let mut demo = Command::new(BIN);
+    demo.args(["--delay-ms", "20", "--messages", "3"]);
+    assert_one_error_line_on_a_full_disk(demo);
+    assert_one_error_line_on_a_full_disk(Command::new(example("firstcompleted")));
+    // The twin line by line (each print fails at once, inside a part) and buffered (the
+    // writes fail at exit): one error line either way.
+    for unbuffered in [true, false] {
+        let Some(mut twin) = python_twin() else {
+            return;
+        };
+        match unbuffered {
+            true => twin.env("PYTHONUNBUFFERED", "1"),
+            false => twin.env_remove("PYTHONUNBUFFERED"),
+        };
+        twin.args(["--delay-ms", "20", "--messages", "3"]);
+        assert_one_error_line_on_a_full_disk(twin);
     }
 }
