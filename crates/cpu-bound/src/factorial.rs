@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use anyhow::{Context, bail};
 use rayon::prelude::*;
 
 const BASE: u64 = 1_000_000_000;
@@ -53,7 +54,7 @@ fn multiply(a: &[u64], b: &[u64]) -> Vec<u64> {
 /// pool and on a pool of `workers`, taking turns twice (the best of each counts), so only
 /// the threads differ; the speedup is the one thread's CPU time over the pool's wall time,
 /// as in the table. The digit count is checked against floor(log10 n!) + 1.
-pub fn show(n: u32, workers: usize) -> Result<usize, String> {
+pub fn show(n: u32, workers: usize) -> anyhow::Result<usize> {
     if n == 0 {
         return Ok(0);
     }
@@ -61,7 +62,7 @@ pub fn show(n: u32, workers: usize) -> Result<usize, String> {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
-            .map_err(|e| format!("could not start the rayon pool: {e}; try fewer --workers"))
+            .context("cannot start the rayon pool; try fewer --workers")
     };
     let pools = [pool(1)?, pool(workers)?];
     let (mut best, mut alone_cpu) = ([f64::MAX; 2], f64::MAX);
@@ -108,7 +109,7 @@ pub fn show(n: u32, workers: usize) -> Result<usize, String> {
     );
     println!("  (the last multiplication runs on one thread: Amdahl's law caps the speedup)\n");
     if digits.len() != expected || together != alone {
-        return Err(format!("{n}! came out wrong; this is a bug in the demo"));
+        bail!("{n}! came out wrong; this is a bug in the demo");
     }
     Ok(digits.len())
 }

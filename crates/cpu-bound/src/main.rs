@@ -15,6 +15,7 @@
 //! Rust threads need no extra processes to use every core: there is no GIL to get around.
 
 mod factorial;
+mod output;
 mod records;
 mod report;
 
@@ -24,6 +25,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::thread;
 
+use anyhow::{Context, anyhow};
 use clap::Parser;
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Pid, fork, pipe};
@@ -54,21 +56,19 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    report::end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = Args::parse();
     match run(&args) {
-        Ok(summary) => {
-            println!("{summary}");
-            ExitCode::SUCCESS
-        }
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(1)
+        Ok(summary) => println!("{summary}"),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::FAILURE;
         }
     }
+    ExitCode::SUCCESS
 }
 
-fn run(args: &Args) -> Result<Summary, String> {
+fn run(args: &Args) -> anyhow::Result<Summary> {
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
     let workers = args.workers.map_or(cores, |w| w as usize);
     let sizes: Vec<u64> = (0..args.jobs).map(|x| args.size + x).collect();
@@ -103,7 +103,7 @@ fn job(n: u64) -> u128 {
 }
 // ANCHOR_END: job
 
-fn sequential(sizes: &[u64], _workers: usize) -> Result<Vec<u128>, String> {
+fn sequential(sizes: &[u64], _workers: usize) -> anyhow::Result<Vec<u128>> {
     Ok(sizes.iter().map(|&n| job(n)).collect())
 }
 
@@ -115,7 +115,7 @@ fn jobs_of(k: usize, workers: usize, count: usize) -> impl Iterator<Item = usize
 // ANCHOR: threads
 /// Scoped threads may borrow `sizes` from this stack frame: the scope joins them all
 /// before it returns, so no Arc and no 'static are needed. No GIL: each runs on a core.
-fn on_threads(sizes: &[u64], workers: usize) -> Result<Vec<u128>, String> {
+fn on_threads(sizes: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
     let mut results = vec![0u128; sizes.len()];
     thread::scope(|scope| {
         let mut handles = Vec::new();
@@ -125,10 +125,12 @@ fn on_threads(sizes: &[u64], workers: usize) -> Result<Vec<u128>, String> {
                 mine.map(|j| (j, job(sizes[j]))).collect::<Vec<_>>()
             };
             let handle = thread::Builder::new().spawn_scoped(scope, worker);
-            handles.push(handle.map_err(|e| format!("could not start a thread: {e}"))?);
+            handles.push(handle.context("cannot start a thread; try fewer --workers")?);
         }
         for handle in handles {
-            let done = handle.join().map_err(|_| "a worker thread panicked")?;
+            let done = handle
+                .join()
+                .map_err(|_| anyhow!("a worker thread panicked"))?;
             for (j, sum) in done {
                 results[j] = sum;
             }
@@ -141,11 +143,11 @@ fn on_threads(sizes: &[u64], workers: usize) -> Result<Vec<u128>, String> {
 /// Forks one child per worker: what `multiprocessing` does underneath on Linux. Each child
 /// computes its jobs and writes them into its own pipe; the parent reads every pipe to
 /// its end, then reaps every child, also after a failure, so no zombie is left.
-fn in_forked_processes(sizes: &[u64], workers: usize) -> Result<Vec<u128>, String> {
+fn in_forked_processes(sizes: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
     // Anything still buffered would be copied into each child (and could be printed twice).
     std::io::stdout()
         .flush()
-        .map_err(|e| format!("writing to stdout: {e}"))?;
+        .context("cannot write the output; free some space or write elsewhere")?;
     let mut children: Vec<(Pid, File)> = Vec::new();
     let mut failure = None;
     let parent = nix::unistd::getpid();
@@ -153,7 +155,7 @@ fn in_forked_processes(sizes: &[u64], workers: usize) -> Result<Vec<u128>, Strin
         let (reader, writer) = match pipe() {
             Ok(ends) => ends,
             Err(e) => {
-                failure = Some(format!("could not create a pipe: {e}"));
+                failure = Some(anyhow!(e).context("cannot create a pipe"));
                 break;
             }
         };
@@ -176,7 +178,7 @@ fn in_forked_processes(sizes: &[u64], workers: usize) -> Result<Vec<u128>, Strin
                 children.push((child, File::from(reader)));
             }
             Err(e) => {
-                failure = Some(format!("fork failed: {e}"));
+                failure = Some(anyhow!(e).context("cannot fork a child"));
                 break;
             }
         }
@@ -189,16 +191,16 @@ fn in_forked_processes(sizes: &[u64], workers: usize) -> Result<Vec<u128>, Strin
         drop(pipe); // a child still writing gets EPIPE and exits
         match waitpid(pid, None) {
             Ok(WaitStatus::Exited(_, 0)) => {}
-            Ok(status) => failure = failure.or(Some(format!("child ended with {status:?}"))),
-            Err(e) => failure = failure.or(Some(format!("waitpid failed: {e}"))),
+            Ok(status) => failure = failure.or(Some(anyhow!("a child ended with {status:?}"))),
+            Err(e) => failure = failure.or(Some(anyhow!(e).context("waitpid failed"))),
         }
     }
     match failure {
-        Some(message) => Err(format!("{message}; try fewer --workers")),
+        Some(error) => Err(error.context("the forked processes failed; try fewer --workers")),
         None => results
             .into_iter()
             .collect::<Option<_>>()
-            .ok_or("a job got no result".into()),
+            .context("a job got no result; this is a bug in the demo"),
     }
 }
 
@@ -228,9 +230,9 @@ fn child_sends_results(sizes: &[u64], k: usize, workers: usize, mut pipe: File) 
 
 // ANCHOR: rayon
 /// rayon splits the jobs among its pool's threads and balances them by work stealing.
-fn on_rayon(sizes: &[u64], workers: usize) -> Result<Vec<u128>, String> {
+fn on_rayon(sizes: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(workers).build();
-    let pool = pool.map_err(|e| format!("could not start the rayon pool: {e}"))?;
+    let pool = pool.context("cannot start the rayon pool; try fewer --workers")?;
     Ok(pool.install(|| sizes.par_iter().map(|&n| job(n)).collect()))
 }
 // ANCHOR_END: rayon

@@ -5,6 +5,8 @@
 use std::fs::File;
 use std::io::Read;
 
+use anyhow::{Context, bail};
+
 /// Bytes in one record.
 pub const RECORD: usize = 8 + 16;
 
@@ -16,12 +18,12 @@ pub fn encode(index: usize, sum: u128) -> [u8; RECORD] {
 }
 
 /// Reads a child's pipe to its end and files each record's sum under its index.
-pub fn read(pipe: &mut File, results: &mut [Option<u128>]) -> Result<(), String> {
+pub fn read(pipe: &mut File, results: &mut [Option<u128>]) -> anyhow::Result<()> {
     let mut bytes = Vec::new();
     pipe.read_to_end(&mut bytes)
-        .map_err(|e| format!("reading from a child: {e}"))?;
+        .context("cannot read from a child")?;
     if bytes.len() % RECORD != 0 {
-        return Err("a child's record was cut short".into());
+        bail!("a child's record was cut short");
     }
     for record in bytes.chunks_exact(RECORD) {
         let (index, sum) = record.split_at(8);
@@ -29,7 +31,7 @@ pub fn read(pipe: &mut File, results: &mut [Option<u128>]) -> Result<(), String>
         let sum = u128::from_le_bytes(sum.try_into().expect("16 bytes"));
         *results
             .get_mut(index)
-            .ok_or("a child sent an unknown job")? = Some(sum);
+            .context("a child sent an unknown job")? = Some(sum);
     }
     Ok(())
 }

@@ -8,11 +8,13 @@ use nix::sys::wait::{WaitPidFlag, waitpid};
 use nix::time::ClockId;
 use nix::unistd::Pid;
 
+use crate::output::write_summary;
+
 /// A way of running the jobs: its name, its workers, and the function that runs them.
 pub type Method = (
     &'static str,
     usize,
-    fn(&[u64], usize) -> Result<Vec<u128>, String>,
+    fn(&[u64], usize) -> anyhow::Result<Vec<u128>>,
 );
 
 /// What one way took (the median round) and what it found (in its last round).
@@ -63,7 +65,7 @@ pub fn header(jobs: u64, size: u64, workers: usize, cores: usize, rounds: u32) {
 /// programs' load, the clock) then falls on all of them alike, and the median discards a
 /// round that a burst of load hit. One untimed job first, so the first timed round does
 /// not pay for a cold start.
-pub fn take_turns(methods: &[Method], sizes: &[u64], rounds: u32) -> Result<Vec<Timing>, String> {
+pub fn take_turns(methods: &[Method], sizes: &[u64], rounds: u32) -> anyhow::Result<Vec<Timing>> {
     if let Some(&n) = sizes.first() {
         std::hint::black_box((methods[0].2)(&[n], 1)?);
     }
@@ -210,38 +212,31 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         let [seq, threads, processes, rayon] = self.seconds;
         let base = self.sequential_cpu_s;
-        let speedup = |s: f64| base / s.max(1e-9);
-        write!(
+        let secs = |s: f64| format!("{s:.3}");
+        let speedup = |s: f64| format!("{:.2}", base / s.max(1e-9));
+        write_summary(
             f,
-            "summary: cores={} workers={} jobs={} size={} rounds={} sequential_s={seq:.3} \
-             sequential_cpu_s={base:.3} threads_s={threads:.3} processes_s={processes:.3} rayon_s={rayon:.3} \
-             speedup_threads={:.2} speedup_processes={:.2} speedup_rayon={:.2} \
-             results_equal={} children_left={} factorial_digits={} ideal_s=0.000",
-            self.cores,
-            self.workers,
-            self.jobs,
-            self.size,
-            self.rounds,
-            speedup(threads),
-            speedup(processes),
-            speedup(rayon),
-            self.checks.results_equal,
-            self.checks.children_left,
-            self.factorial_digits,
+            &[
+                ("cores", self.cores.to_string()),
+                ("workers", self.workers.to_string()),
+                ("jobs", self.jobs.to_string()),
+                ("size", self.size.to_string()),
+                ("rounds", self.rounds.to_string()),
+                ("sequential_s", secs(seq)),
+                ("sequential_cpu_s", secs(base)),
+                ("threads_s", secs(threads)),
+                ("processes_s", secs(processes)),
+                ("rayon_s", secs(rayon)),
+                ("speedup_threads", speedup(threads)),
+                ("speedup_processes", speedup(processes)),
+                ("speedup_rayon", speedup(rayon)),
+                ("results_equal", self.checks.results_equal.to_string()),
+                ("children_left", self.checks.children_left.to_string()),
+                ("factorial_digits", self.factorial_digits.to_string()),
+                ("ideal_s", "0.000".to_string()),
+            ],
         )
     }
-}
-
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-pub fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }
 
 #[cfg(test)]

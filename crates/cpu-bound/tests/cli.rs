@@ -7,7 +7,9 @@ mod common;
 
 use std::process::Command;
 
-use common::{first_line_then_close, summary, value};
+use common::{
+    assert_one_error_line_on_a_full_disk, example, first_line_then_close, python_twin, summary,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cpu-bound");
 
@@ -38,16 +40,17 @@ fn every_method_gives_the_closed_form_for_every_job() {
         "--factorial",
         "300",
     ]);
-    assert_eq!(value(&out, "results_equal"), "true", "{out}");
+    let s = summary(&out);
+    assert_eq!(s["results_equal"], "true", "{out}");
     assert_eq!(out.matches("identical, all correct").count(), 4, "{out}");
     // 30000 + 6 = 30006: its sum of squares is 30006 * 30005 * 60011 / 6.
     let last: u128 = 30006 * 30005 * 60011 / 6;
     assert!(out.contains(&format!("last job's sum {last}")), "{out}");
     // 300! has 615 digits.
-    assert_eq!(value(&out, "factorial_digits"), "615", "{out}");
-    assert_eq!(value(&out, "jobs"), "7");
-    assert_eq!(value(&out, "workers"), "3");
-    assert_eq!(value(&out, "rounds"), "2");
+    assert_eq!(s["factorial_digits"], "615", "{out}");
+    assert_eq!(s["jobs"], "7");
+    assert_eq!(s["workers"], "3");
+    assert_eq!(s["rounds"], "2");
 }
 
 #[test]
@@ -63,8 +66,9 @@ fn no_child_process_is_left_after_a_run() {
         "--factorial",
         "0",
     ]);
-    assert_eq!(value(&out, "children_left"), "0", "{out}");
-    assert_eq!(value(&out, "results_equal"), "true", "{out}");
+    let s = summary(&out);
+    assert_eq!(s["children_left"], "0", "{out}");
+    assert_eq!(s["results_equal"], "true", "{out}");
     // The table is printed once: a fork that copied an unflushed buffer would repeat it.
     assert_eq!(out.matches("forked processes + pipes").count(), 1, "{out}");
 }
@@ -156,8 +160,29 @@ fn a_closed_pipe_ends_quietly() {
         "--factorial",
         "300",
     ]);
-    let (first, stderr, ok) = first_line_then_close(command);
+    let (first, status, stderr) = first_line_then_close(command);
     assert!(first.starts_with("cpu-bound: "), "{first}");
     assert_eq!(stderr, "", "stderr after the reader closed the pipe");
-    assert!(ok, "exit status after the reader closed the pipe");
+    assert!(
+        status.success(),
+        "exit status after the reader closed the pipe: {status}"
+    );
+}
+
+/// A full disk (stdout on /dev/full): one `error:` line and status 1 from the demo, the
+/// minimal program and the twin, never a panic or an exit 0 that loses the output.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    // Small sizes; the twin has no --rounds.
+    let small = ["--size", "1000", "--jobs", "3", "--workers", "2"];
+    let mut demo = Command::new(BIN);
+    demo.args(small)
+        .args(["--rounds", "1", "--factorial", "30"]);
+    assert_one_error_line_on_a_full_disk(demo);
+    assert_one_error_line_on_a_full_disk(Command::new(example("cpubound")));
+    if let Some(mut twin) = python_twin() {
+        twin.args(small).args(["--factorial", "30"]);
+        assert_one_error_line_on_a_full_disk(twin);
+    }
 }

@@ -29,8 +29,8 @@ fn the_minimal_program_runs_both_ways_with_the_same_results() {
 
 #[test]
 fn the_minimal_program_ends_quietly_on_a_closed_pipe() {
-    let (first, stderr, ok) = first_line_then_close(Command::new(example("cpubound")));
+    let (first, status, stderr) = first_line_then_close(Command::new(example("cpubound")));
     assert!(first.starts_with("one after another"), "{first}");
     assert_eq!(stderr, "");
-    assert!(ok);
+    assert!(status.success(), "{status}");
 }

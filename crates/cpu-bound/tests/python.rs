@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use common::value;
+use common::summary;
 
 #[test]
 fn python_twin_gives_the_same_results() {
@@ -32,12 +32,13 @@ fn python_twin_gives_the_same_results() {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8(out.stdout).expect("stdout is UTF-8");
-    assert_eq!(value(&stdout, "results_equal"), "true", "{stdout}");
-    assert_eq!(value(&stdout, "children_left"), "0", "{stdout}");
-    assert_eq!(value(&stdout, "factorial_digits"), "615", "{stdout}");
+    let s = summary(&stdout);
+    assert_eq!(s["results_equal"], "true", "{stdout}");
+    assert_eq!(s["children_left"], "0", "{stdout}");
+    assert_eq!(s["factorial_digits"], "615", "{stdout}");
     // One GIL: the threads take turns, so they finish no sooner than the sequential
     // thread's own CPU time (the base of the twin's speedups, as of the Rust side's).
-    let threads: f64 = value(&stdout, "speedup_threads").parse().unwrap();
+    let threads: f64 = s["speedup_threads"].parse().unwrap();
     assert!(
         threads <= 1.3,
         "GIL-bound threads sped up {threads}x: {stdout}"
