@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use anyhow::{Context, bail};
+use anyhow::{Context, anyhow, bail};
 use rayon::prelude::*;
 
 const BASE: u64 = 1_000_000_000;
@@ -62,7 +62,9 @@ pub fn show(n: u32, workers: usize) -> anyhow::Result<usize> {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
-            .context("cannot start the rayon pool; try fewer --workers")
+            // rayon's error repeats its cause as its source: say it once.
+            .map_err(|e| anyhow!("{e}"))
+            .context(crate::LIMITS_HINT)
     };
     let pools = [pool(1)?, pool(workers)?];
     let (mut best, mut alone_cpu) = ([f64::MAX; 2], f64::MAX);

@@ -103,6 +103,10 @@ fn job(n: u64) -> u128 {
 }
 // ANCHOR_END: job
 
+/// What to do when the system will not start the threads.
+const LIMITS_HINT: &str = "cannot start the worker threads; try fewer --workers, or raise the \
+    limits on memory (ulimit -v) and threads (ulimit -u)";
+
 fn sequential(sizes: &[u64], _workers: usize) -> anyhow::Result<Vec<u128>> {
     Ok(sizes.iter().map(|&n| job(n)).collect())
 }
@@ -125,7 +129,7 @@ fn on_threads(sizes: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
                 mine.map(|j| (j, job(sizes[j]))).collect::<Vec<_>>()
             };
             let handle = thread::Builder::new().spawn_scoped(scope, worker);
-            handles.push(handle.context("cannot start a thread; try fewer --workers")?);
+            handles.push(handle.context(LIMITS_HINT)?);
         }
         for handle in handles {
             let done = handle
@@ -232,7 +236,8 @@ fn child_sends_results(sizes: &[u64], k: usize, workers: usize, mut pipe: File) 
 /// rayon splits the jobs among its pool's threads and balances them by work stealing.
 fn on_rayon(sizes: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(workers).build();
-    let pool = pool.context("cannot start the rayon pool; try fewer --workers")?;
+    // rayon's error repeats its cause as its source: say it once.
+    let pool = pool.map_err(|e| anyhow!("{e}")).context(LIMITS_HINT)?;
     Ok(pool.install(|| sizes.par_iter().map(|&n| job(n)).collect()))
 }
 // ANCHOR_END: rayon

@@ -186,3 +186,34 @@ fn a_full_disk_gives_one_error_line() {
         assert_one_error_line_on_a_full_disk(twin);
     }
 }
+
+/// A limit the workers cannot fit in (`ulimit -v`: each thread's stack is address space)
+/// ends the run with one `error:` line that names the flag to lower and the limit, status 1,
+/// not an abort.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_memory_limit_too_small_for_the_threads_gives_one_error_line() {
+    let out = Command::new("sh")
+        .args(["-c", r#"ulimit -v 300000; exec "$0" "$@""#, BIN])
+        .args([
+            "--workers",
+            "256",
+            "--size",
+            "1000",
+            "--factorial",
+            "0",
+            "--rounds",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    assert!(
+        lines[0].contains("--workers") && lines[0].contains("ulimit -v"),
+        "{stderr}"
+    );
+}

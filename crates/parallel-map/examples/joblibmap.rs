@@ -9,6 +9,7 @@
 
 use std::hint::black_box;
 
+use anyhow::Context;
 use rayon::prelude::*;
 
 /// Some CPU work on (a, b): a million rounds of a hash, each depending on the one before.
@@ -22,12 +23,13 @@ fn func(a: u64, b: u64) -> u64 {
     x
 }
 
-fn main() -> Result<(), rayon::ThreadPoolBuildError> {
-    end_quietly_on_closed_pipe();
+fn main() -> anyhow::Result<()> {
+    exit_when_output_fails(); // one error line, not a panic, if stdout fails (end of file)
     let a = 7;
     // Parallel(n_jobs=30): a pool of 30 threads. No processes and no pickling: Rust has
     // no GIL, so threads run on every core.
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(30).build()?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(30).build();
+    let pool = pool.context("cannot start 30 threads; see the thread limit, ulimit -u")?;
     let results: Vec<(u64, u64)> = pool.install(|| {
         (0..100u64)
             .into_par_iter()
@@ -42,16 +44,21 @@ fn main() -> Result<(), rayon::ThreadPoolBuildError> {
     Ok(())
 }
 
-// ANCHOR: closed-pipe
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-fn end_quietly_on_closed_pipe() {
+// ANCHOR: output-hook
+/// Output that cannot be written ends the program: quietly when the reader closed the pipe
+/// (`program | head`), with one `error:` line and status 1 otherwise (a full disk).
+fn exit_when_output_fails() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
+        let message = info.to_string();
+        let Some((_, why)) = message.split_once("failed printing to stdout: ") else {
+            return default_hook(info);
+        };
+        if why.contains("Broken pipe") {
             std::process::exit(0);
         }
-        default_hook(info);
+        eprintln!("error: cannot write the output ({why}); free some space or write elsewhere");
+        std::process::exit(1);
     }));
 }
-// ANCHOR_END: closed-pipe
+// ANCHOR_END: output-hook

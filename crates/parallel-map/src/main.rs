@@ -13,12 +13,14 @@
 //! the pool's wall time) is about `cores`, never more (more threads than cores only take
 //! turns); with tiny items it is many times slower, as joblib is when each call is tiny.
 
+mod output;
 mod report;
 
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use anyhow::{Context, anyhow};
 use clap::Parser;
 use rayon::prelude::*;
 
@@ -46,21 +48,19 @@ struct Args {
 const A: u64 = 7;
 
 fn main() -> ExitCode {
-    report::end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = Args::parse();
     match run(&args) {
-        Ok(summary) => {
-            println!("{summary}");
-            ExitCode::SUCCESS
-        }
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(1)
+        Ok(summary) => println!("{summary}"),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::FAILURE;
         }
     }
+    ExitCode::SUCCESS
 }
 
-fn run(args: &Args) -> Result<Summary, String> {
+fn run(args: &Args) -> anyhow::Result<Summary> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let n_jobs = report::threads_for(args.n_jobs, cores);
     let rounds = report::rounds_per_ms(|r| func(A, 0, r)) * args.item_ms;
@@ -135,12 +135,17 @@ fn sequential_map(f: impl Fn(u64) -> u64) -> Vec<Item> {
         .collect()
 }
 
-fn build_pool(n_jobs: usize) -> Result<rayon::ThreadPool, String> {
+fn build_pool(n_jobs: usize) -> anyhow::Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(n_jobs)
         .build()
-        .map_err(|e| {
-            format!("could not start a pool of {n_jobs} threads: {e}; try a smaller --n-jobs")
+        // rayon's error repeats its cause as its source: say it once.
+        .map_err(|e| anyhow!("{e}"))
+        .with_context(|| {
+            format!(
+                "cannot start a pool of {n_jobs} threads; try a smaller --n-jobs, or raise \
+                 the limits on memory (ulimit -v) and threads (ulimit -u)"
+            )
         })
 }
 

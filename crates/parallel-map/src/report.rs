@@ -6,6 +6,8 @@ use std::fmt;
 use std::hint::black_box;
 use std::time::Instant;
 
+use crate::output::write_summary;
+
 /// One item's outcome, with who computed it and when it finished.
 #[derive(Clone, Copy, Debug)]
 pub struct Item {
@@ -128,8 +130,8 @@ pub fn seconds(f: impl FnOnce()) -> f64 {
 /// cold start) falls on both alike instead of on whichever goes first.
 pub fn take_turns(
     sequential: impl Fn() -> Vec<Item>,
-    parallel: impl Fn() -> Result<Vec<Item>, String>,
-) -> Result<(Vec<Item>, Vec<Item>, Times), String> {
+    parallel: impl Fn() -> anyhow::Result<Vec<Item>>,
+) -> anyhow::Result<(Vec<Item>, Vec<Item>, Times)> {
     let mut times = Times {
         sequential_s: 0.0,
         sequential_cpu_s: 0.0,
@@ -298,38 +300,31 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         let t = &self.times;
         let (tiny_seq, tiny_par, _) = self.tiny;
-        write!(
+        let secs = |s: f64| format!("{s:.3}");
+        write_summary(
             f,
-            "summary: n_jobs={} items={} cores={} sequential_s={:.3} parallel_s={:.3} \
-             speedup={:.2} sequential_cpu_s={:.3} \
-             tiny_sequential_s={tiny_seq:.3} tiny_parallel_s={tiny_par:.3} tiny_speedup={:.4} \
-             threads_used={} pool_threads={} order_kept={} results_equal={} ideal_s=0.000",
-            self.n_jobs,
-            self.items,
-            self.cores,
-            t.sequential_s,
-            t.parallel_s,
-            t.speedup(),
-            t.sequential_cpu_s,
-            tiny_seq / tiny_par.max(1e-9),
-            self.threads_used,
-            self.pool_threads,
-            self.order_kept,
-            self.results_equal,
+            &[
+                ("n_jobs", self.n_jobs.to_string()),
+                ("items", self.items.to_string()),
+                ("cores", self.cores.to_string()),
+                ("sequential_s", secs(t.sequential_s)),
+                ("parallel_s", secs(t.parallel_s)),
+                ("speedup", format!("{:.2}", t.speedup())),
+                ("sequential_cpu_s", secs(t.sequential_cpu_s)),
+                ("tiny_sequential_s", secs(tiny_seq)),
+                ("tiny_parallel_s", secs(tiny_par)),
+                (
+                    "tiny_speedup",
+                    format!("{:.4}", tiny_seq / tiny_par.max(1e-9)),
+                ),
+                ("threads_used", self.threads_used.to_string()),
+                ("pool_threads", self.pool_threads.to_string()),
+                ("order_kept", self.order_kept.to_string()),
+                ("results_equal", self.results_equal.to_string()),
+                ("ideal_s", "0.000".to_string()),
+            ],
         )
     }
-}
-
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-pub fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }
 
 #[cfg(test)]

@@ -5,10 +5,13 @@
 //! asserted (tests share a busy machine); `make bench` measures it.
 
 mod common;
+mod local;
 
 use std::process::Command;
 
-use common::{first_line_then_close, summary, value};
+use common::{
+    assert_one_error_line_on_a_full_disk, example, first_line_then_close, python_twin, summary,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_parallel-map");
 
@@ -29,50 +32,46 @@ fn run(args: &[&str]) -> String {
 fn the_pool_keeps_order_and_results_and_uses_several_threads() {
     let out = run(&["--n-jobs", "8", "--item-ms", "10", "--tiny-reps", "20"]);
     assert_eq!(
-        value(&out, "items"),
+        summary(&out)["items"],
         "40",
         "b % 5 > 2 keeps 40 of 100: {out}"
     );
-    assert_eq!(value(&out, "order_kept"), "true", "{out}");
-    assert_eq!(value(&out, "results_equal"), "true", "{out}");
+    assert_eq!(summary(&out)["order_kept"], "true", "{out}");
+    assert_eq!(summary(&out)["results_equal"], "true", "{out}");
     assert!(
         out.contains("items came back as  b = 3 4 8 9 13 14 18 19 23 24 "),
         "{out}"
     );
     // Every one of the 8 pool threads answered a broadcast.
-    assert_eq!(value(&out, "pool_threads"), "8", "{out}");
+    assert_eq!(summary(&out)["pool_threads"], "8", "{out}");
     // 40 items of 10 ms: the other threads wake and steal work long before one thread
     // could finish all 400 ms of it alone, even on a busy machine.
-    let used: usize = value(&out, "threads_used").parse().expect("a count");
+    let used: usize = summary(&out)["threads_used"].parse().expect("a count");
     assert!((2..=8).contains(&used), "{out}");
 }
 
 #[test]
 fn one_thread_pool_still_keeps_order() {
     let out = run(&["--n-jobs", "1", "--item-ms", "1", "--tiny-reps", "5"]);
-    assert_eq!(value(&out, "order_kept"), "true", "{out}");
-    assert_eq!(value(&out, "results_equal"), "true", "{out}");
-    assert_eq!(value(&out, "threads_used"), "1", "{out}");
-    assert_eq!(value(&out, "ideal_s"), "0.000");
+    assert_eq!(summary(&out)["order_kept"], "true", "{out}");
+    assert_eq!(summary(&out)["results_equal"], "true", "{out}");
+    assert_eq!(summary(&out)["threads_used"], "1", "{out}");
+    assert_eq!(summary(&out)["ideal_s"], "0.000");
 }
 
 #[test]
 fn negative_n_jobs_counts_back_from_the_cores_as_in_joblib() {
-    let cores: i64 = value(
-        &run(&["--n-jobs", "1", "--item-ms", "1", "--tiny-reps", "1"]),
-        "cores",
-    )
-    .parse()
-    .unwrap();
+    let out = run(&["--n-jobs", "1", "--item-ms", "1", "--tiny-reps", "1"]);
+    let cores: i64 = summary(&out)["cores"].parse().unwrap();
     for (n_jobs, threads) in [(-1, cores), (-2, (cores - 1).max(1)), (-1000, 1)] {
         let arg = n_jobs.to_string();
         let out = run(&["--n-jobs", &arg, "--item-ms", "1", "--tiny-reps", "1"]);
         assert_eq!(
-            value(&out, "n_jobs"),
+            summary(&out)["n_jobs"],
             threads.to_string(),
             "--n-jobs {n_jobs}: {out}"
         );
-        assert_eq!(value(&out, "pool_threads"), threads.to_string(), "{out}");
+        assert_eq!(summary(&out)["pool_threads"], threads.to_string(), "{out}");
         assert!(out.contains(&format!("Parallel(n_jobs={n_jobs})")), "{out}");
     }
     let help = Command::new(BIN).arg("--help").output().unwrap();
@@ -85,7 +84,7 @@ fn negative_n_jobs_counts_back_from_the_cores_as_in_joblib() {
 /// map's runs, so a run gets three tries; a real difference fails all three.
 #[test]
 fn on_one_core_the_pool_is_no_faster() {
-    let Some(pinned) = common::on_one_core(BIN) else {
+    let Some(pinned) = local::on_one_core(BIN) else {
         eprintln!("skipped: no `taskset` here to pin the demo to one core");
         return;
     };
@@ -138,8 +137,49 @@ fn a_closed_pipe_ends_quietly() {
     // The header is the first line; the tables and the summary still have to be written.
     let mut command = Command::new(BIN);
     command.args(["--n-jobs", "4", "--item-ms", "2", "--tiny-reps", "5"]);
-    let (first, stderr, ok) = first_line_then_close(command);
+    let (first, status, stderr) = first_line_then_close(command);
     assert!(first.starts_with("parallel-map: "), "{first}");
     assert_eq!(stderr, "", "stderr after the reader closed the pipe");
-    assert!(ok, "exit status after the reader closed the pipe");
+    assert!(
+        status.success(),
+        "exit status after the reader closed the pipe: {status}"
+    );
+}
+
+/// A full disk (stdout on /dev/full): one `error:` line and status 1 from the demo, the
+/// minimal program and the twin, never a panic or an exit 0 that loses the output.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    let small = ["--n-jobs", "2", "--item-ms", "1", "--tiny-reps", "1"];
+    let mut demo = Command::new(BIN);
+    demo.args(small);
+    assert_one_error_line_on_a_full_disk(demo);
+    assert_one_error_line_on_a_full_disk(Command::new(example("joblibmap")));
+    if let Some(mut twin) = python_twin() {
+        twin.args(small);
+        assert_one_error_line_on_a_full_disk(twin);
+    }
+}
+
+/// A limit the workers cannot fit in (`ulimit -v`: each thread's stack is address space)
+/// ends the run with one `error:` line that names the flag to lower and the limit, status 1,
+/// not an abort.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_memory_limit_too_small_for_the_threads_gives_one_error_line() {
+    let out = Command::new("sh")
+        .args(["-c", r#"ulimit -v 300000; exec "$0" "$@""#, BIN])
+        .args(["--n-jobs", "1024", "--item-ms", "1", "--tiny-reps", "1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    assert!(
+        lines[0].contains("--n-jobs") && lines[0].contains("ulimit -v"),
+        "{stderr}"
+    );
 }

@@ -4,7 +4,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{example, first_line_then_close};
+use common::{example, first_line_then_close, reader_gone_from_the_start};
 
 #[test]
 fn the_minimal_program_returns_forty_results_in_input_order() {
@@ -31,20 +31,14 @@ fn the_minimal_program_returns_forty_results_in_input_order() {
 
 #[test]
 fn the_minimal_program_ends_quietly_on_a_closed_pipe() {
-    let (first, stderr, ok) = first_line_then_close(Command::new(example("joblibmap")));
+    let (first, status, stderr) = first_line_then_close(Command::new(example("joblibmap")));
     assert!(first.starts_with("func(7, 3) = "), "{first}");
     assert_eq!(stderr, "");
-    assert!(ok);
+    assert!(status.success(), "{status}");
     // It prints its 41 lines in one burst, which can all be in the pipe before the reader
     // above goes: so also close the pipe before it prints anything, which makes every
     // line after the first meet the closed pipe.
-    let mut child = Command::new(example("joblibmap"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run joblibmap");
-    drop(child.stdout.take());
-    let out = child.wait_with_output().expect("wait for joblibmap");
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
-    assert!(out.status.success(), "{}", out.status);
+    let (status, stderr) = reader_gone_from_the_start(Command::new(example("joblibmap")));
+    assert_eq!(stderr, "");
+    assert!(status.success(), "{status}");
 }

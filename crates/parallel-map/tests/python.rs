@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use common::value;
+use common::summary;
 
 #[test]
 fn python_twin_keeps_order_and_results() {
@@ -30,12 +30,13 @@ fn python_twin_keeps_order_and_results() {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8(out.stdout).expect("stdout is UTF-8");
-    assert_eq!(value(&stdout, "items"), "40", "{stdout}");
-    assert_eq!(value(&stdout, "order_kept"), "true", "{stdout}");
-    assert_eq!(value(&stdout, "results_equal"), "true", "{stdout}");
+    let s = summary(&stdout);
+    assert_eq!(s["items"], "40", "{stdout}");
+    assert_eq!(s["order_kept"], "true", "{stdout}");
+    assert_eq!(s["results_equal"], "true", "{stdout}");
     // One GIL: the thread pool's threads take turns, so it finishes no sooner than the
     // sequential thread's own CPU time (the base of the twin's speedups, as in Rust).
-    let threads: f64 = value(&stdout, "speedup_threads").parse().unwrap();
+    let threads: f64 = s["speedup_threads"].parse().unwrap();
     assert!(
         threads <= 1.3,
         "GIL-bound threads sped up {threads}x: {stdout}"
