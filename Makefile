@@ -8,7 +8,7 @@ DEMOS := $(shell scripts/list-demos.sh)
 # Extra arguments for a single demo: make gather ARGS="--blocking"
 ARGS ?=
 
-.PHONY: all build test readme list help bench compare new $(DEMOS)
+.PHONY: all build test readme list help bench compare new pictures trace $(DEMOS)
 
 # A reader who closes the pipe (make all | head) ends the runner with SIGPIPE (status 141):
 # that is the reader being done, not a failure.
@@ -39,6 +39,12 @@ bench: build ## measure each demo's headline figure at scale (see BENCHMARKS.md)
 
 compare: build ## run each demo's Python twin beside the Rust one
 	@scripts/compare.sh
+
+pictures: build ## run each demo (and twin) with --trace on its README scenario; draw crates/<name>/timeline*.svg
+	@scripts/pictures.sh
+
+trace: build ## run one demo and its twin with --trace into target/traces/: make trace DEMO=gather [ARGS=...]
+	@scripts/trace.sh $(DEMO) $(ARGS)
 
 new: ## scaffold a new demo crate: make new NAME=my-demo
 	@scripts/new-demo.sh $(NAME)
