@@ -1,7 +1,6 @@
 //! Counters a job reports to: how many times it started, finished, and was cleaned up
 //! before the end (its guard dropped while it was unfinished: cancelled).
 
-use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::time::{Duration, Instant};
@@ -42,20 +41,16 @@ impl Counts {
     }
 
     /// Waits until the job has started, without guessing how long that takes.
-    pub async fn started(&self) -> Result<Tally, NotFinished> {
+    pub async fn started(&self) -> anyhow::Result<Tally> {
         self.until(|t| t.started > 0, "start").await
     }
 
     /// Waits until the job has finished, without guessing how long that takes.
-    pub async fn completed(&self) -> Result<Tally, NotFinished> {
+    pub async fn completed(&self) -> anyhow::Result<Tally> {
         self.until(|t| t.completed > 0, "finish").await
     }
 
-    async fn until(
-        &self,
-        done: impl Fn(Tally) -> bool,
-        what: &'static str,
-    ) -> Result<Tally, NotFinished> {
+    async fn until(&self, done: impl Fn(Tally) -> bool, what: &str) -> anyhow::Result<Tally> {
         let deadline = Instant::now() + LONGEST;
         loop {
             let tally = self.tally();
@@ -63,7 +58,11 @@ impl Counts {
                 return Ok(tally);
             }
             if Instant::now() > deadline {
-                return Err(NotFinished(what));
+                anyhow::bail!(
+                    "a job did not {what} within {} s; the machine may be overloaded: \
+                     try again on a quieter machine, or with a smaller --work-ms",
+                    LONGEST.as_secs()
+                );
             }
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
@@ -96,19 +95,38 @@ impl Drop for Guard {
     }
 }
 
-/// A job that should have started or finished did not, within a minute.
-#[derive(Debug)]
-pub struct NotFinished(&'static str);
-
-impl fmt::Display for NotFinished {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "a job did not {} within {} s; the machine may be overloaded",
-            self.0,
-            LONGEST.as_secs()
-        )
-    }
+/// What the caller got back when it stopped waiting: shown in the table as Rust writes it,
+/// and in the summary line as a plain word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Got {
+    /// `Ok(..)`: the job, or the handle, came back with its result.
+    Ok,
+    /// `Err(Elapsed)`: the timeout's time was up first.
+    Elapsed,
+    /// `Err(JoinError::Cancelled)`: the task was aborted.
+    Cancelled,
+    /// Nothing: the caller never waited for a result.
+    Nothing,
 }
 
-impl std::error::Error for NotFinished {}
+impl Got {
+    /// As the table shows it: what the Rust caller holds.
+    pub fn shown(self) -> &'static str {
+        match self {
+            Got::Ok => "Ok",
+            Got::Elapsed => "Err(Elapsed)",
+            Got::Cancelled => "Err(Cancelled)",
+            Got::Nothing => "-",
+        }
+    }
+
+    /// As the summary line writes it (the twin uses the same words), or None.
+    pub fn word(self) -> Option<&'static str> {
+        match self {
+            Got::Ok => Some("ok"),
+            Got::Elapsed => Some("elapsed"),
+            Got::Cancelled => Some("cancelled"),
+            Got::Nothing => None,
+        }
+    }
+}

@@ -14,17 +14,17 @@
 //! cancelled, 1 and 0 where it ran on although the caller stopped waiting.
 
 mod counts;
+mod output;
 mod report;
 mod setup;
 
-use std::error::Error;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
 use tokio::time::{sleep, timeout};
 
-use counts::{Counts, NotFinished, Tally};
+use counts::{Counts, Got, Tally};
 use report::Report;
 
 /// Seven ways to stop waiting for a job, and what each does to the job: counted.
@@ -40,36 +40,32 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    report::end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = setup::checked(Args::parse());
-    let (work, limit) = (args.work(), args.limit());
-    match setup::one_thread()
-        .map_err(Box::from)
-        .and_then(|rt| rt.block_on(run(work, limit)))
-    {
-        Ok(report) => {
-            println!("{}", report.summary());
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e} (try again on a quieter machine, or with a smaller --work-ms)");
-            ExitCode::FAILURE
-        }
+    // A failure at run time is one line that says what to do: `error: context: cause`.
+    if let Err(error) = run(args.work(), args.limit()) {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
     }
+    ExitCode::SUCCESS
 }
 
-/// The seven cases, in the order the demo runs them.
-async fn run(work: Duration, limit: Duration) -> Result<Report, Box<dyn Error>> {
-    let mut report = Report::new(work, limit);
-    report.case("timeout_future", timeout_on_the_future(work, limit).await);
-    report.case("timeout_handle", timeout_on_the_handle(work, limit).await?);
-    report.case("abort", abort_the_task(work, limit).await);
-    report.case("abort_blocking", abort_blocking_work(work).await?);
-    report.case("never_awaited", never_await(work).await);
-    report.case("spawned", spawn_and_never_await(work).await?);
-    report.case("detached", drop_the_handle(work).await?);
+/// The seven cases, in the order the demo runs them, on asyncio.run's one thread.
+fn run(work: Duration, limit: Duration) -> anyhow::Result<()> {
+    let report = setup::one_thread()?.block_on(async {
+        let mut report = Report::new(work, limit);
+        report.case("timeout_future", timeout_on_the_future(work, limit).await);
+        report.case("timeout_handle", timeout_on_the_handle(work, limit).await?);
+        report.case("abort", abort_the_task(work, limit).await);
+        report.case("abort_blocking", abort_blocking_work(work).await?);
+        report.case("never_awaited", never_await(work).await);
+        report.case("spawned", spawn_and_never_await(work).await?);
+        report.case("detached", drop_the_handle(work).await?);
+        anyhow::Ok(report)
+    })?;
     report.explain();
-    Ok(report)
+    println!("{}", report.summary());
+    Ok(())
 }
 
 // ANCHOR: job
@@ -83,53 +79,46 @@ async fn job(counts: Counts, work: Duration) {
 // ANCHOR_END: job
 
 // ANCHOR: timeout
-/// asyncio.wait_for(coro, t): the timeout owns the future, and drops it when time is up.
-async fn timeout_on_the_future(work: Duration, limit: Duration) -> (Tally, &'static str) {
+/// `async with asyncio.timeout(t): await coro` (or `wait_for(coro, t)`): the timeout owns
+/// the future, and drops it when time is up.
+async fn timeout_on_the_future(work: Duration, limit: Duration) -> (Tally, Got) {
     let counts = Counts::default();
     let got = timeout(limit, job(counts.clone(), work)).await;
     sleep(work).await; // the job would have finished by now, had it run on
-    (
-        counts.tally(),
-        if got.is_err() { "Err(Elapsed)" } else { "Ok" },
-    )
+    let got = if got.is_err() { Got::Elapsed } else { Got::Ok };
+    (counts.tally(), got)
 }
 
 /// A timeout around a JoinHandle drops the handle, not the task: the task runs on, as
-/// behind asyncio.shield. (asyncio.wait_for on a task would cancel it.)
-async fn timeout_on_the_handle(
-    work: Duration,
-    limit: Duration,
-) -> Result<(Tally, &'static str), NotFinished> {
+/// behind asyncio.shield. (asyncio.timeout around `await task` would cancel it.)
+async fn timeout_on_the_handle(work: Duration, limit: Duration) -> anyhow::Result<(Tally, Got)> {
     let counts = Counts::default();
     let task = tokio::spawn(job(counts.clone(), work));
     let got = timeout(limit, task).await;
     let tally = counts.completed().await?; // it finishes, though nobody waits for it
-    Ok((tally, if got.is_err() { "Err(Elapsed)" } else { "Ok" }))
+    Ok((tally, if got.is_err() { Got::Elapsed } else { Got::Ok }))
 }
 // ANCHOR_END: timeout
 
 // ANCHOR: abort
 /// task.cancel(): abort() has the runtime drop the task's future at its current `.await`.
-async fn abort_the_task(work: Duration, limit: Duration) -> (Tally, &'static str) {
+async fn abort_the_task(work: Duration, limit: Duration) -> (Tally, Got) {
     let counts = Counts::default();
     let task = tokio::spawn(job(counts.clone(), work));
     sleep(limit).await;
     task.abort();
     let got = task.await;
     sleep(work).await; // the job would have finished by now, had it run on
+    let cancelled = got.is_err_and(|e| e.is_cancelled());
     (
         counts.tally(),
-        if got.is_err_and(|e| e.is_cancelled()) {
-            "Err(Cancelled)"
-        } else {
-            "Ok"
-        },
+        if cancelled { Got::Cancelled } else { Got::Ok },
     )
 }
 
 /// abort() on spawn_blocking work that has started does nothing: a thread running
 /// ordinary code has no `.await` at which to stop, so the work runs to its end.
-async fn abort_blocking_work(work: Duration) -> Result<(Tally, &'static str), NotFinished> {
+async fn abort_blocking_work(work: Duration) -> anyhow::Result<(Tally, Got)> {
     let counts = Counts::default();
     let shared = counts.clone();
     let task = tokio::task::spawn_blocking(move || {
@@ -142,33 +131,33 @@ async fn abort_blocking_work(work: Duration) -> Result<(Tally, &'static str), No
     let got = task.await; // waits for the whole work: the abort changed nothing
     Ok((
         counts.tally(),
-        if got.is_ok() { "Ok" } else { "Err(Cancelled)" },
+        if got.is_ok() { Got::Ok } else { Got::Cancelled },
     ))
 }
 // ANCHOR_END: abort
 
 // ANCHOR: lazy
 /// A coroutine never awaited: a future is a value, and does nothing until it is polled.
-async fn never_await(work: Duration) -> (Tally, &'static str) {
+async fn never_await(work: Duration) -> (Tally, Got) {
     let counts = Counts::default();
     let future = job(counts.clone(), work); // built, never polled
     sleep(work).await; // all the time it would need
     drop(future); // dropped without a single poll: its body never ran
-    (counts.tally(), "-")
+    (counts.tally(), Got::Nothing)
 }
 
 /// asyncio.create_task: tokio::spawn hands the future to the runtime, which polls it to
 /// the end whether or not anyone awaits the handle.
-async fn spawn_and_never_await(work: Duration) -> Result<(Tally, &'static str), NotFinished> {
+async fn spawn_and_never_await(work: Duration) -> anyhow::Result<(Tally, Got)> {
     let counts = Counts::default();
     let _task = tokio::spawn(job(counts.clone(), work)); // kept, never awaited
-    Ok((counts.completed().await?, "-"))
+    Ok((counts.completed().await?, Got::Nothing))
 }
 
 /// Dropping a JoinHandle detaches the task; it does not cancel it (tokio #1830).
-async fn drop_the_handle(work: Duration) -> Result<(Tally, &'static str), NotFinished> {
+async fn drop_the_handle(work: Duration) -> anyhow::Result<(Tally, Got)> {
     let counts = Counts::default();
     drop(tokio::spawn(job(counts.clone(), work)));
-    Ok((counts.completed().await?, "-"))
+    Ok((counts.completed().await?, Got::Nothing))
 }
 // ANCHOR_END: lazy

@@ -1,17 +1,17 @@
-//! The harness: the table of cases, the reading after it, the summary line, and the
-//! closed-pipe hook.
+//! The harness: the table of cases, the reading after it, and the summary line.
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::counts::Tally;
+use crate::counts::{Got, Tally};
+use crate::output::write_summary;
 
 /// Collects each case's counts as the demo runs it, and prints them as a table.
 pub struct Report {
     work: Duration,
     limit: Duration,
     start: Instant,
-    cases: Vec<(&'static str, Tally, &'static str)>,
+    cases: Vec<(&'static str, Tally, Got)>,
 }
 
 impl Report {
@@ -38,16 +38,16 @@ impl Report {
     }
 
     /// Prints one case's line as soon as it is counted.
-    pub fn case(&mut self, key: &'static str, (tally, got): (Tally, &'static str)) {
+    pub fn case(&mut self, key: &'static str, (tally, got): (Tally, Got)) {
         let ms = self.limit.as_millis();
         let (how, python) = match key {
             "timeout_future" => (
                 format!("timeout({ms} ms, future)"),
-                "wait_for(coro): cancelled, finally ran",
+                "timeout() around a coroutine: cancelled, finally ran",
             ),
             "timeout_handle" => (
                 format!("timeout({ms} ms, JoinHandle)"),
-                "wait_for(shield(task)): runs on",
+                "timeout() around shield(task): runs on",
             ),
             "abort" => (
                 "handle.abort()".to_string(),
@@ -67,12 +67,15 @@ impl Report {
             ),
             _ => (
                 "drop(JoinHandle)".to_string(),
-                "task with no reference: runs on",
+                "create_task, no handle kept: runs on",
             ),
         };
         println!(
-            "{how:<34} {got:<15} {:>7} {:>9} {:>7}  {python}",
-            tally.started, tally.completed, tally.cleanup
+            "{how:<34} {:<15} {:>7} {:>9} {:>7}  {python}",
+            got.shown(),
+            tally.started,
+            tally.completed,
+            tally.cleanup
         );
         self.cases.push((key, tally, got));
     }
@@ -106,42 +109,29 @@ pub struct Summary<'a> {
 impl fmt::Display for Summary<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let r = self.report;
-        write!(
-            f,
-            "summary: work_ms={} timeout_ms={}",
-            r.work.as_millis(),
-            r.limit.as_millis()
-        )?;
+        let mut fields = vec![
+            ("work_ms".to_string(), r.work.as_millis().to_string()),
+            ("timeout_ms".to_string(), r.limit.as_millis().to_string()),
+        ];
         for (key, t, got) in &r.cases {
-            write!(
-                f,
-                " {key}_started={} {key}_completed={} {key}_cleanup={}",
-                t.started, t.completed, t.cleanup
-            )?;
-            if *got != "-" {
-                write!(f, " {key}_got={got}")?;
+            fields.push((format!("{key}_started"), t.started.to_string()));
+            fields.push((format!("{key}_completed"), t.completed.to_string()));
+            fields.push((format!("{key}_cleanup"), t.cleanup.to_string()));
+            if let Some(word) = got.word() {
+                fields.push((format!("{key}_got"), word.to_string()));
             }
         }
         // Each case waits out one job's length (the cancelled ones to show it never ends),
         // and the two that cancel a running job (timeout on the future, abort) first wait
         // for the caller to give up.
         let ideal = r.work.as_secs_f64() * r.cases.len() as f64 + r.limit.as_secs_f64() * 2.0;
-        write!(
-            f,
-            " elapsed_s={:.3} ideal_s={ideal:.3}",
-            self.elapsed.as_secs_f64()
-        )
+        let elapsed = self.elapsed.as_secs_f64();
+        fields.push(("elapsed_s".to_string(), format!("{elapsed:.3}")));
+        fields.push(("ideal_s".to_string(), format!("{ideal:.3}")));
+        let fields: Vec<(&str, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        write_summary(f, &fields)
     }
-}
-
-/// `demo | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-pub fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::CommandFactory;
 use clap::error::ErrorKind;
 
@@ -20,10 +21,11 @@ impl Args {
 }
 
 /// asyncio.run's runtime: one thread, the caller's, with timers.
-pub fn one_thread() -> std::io::Result<tokio::runtime::Runtime> {
+pub fn one_thread() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
+        .context("cannot start the runtime; check the process's limits (ulimit -u, -v)")
 }
 
 /// Combinations that parse but cannot show the idea exit 2, naming the flag to change.

@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{example, first_line_then_close, number, summary};
+use common::{example, first_line_then_close, number, reader_gone_from_the_start, summary};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cancellation");
 
@@ -22,7 +22,8 @@ fn each_way_of_stopping_does_what_the_demo_says() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
-    let s = summary(&String::from_utf8(out.stdout).unwrap());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let s = summary(&stdout);
     let counts = |case: &str| {
         let n = |what: &str| number(&s, &format!("{case}_{what}")) as u32;
         (n("started"), n("completed"), n("cleanup"))
@@ -33,21 +34,21 @@ fn each_way_of_stopping_does_what_the_demo_says() {
         (1, 0, 1),
         "dropped at its .await: {s:?}"
     );
-    assert_eq!(s["timeout_future_got"], "Err(Elapsed)");
+    assert_eq!(s["timeout_future_got"], "elapsed");
     assert_eq!(
         counts("timeout_handle"),
         (1, 1, 0),
         "a timeout on a handle is a shield: {s:?}"
     );
-    assert_eq!(s["timeout_handle_got"], "Err(Elapsed)");
+    assert_eq!(s["timeout_handle_got"], "elapsed");
     assert_eq!(counts("abort"), (1, 0, 1), "{s:?}");
-    assert_eq!(s["abort_got"], "Err(Cancelled)");
+    assert_eq!(s["abort_got"], "cancelled");
     assert_eq!(
         counts("abort_blocking"),
         (1, 1, 0),
         "blocking work cannot be stopped: {s:?}"
     );
-    assert_eq!(s["abort_blocking_got"], "Ok");
+    assert_eq!(s["abort_blocking_got"], "ok");
     assert_eq!(
         counts("never_awaited"),
         (0, 0, 0),
@@ -59,6 +60,12 @@ fn each_way_of_stopping_does_what_the_demo_says() {
         (1, 1, 0),
         "a dropped handle detaches: {s:?}"
     );
+    // Cases where the caller never waited for a result have no `_got`.
+    for case in ["never_awaited", "spawned", "detached"] {
+        assert!(!s.contains_key(&format!("{case}_got")), "{s:?}");
+    }
+    // The table shows what the Rust caller holds, as Rust writes it.
+    assert!(stdout.contains("Err(Elapsed)") && stdout.contains("Err(Cancelled)"));
     // Seven jobs' lengths, and the caller's 20 ms twice (timeout, abort) before the job's.
     assert_eq!(number(&s, "ideal_s"), 3.54);
     // The waits asked for are the least the run can take.
@@ -128,5 +135,38 @@ fn a_closed_pipe_ends_it_quietly() {
         assert!(line.starts_with(first), "{line}");
         assert!(status.success(), "{status}: {stderr}");
         assert_eq!(stderr, "");
+    }
+}
+
+#[test]
+fn a_reader_gone_from_the_start_ends_it_quietly() {
+    let mut demo = Command::new(BIN);
+    demo.args(["--work-ms", "40", "--timeout-ms", "5"]);
+    for cmd in [demo, Command::new(example("cancel_by_drop"))] {
+        let (status, stderr) = reader_gone_from_the_start(cmd);
+        assert!(status.success(), "{status}: {stderr}");
+        assert_eq!(stderr, "");
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    use common::{assert_one_error_line_on_a_full_disk, python_twin};
+    let mut demo = Command::new(BIN);
+    demo.args(["--work-ms", "40", "--timeout-ms", "5"]);
+    assert_one_error_line_on_a_full_disk(demo);
+    assert_one_error_line_on_a_full_disk(Command::new(example("cancel_by_drop")));
+    // The twin line by line (the first print fails at once) and buffered (at exit).
+    for unbuffered in [true, false] {
+        let Some(mut twin) = python_twin() else {
+            return;
+        };
+        match unbuffered {
+            true => twin.env("PYTHONUNBUFFERED", "1"),
+            false => twin.env_remove("PYTHONUNBUFFERED"),
+        };
+        twin.args(["--work-ms", "40", "--timeout-ms", "5"]);
+        assert_one_error_line_on_a_full_disk(twin);
     }
 }

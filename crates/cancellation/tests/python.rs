@@ -3,18 +3,17 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{number, summary};
+use common::{first_line_then_close, number, python_twin, reader_gone_from_the_start, summary};
 
 #[test]
 fn the_python_twin_cancels_at_the_await_and_its_finally_may_await() {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/cancellation.py");
-    let args = [script, "--work-ms", "500", "--timeout-ms", "20"];
-    let Ok(out) = Command::new("python3").args(args).output() else {
-        eprintln!("python3 not found: skipping the Python twin of cancellation");
+    let Some(mut twin) = python_twin() else {
         return;
     };
+    let out = twin
+        .args(["--work-ms", "500", "--timeout-ms", "20"])
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -26,23 +25,49 @@ fn the_python_twin_cancels_at_the_await_and_its_finally_may_await() {
         (n("started"), n("completed"), n("cleanup"))
     };
     // (started, completed, cleanup ran before the end): the same as Rust's, except that
-    // wait_for on a task cancels it, and cancelling a to_thread task raises in the caller.
+    // a timeout on a task cancels it, and cancelling a to_thread task raises in the caller.
+    // What the caller got is in the same words as Rust's summary.
     assert_eq!(counts("timeout_future"), (1, 0, 1), "{s:?}");
+    assert_eq!(s["timeout_future_got"], "elapsed");
     assert_eq!(counts("timeout_task"), (1, 0, 1), "{s:?}");
+    assert_eq!(s["timeout_task_got"], "elapsed");
     assert_eq!(counts("timeout_handle"), (1, 1, 0), "shield: {s:?}");
+    assert_eq!(s["timeout_handle_got"], "elapsed");
     assert_eq!(counts("abort"), (1, 0, 1), "{s:?}");
-    assert_eq!(s["abort_got"], "CancelledError");
+    assert_eq!(s["abort_got"], "cancelled");
     assert_eq!(
         counts("abort_blocking"),
         (1, 1, 0),
         "the thread runs on: {s:?}"
     );
-    assert_eq!(s["abort_blocking_got"], "CancelledError");
+    assert_eq!(s["abort_blocking_got"], "cancelled");
     assert_eq!(counts("never_awaited"), (0, 0, 0), "{s:?}");
     assert_eq!(counts("spawned"), (1, 1, 0), "{s:?}");
     assert_eq!(counts("detached"), (1, 1, 0), "{s:?}");
     // Three cancelled coroutines awaited inside their finally: Rust's Drop cannot.
     assert_eq!(number(&s, "cleanup_awaited"), 3.0, "{s:?}");
+}
+
+#[test]
+fn the_python_twin_ends_quietly_on_a_closed_pipe() {
+    // Line by line (PYTHONUNBUFFERED=1, as a terminal has it), so the twin still writes
+    // after the reader has gone; then with the reader gone before the first write.
+    let Some(mut twin) = python_twin() else {
+        return;
+    };
+    twin.env("PYTHONUNBUFFERED", "1")
+        .args(["--work-ms", "40", "--timeout-ms", "5"]);
+    let (line, status, stderr) = first_line_then_close(twin);
+    assert!(line.starts_with("a job"), "{line}");
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(stderr, "");
+    let Some(mut twin) = python_twin() else {
+        return;
+    };
+    twin.args(["--work-ms", "40", "--timeout-ms", "5"]);
+    let (status, stderr) = reader_gone_from_the_start(twin);
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(stderr, "");
 }
 
 /// Ctrl-C in the middle of the run: the twin stops at once, quietly (no traceback), with
