@@ -8,9 +8,12 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-fn main() -> std::io::Result<()> {
-    end_quietly_on_closed_pipe();
-    let listener = TcpListener::bind("127.0.0.1:0")?; // port 0: the OS picks a free one
+use anyhow::Context;
+
+fn main() -> anyhow::Result<()> {
+    exit_when_output_fails(); // one error line, not a panic, if stdout fails (end of file)
+    let listener = TcpListener::bind("127.0.0.1:0") // port 0: the OS picks a free one
+        .context("cannot listen on 127.0.0.1; is the loopback interface up?")?;
     let mut client = TcpStream::connect(listener.local_addr()?)?;
     let (mut server_side, _) = listener.accept()?; // connected, but it sends nothing yet
     let mut buf = [0u8; 1024];
@@ -43,14 +46,21 @@ fn main() -> std::io::Result<()> {
     Ok(())
 }
 
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-fn end_quietly_on_closed_pipe() {
+// ANCHOR: output-hook
+/// Output that cannot be written ends the program: quietly when the reader closed the pipe
+/// (`program | head`), with one `error:` line and status 1 otherwise (a full disk).
+fn exit_when_output_fails() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
+        let message = info.to_string();
+        let Some((_, why)) = message.split_once("failed printing to stdout: ") else {
+            return default_hook(info);
+        };
+        if why.contains("Broken pipe") {
             std::process::exit(0);
         }
-        default_hook(info);
+        eprintln!("error: cannot write the output ({why}); free some space or write elsewhere");
+        std::process::exit(1);
     }));
 }
+// ANCHOR_END: output-hook

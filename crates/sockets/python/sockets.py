@@ -14,6 +14,7 @@ The last line is the same `summary:` line the Rust program prints.
 
 import argparse
 import collections
+import errno
 import os
 import resource
 import selectors
@@ -24,7 +25,11 @@ import threading
 import time
 
 GREETING = b"ready\n"
-CONNECT_WINDOW = 128  # connected but not yet greeted: fits the listen backlog
+# How many connections may wait in the accept queue, as tokio's listeners allow: with the
+# default (128) a burst of clients overflows it and each dropped one retries a second later.
+BACKLOG = 1024
+# Connected but not yet greeted: 128 fits any kernel's queue, even one that caps the backlog.
+CONNECT_WINDOW = 128
 
 
 def message(i):
@@ -287,9 +292,7 @@ def run_clients(addr, clients, delay, poller):
 def serve(which, args):
     clients, delay = args.clients, args.delay_ms / 1000.0
     patience = delay + 10.0
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(CONNECT_WINDOW)
+    listener = socket.create_server(("127.0.0.1", 0), backlog=BACKLOG)
     host, port = listener.getsockname()
     addr = "%s:%d" % (host, port)
     name = "blocking" if which == "blocking" else "non-blocking"
@@ -392,6 +395,21 @@ def na(x, fmt):
 
 def main():
     args = parse_args()
+    try:
+        return demo(args)
+    except (BrokenPipeError, KeyboardInterrupt):
+        raise  # the frame below ends these the way a shell expects
+    except OSError as e:
+        if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise  # stdout is full: the frame says so
+        print(f"error: {e}; is the loopback interface up? try fewer --clients", file=sys.stderr)
+        return 1
+    except (RuntimeError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+def demo(args):
     if args.client_role:
         ensure_open_files(args.clients + 64, args.clients)
         print("client-role: ready", flush=True)  # the parent starts its clock here
@@ -430,11 +448,58 @@ def main():
               na(nonblocking["cpu"] if nonblocking else None, "%.3f"), ideal))
 
 
-if __name__ == "__main__":
+# ---- the command-line frame: the same in every twin (make test compares it with
+# ---- scripts/template/python/); change it there, then copy it.
+def run_as_a_command(main):
+    """Runs main() and ends the way a shell expects a command to end. Ctrl-C: status 130,
+    no traceback. A closed pipe (`twin | head`): the reader is done, status 0. Output that
+    cannot be written (a full disk): one `error:` line, status 1. A thread that meets the
+    closed pipe or the full disk ends the whole process the same way."""
+    import errno
+    import os
+    import sys
+    import threading
+
+    def status_for(error):
+        if isinstance(error, KeyboardInterrupt):
+            return 130
+        if isinstance(error, BrokenPipeError):
+            return 0
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            print(f"error: cannot write the output ({error.strerror}); free some space or "
+                  "write elsewhere", file=sys.stderr, flush=True)
+            return 1
+        return None
+
+    def end(status):
+        # What is still buffered for stdout must not fail again at exit: drop it.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        return status
+
+    default_hook = threading.excepthook
+
+    def thread_hook(args):
+        status = status_for(args.exc_value)
+        if status is None:
+            default_hook(args)
+        else:
+            os._exit(end(status))
+
+    threading.excepthook = thread_hook
     try:
-        main()
-    except (RuntimeError, OSError, ValueError) as e:
-        print("error: %s" % e, file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
-        sys.exit(130)
+        status = main()
+        sys.stdout.flush()  # inside the try: a closed pipe or a full disk may show only here
+    except (KeyboardInterrupt, OSError) as error:
+        status = status_for(error)
+        if status is None:
+            raise
+        sys.exit(end(status))
+    sys.exit(status)
+# ---- end of the frame
+
+
+if __name__ == "__main__":
+    run_as_a_command(main)

@@ -1,7 +1,5 @@
 //! The command line's edges: `--server`'s choices, the check clap cannot make on its own
-//! (`--serve` runs one server), and where a run-time error becomes one `error:` line.
-
-use std::process::ExitCode;
+//! (`--serve` runs one server).
 
 use clap::{CommandFactory, error::ErrorKind};
 
@@ -29,16 +27,5 @@ pub fn serve_blocking(server: Option<Which>) -> bool {
             )
             .exit(),
         which => which == Which::Blocking,
-    }
-}
-
-/// The one place a run-time error is printed: `error: ...` (with its hint), exit 1.
-pub fn exit_code(result: Result<(), String>) -> ExitCode {
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
     }
 }

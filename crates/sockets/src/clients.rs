@@ -12,12 +12,15 @@ use std::net::{SocketAddr, TcpStream};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
+use anyhow::{Context, bail};
+
 use crate::readiness::{Backend, Event, Interest, Poller, READ};
-use crate::servers::{Conn, GREETING, message};
+use crate::server::{Conn, GREETING, message};
 
 /// At most this many clients are connected but not yet greeted. They wait in the server's
 /// accept queue, and if that queue overflows, Linux drops the handshake and the client
-/// retries a whole second later. 128 fits the smallest common backlog (std's own).
+/// retries a whole second later. The demo's servers ask for a backlog of 1,024, but a
+/// kernel may give less (macOS's default limit is 128): 128 fits everywhere.
 pub const CONNECT_WINDOW: usize = 128;
 
 /// What the client process saw; printed as one `client-role:` line for the parent.
@@ -38,33 +41,33 @@ pub fn run_clients(
     clients: usize,
     delay: Duration,
     backend: Backend,
-) -> Result<ClientReport, String> {
+) -> anyhow::Result<ClientReport> {
     let patience = delay + Duration::from_secs(10);
-    let mut poller = Poller::new(backend).map_err(|e| format!("cannot create the poller: {e}"))?;
+    let mut poller = Poller::new(backend).context("cannot create the poller")?;
     // Slot i is client i, and i is its token in the poller.
     let mut slots: Vec<Option<(Conn, Phase)>> = (0..clients).map(|_| None).collect();
     let mut thinking: VecDeque<(Instant, usize)> = VecDeque::new(); // deadlines, in order
     let (mut next, mut ungreeted, mut echoed) = (0usize, 0usize, 0usize);
     let mut last_progress = Instant::now();
     let mut events: Vec<Event> = Vec::new();
-    let io_err = |what: &str, i: usize, e: std::io::Error| format!("client {i}: {what}: {e}");
+    let io_err = |what: &str, i: usize| format!("client {i}: cannot {what}");
 
     while echoed < clients {
         // On loopback a connect completes inside the call while the accept queue has room,
         // which the window guarantees; so this plain connect never stalls the loop.
         while next < clients && ungreeted < CONNECT_WINDOW {
-            let stream = TcpStream::connect(addr).map_err(|e| {
+            let stream = TcpStream::connect(addr).with_context(|| {
                 format!(
-                    "client {next} cannot connect to {addr}: {e} (out of local ports? \
-                     try fewer --clients)"
+                    "client {next} cannot connect to {addr} (out of local ports? try fewer \
+                     --clients)"
                 )
             })?;
             stream
                 .set_nonblocking(true)
-                .map_err(|e| io_err("set_nonblocking", next, e))?;
+                .with_context(|| io_err("set_nonblocking", next))?;
             poller
                 .add(stream.as_fd(), next, READ)
-                .map_err(|e| io_err("register", next, e))?;
+                .with_context(|| io_err("register", next))?;
             slots[next] = Some((Conn::new(stream), Phase::AwaitGreeting));
             next += 1;
             ungreeted += 1;
@@ -79,7 +82,7 @@ pub fn run_clients(
         });
         poller
             .wait(sources, Some(timeout), &mut events)
-            .map_err(|e| format!("waiting for readiness failed: {e}"))?;
+            .context("cannot wait for readiness")?;
         if !events.is_empty() {
             last_progress = Instant::now();
         }
@@ -96,14 +99,14 @@ pub fn run_clients(
                 continue;
             };
             conn.outbuf.extend_from_slice(&message(i));
-            let sent = conn.flush().map_err(|e| io_err("send", i, e))?;
+            let sent = conn.flush().with_context(|| io_err("send", i))?;
             *phase = Phase::AwaitEcho;
             let want = Interest {
                 read: true,
                 write: !sent,
             };
             conn.watch(&poller, i, want)
-                .map_err(|e| io_err("register", i, e))?;
+                .with_context(|| io_err("register", i))?;
         }
 
         for ev in &events {
@@ -112,21 +115,21 @@ pub fn run_clients(
                 continue;
             };
             if ev.writable {
-                let sent = conn.flush().map_err(|e| io_err("send", i, e))?;
+                let sent = conn.flush().with_context(|| io_err("send", i))?;
                 let want = Interest {
                     read: true,
                     write: !sent,
                 };
                 conn.watch(&poller, i, want)
-                    .map_err(|e| io_err("register", i, e))?;
+                    .with_context(|| io_err("register", i))?;
             }
             if !ev.readable {
                 continue;
             }
-            let closed = conn.fill().map_err(|e| io_err("receive", i, e))?;
+            let closed = conn.fill().with_context(|| io_err("receive", i))?;
             let Some(line) = conn.take_line() else {
                 if closed {
-                    return Err(format!("client {i}: the server hung up early"));
+                    bail!("client {i}: the server hung up early");
                 }
                 continue;
             };
@@ -141,19 +144,19 @@ pub fn run_clients(
                     echoed += 1;
                 }
                 _ => {
-                    return Err(format!(
+                    bail!(
                         "client {i}: unexpected line {:?}",
                         String::from_utf8_lossy(&line)
-                    ));
+                    );
                 }
             }
         }
 
         if last_progress.elapsed() > patience {
-            return Err(format!(
+            bail!(
                 "no answer from the server for {} s ({echoed} of {clients} echoed)",
                 patience.as_secs()
-            ));
+            );
         }
     }
     Ok(ClientReport { echoed })

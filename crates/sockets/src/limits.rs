@@ -3,35 +3,37 @@
 
 use std::time::Duration;
 
+use anyhow::{Context, bail};
+
 /// Make sure this process may open a descriptor per client plus a few for stdio, pipes
 /// and the poller: raise the soft RLIMIT_NOFILE toward the hard one if it is lower.
 /// Returns the old soft limit if it was raised.
-pub fn ensure_open_files(clients: usize) -> Result<Option<u64>, String> {
+pub fn ensure_open_files(clients: usize) -> anyhow::Result<Option<u64>> {
     use nix::sys::resource::{Resource, getrlimit, setrlimit};
     let needed = clients as u64 + 64;
     let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE)
-        .map_err(|e| format!("cannot read the open-file limit (RLIMIT_NOFILE): {e}"))?;
+        .context("cannot read the open-file limit (RLIMIT_NOFILE)")?;
     if soft >= needed {
         return Ok(None);
     }
     if hard < needed {
-        return Err(format!(
+        bail!(
             "--clients {clients} needs about {needed} open files per process, but the hard \
              limit RLIMIT_NOFILE is {hard} (see `ulimit -Hn`); raise it (e.g. `ulimit -n \
              {needed}` as root or in /etc/security/limits.conf) or use fewer --clients"
-        ));
+        );
     }
-    setrlimit(Resource::RLIMIT_NOFILE, needed, hard).map_err(|e| {
+    setrlimit(Resource::RLIMIT_NOFILE, needed, hard).with_context(|| {
         format!(
             "cannot raise the soft open-file limit (RLIMIT_NOFILE) from {soft} to {needed} \
-             (hard limit {hard}): {e}; run `ulimit -n {needed}` first or use fewer --clients"
+             (hard limit {hard}); run `ulimit -n {needed}` first or use fewer --clients"
         )
     })?;
     Ok(Some(soft))
 }
 
 /// The demo's side of `ensure_open_files`: it says so when it raised the limit.
-pub fn make_room_for(clients: usize) -> Result<(), String> {
+pub fn make_room_for(clients: usize) -> anyhow::Result<()> {
     if let Some(raised) = ensure_open_files(clients)? {
         println!("raised the soft open-file limit (RLIMIT_NOFILE) from {raised}");
     }

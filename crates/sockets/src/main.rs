@@ -15,10 +15,11 @@
 mod cli;
 mod clients;
 mod limits;
+mod output;
 mod readiness;
 mod report;
 mod serve;
-mod servers;
+mod server;
 mod trial;
 
 use std::io::{self, Read, Write};
@@ -27,13 +28,14 @@ use std::os::fd::AsFd;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use clap::Parser;
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 
 use cli::Which;
 use readiness::Backend;
 use report::{PartOne, Summary};
-use trial::Load;
+use trial::{Kind, Load};
 
 /// Blocking vs non-blocking sockets: a read that waits vs WouldBlock, and an echo server on
 /// one thread, blocking vs polling non-blocking sockets.
@@ -74,7 +76,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    report::end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = Args::parse();
     let load = Load {
         clients: args.clients as usize,
@@ -86,36 +88,30 @@ fn main() -> ExitCode {
         (None, Some(addr)) => trial::client_role(addr, load),
         (None, None) => demo(&args, load).map(|summary| println!("{summary}")),
     };
-    cli::exit_code(result)
+    // A failure at run time is one line that says what to do: `error: context: cause`.
+    if let Err(error) = result {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }
 
 /// Part one, then part two with the chosen servers, then the report.
-fn demo(args: &Args, load: Load) -> Result<Summary, String> {
+fn demo(args: &Args, load: Load) -> anyhow::Result<Summary> {
     let which = args.server.unwrap_or(Which::Both);
     if which != Which::Blocking {
         limits::make_room_for(load.clients)?;
     }
     let read_timeout = Duration::from_millis(args.read_timeout_ms);
     let one = read_without_data(read_timeout)
-        .map_err(|e| format!("part one failed: {e}; is the loopback interface up?"))?;
-    let (clients, patience) = (load.clients, load.delay + Duration::from_secs(10));
+        .context("part one failed; is the loopback interface up?")?;
     let blocking = match which {
         Which::Nonblocking => None,
-        _ => Some(trial::time_server(
-            "blocking",
-            load,
-            move |listener, start| servers::blocking_server(listener, clients, start, patience),
-        )?),
+        _ => Some(trial::time_server(Kind::Blocking, load)?),
     };
     let nonblocking = match which {
         Which::Blocking => None,
-        _ => Some(trial::time_server(
-            "non-blocking",
-            load,
-            move |listener, start| {
-                servers::nonblocking_server(listener, clients, start, load.poller)
-            },
-        )?),
+        _ => Some(trial::time_server(Kind::Nonblocking, load)?),
     };
     let summary = Summary::new(load, read_timeout, one, blocking, nonblocking);
     report::part_two(&summary);

@@ -5,6 +5,7 @@ use std::fmt;
 use std::io::{self, ErrorKind};
 use std::time::Duration;
 
+use crate::output::write_summary;
 use crate::trial::{Load, ServerRun};
 
 /// The demo's settings, as the report needs them.
@@ -206,40 +207,46 @@ impl fmt::Display for Summary {
         let echoed: usize = runs.iter().flatten().map(|r| r.echoed).sum();
         let expected = runs.iter().flatten().count() * k;
         let nb = self.nonblocking.as_ref();
-        write!(
+        write_summary(
             f,
-            "summary: clients={k} delay_ms={} read_timeout_ms={} poller={} wouldblock_us={:.1} \
-             blocking_wait_ms={:.1} blocking_s={} nonblocking_s={} blocking_ratio={} \
-             nonblocking_ratio={} speedup={} echoed={echoed} all_echoed={} last_greeted_ms={} \
-             nonblocking_cpu_s={} ideal_s={:.3}",
-            s.delay.as_millis(),
-            s.read_timeout.as_millis(),
-            s.poller,
-            self.one.wouldblock.as_secs_f64() * 1e6,
-            self.one.blocking_wait.as_secs_f64() * 1e3,
-            or_na(blocking_s, 3),
-            or_na(nonblocking_s, 3),
-            or_na(blocking_s.map(|b| b / (k as f64 * d)), 3),
-            or_na(nonblocking_s.map(|n| n / d), 3),
-            or_na(blocking_s.zip(nonblocking_s).map(|(b, n)| b / n), 2),
-            echoed == expected,
-            or_na(nb.map(|r| r.last_greeted.as_secs_f64() * 1e3), 1),
-            or_na(nb.map(|r| r.cpu.as_secs_f64()), 3),
-            self.ideal_s(),
+            &[
+                ("clients", k.to_string()),
+                ("delay_ms", s.delay.as_millis().to_string()),
+                ("read_timeout_ms", s.read_timeout.as_millis().to_string()),
+                ("poller", s.poller.to_string()),
+                (
+                    "wouldblock_us",
+                    format!("{:.1}", self.one.wouldblock.as_secs_f64() * 1e6),
+                ),
+                (
+                    "blocking_wait_ms",
+                    format!("{:.1}", self.one.blocking_wait.as_secs_f64() * 1e3),
+                ),
+                ("blocking_s", or_na(blocking_s, 3)),
+                ("nonblocking_s", or_na(nonblocking_s, 3)),
+                (
+                    "blocking_ratio",
+                    or_na(blocking_s.map(|b| b / (k as f64 * d)), 3),
+                ),
+                ("nonblocking_ratio", or_na(nonblocking_s.map(|n| n / d), 3)),
+                (
+                    "speedup",
+                    or_na(blocking_s.zip(nonblocking_s).map(|(b, n)| b / n), 2),
+                ),
+                ("echoed", echoed.to_string()),
+                ("all_echoed", (echoed == expected).to_string()),
+                (
+                    "last_greeted_ms",
+                    or_na(nb.map(|r| r.last_greeted.as_secs_f64() * 1e3), 1),
+                ),
+                (
+                    "nonblocking_cpu_s",
+                    or_na(nb.map(|r| r.cpu.as_secs_f64()), 3),
+                ),
+                ("ideal_s", format!("{:.3}", self.ideal_s())),
+            ],
         )
     }
-}
-
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-pub fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }
 
 #[cfg(test)]

@@ -9,10 +9,12 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use anyhow::{Context, anyhow, bail};
+
 use crate::clients::ClientReport;
 use crate::limits::cpu_used;
 use crate::readiness::Backend;
-use crate::servers::Served;
+use crate::server::{self, Protocol, Totals, Watcher};
 
 /// What the clients are told to do.
 #[derive(Clone, Copy)]
@@ -20,6 +22,13 @@ pub struct Load {
     pub clients: usize,
     pub delay: Duration,
     pub poller: Backend,
+}
+
+/// Which of the two servers a trial runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Blocking,
+    Nonblocking,
 }
 
 /// One echo server's run, as measured by the server and the client process.
@@ -35,31 +44,64 @@ pub struct ServerRun {
     pub cpu: Duration,
 }
 
-/// Start the clients in a child process, run `server` on its own thread, and wait for
+/// The demo's watcher: serve `clients`, then stop; note when each was greeted and done.
+struct Stopwatch {
+    clients: usize,
+    start: Instant,
+    served_at: Vec<Duration>,
+    last_greeted: Duration,
+}
+
+impl Watcher for Stopwatch {
+    fn keep_going(&self) -> bool {
+        self.served_at.len() < self.clients
+    }
+    fn connected(&mut self, _id: u64, _peer: SocketAddr, _open: usize) {
+        self.last_greeted = self.start.elapsed();
+    }
+    fn served(&mut self, _id: u64) {
+        self.served_at.push(self.start.elapsed());
+    }
+}
+
+/// Start the clients in a child process, run the server on its own thread, and wait for
 /// both. The clock starts when the child is ready to connect; its first connections wait
 /// in the accept queue until the server thread takes them.
-pub fn time_server<F>(name: &str, load: Load, server: F) -> Result<ServerRun, String>
-where
-    F: FnOnce(TcpListener, Instant) -> std::io::Result<Served> + Send + 'static,
-{
+pub fn time_server(kind: Kind, load: Load) -> anyhow::Result<ServerRun> {
+    let name = match kind {
+        Kind::Blocking => "blocking",
+        Kind::Nonblocking => "non-blocking",
+    };
     let patience = load.delay + Duration::from_secs(10);
     let listener = loopback_listener()?;
     let addr = listener
         .local_addr()
-        .map_err(|e| format!("local_addr: {e}"))?;
+        .context("cannot read the listener's address")?;
     println!("running the {name} server on {addr} ...");
 
     let cpu_before = cpu_used();
     let mut client_process = ClientProcess::spawn(addr, load)?;
     client_process.wait_until_ready()?;
-    let start = Instant::now();
+    let mut watch = Stopwatch {
+        clients: load.clients,
+        start: Instant::now(),
+        served_at: Vec::with_capacity(load.clients),
+        last_greeted: Duration::ZERO,
+    };
     let (tx, rx) = mpsc::channel();
     let server = thread::Builder::new()
         .name(format!("{name} server"))
         .spawn(move || {
-            let _ = tx.send(server(listener, start));
+            let protocol = Protocol::OneLine { patience };
+            let totals = match kind {
+                Kind::Blocking => server::blocking(listener, protocol, &mut watch),
+                Kind::Nonblocking => {
+                    server::nonblocking(listener, load.poller, protocol, None, &mut watch)
+                }
+            };
+            let _ = tx.send(totals.map(|totals| (totals, watch)));
         })
-        .map_err(|e| format!("cannot start the server thread: {e}"))?;
+        .context("cannot start the server thread; raise the thread limit (ulimit -u)")?;
 
     let from_clients = client_process.finish();
     // The server writes each echo before its client can read it, so once the clients are
@@ -69,36 +111,33 @@ where
     } else {
         Duration::from_millis(200)
     };
-    let (served, report) = match (rx.recv_timeout(wait), from_clients) {
-        (Ok(Err(e)), _) => {
-            return Err(format!(
-                "the {name} server failed: {e}; try fewer --clients"
-            ));
-        }
-        (_, Err(e)) => return Err(e),
-        (Err(_), Ok(_)) => {
-            return Err(format!(
-                "the {name} server did not finish after every echo arrived"
-            ));
-        }
-        (Ok(Ok(served)), Ok(report)) => (served, report),
-    };
+    let (totals, watch, report): (Totals, Stopwatch, ClientReport) =
+        match (rx.recv_timeout(wait), from_clients) {
+            (Ok(Err(e)), _) => {
+                return Err(
+                    anyhow!(e).context(format!("the {name} server failed; try fewer --clients"))
+                );
+            }
+            (_, Err(e)) => return Err(e),
+            (Err(_), Ok(_)) => bail!("the {name} server did not finish after every echo arrived"),
+            (Ok(Ok((totals, watch))), Ok(report)) => (totals, watch, report),
+        };
     let _ = server.join();
     Ok(ServerRun {
         cpu: cpu_used().saturating_sub(cpu_before),
-        total: served.served_at.iter().max().copied().unwrap_or_default(),
+        total: watch.served_at.iter().max().copied().unwrap_or_default(),
         echoed: report.echoed,
-        last_greeted: served.last_greeted,
-        served_at: served.served_at,
-        wakeups: served.wakeups,
-        most_open: served.most_open,
+        last_greeted: watch.last_greeted,
+        served_at: watch.served_at,
+        wakeups: totals.wakeups,
+        most_open: totals.most_open,
     })
 }
 
-/// A listener on loopback with a port the OS picks.
-pub fn loopback_listener() -> Result<TcpListener, String> {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .map_err(|e| format!("cannot listen on 127.0.0.1: {e}; is the loopback interface up?"))
+/// A listener on loopback with a port the OS picks, and room for a burst of clients.
+pub fn loopback_listener() -> anyhow::Result<TcpListener> {
+    server::listen((Ipv4Addr::LOCALHOST, 0).into())
+        .context("cannot listen on 127.0.0.1; is the loopback interface up?")
 }
 
 /// The client child process. Dropping it kills and reaps the child, so no error path
@@ -110,9 +149,9 @@ struct ClientProcess {
 
 impl ClientProcess {
     /// Re-run this very program as the client side: its own process, its own descriptors.
-    fn spawn(addr: SocketAddr, load: Load) -> Result<ClientProcess, String> {
-        let exe = std::env::current_exe()
-            .map_err(|e| format!("cannot find this program to start the clients: {e}"))?;
+    fn spawn(addr: SocketAddr, load: Load) -> anyhow::Result<ClientProcess> {
+        let exe =
+            std::env::current_exe().context("cannot find this program to start the clients")?;
         let mut child = Command::new(exe)
             .args(["--client-role", &addr.to_string()])
             .args(["--clients", &load.clients.to_string()])
@@ -122,7 +161,7 @@ impl ClientProcess {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("cannot start the client process: {e}"))?;
+            .context("cannot start the client process; raise the process limit (ulimit -u)")?;
         let stdout = child.stdout.take().map(BufReader::new);
         Ok(ClientProcess {
             child: Some(child),
@@ -132,7 +171,7 @@ impl ClientProcess {
 
     /// Block until the child says it is about to connect: its start-up is not the
     /// server's work, and a Python child takes 100 times longer to start than a Rust one.
-    fn wait_until_ready(&mut self) -> Result<(), String> {
+    fn wait_until_ready(&mut self) -> anyhow::Result<()> {
         let mut line = String::new();
         if let Some(out) = self.stdout.as_mut() {
             let _ = out.read_line(&mut line);
@@ -143,22 +182,20 @@ impl ClientProcess {
         // No ready line: the child failed before it began, and its error says why.
         match self.collect() {
             Err(e) => Err(e),
-            Ok(_) => Err("the client process ended before it started".to_string()),
+            Ok(_) => bail!("the client process ended before it started"),
         }
     }
 
     /// Wait for the clients to finish and read their one-line report.
-    fn finish(mut self) -> Result<ClientReport, String> {
+    fn finish(mut self) -> anyhow::Result<ClientReport> {
         self.collect()
     }
 
-    fn collect(&mut self) -> Result<ClientReport, String> {
+    fn collect(&mut self) -> anyhow::Result<ClientReport> {
         let Some(child) = self.child.as_mut() else {
-            return Err("the client process is gone".to_string());
+            bail!("the client process is gone");
         };
-        let status = child
-            .wait()
-            .map_err(|e| format!("waiting for the client process failed: {e}"))?;
+        let status = child.wait().context("cannot wait for the client process")?;
         let (mut out, mut err) = (String::new(), String::new());
         if let Some(mut pipe) = self.stdout.take() {
             let _ = pipe.read_to_string(&mut out);
@@ -169,10 +206,10 @@ impl ClientProcess {
         self.child = None; // reaped: nothing left to kill
         if !status.success() {
             let why = err.lines().find_map(|l| l.strip_prefix("error: "));
-            return Err(format!(
+            bail!(
                 "the client process failed ({status}): {}",
                 why.unwrap_or(err.trim())
-            ));
+            );
         }
         let field = |key: &str| {
             out.split_whitespace()
@@ -183,10 +220,7 @@ impl ClientProcess {
             Some(echoed) => Ok(ClientReport {
                 echoed: echoed as usize,
             }),
-            None => Err(format!(
-                "the client process sent no report: {:?}",
-                out.trim()
-            )),
+            None => bail!("the client process sent no report: {:?}", out.trim()),
         }
     }
 }
@@ -201,7 +235,7 @@ impl Drop for ClientProcess {
 }
 
 /// The child process of part two: run the clients, then report on one line.
-pub fn client_role(addr: SocketAddr, load: Load) -> Result<(), String> {
+pub fn client_role(addr: SocketAddr, load: Load) -> anyhow::Result<()> {
     crate::limits::ensure_open_files(load.clients)?;
     // The parent starts its clock on this line.
     println!("client-role: ready");

@@ -2,6 +2,7 @@
 //! at once, the blocking one waits for its timeout, then gets the bytes.
 
 mod common;
+mod local;
 
 use std::process::Command;
 use std::time::Duration;
@@ -54,11 +55,10 @@ fn wouldblock_answers_at_once_and_the_blocking_read_waits() {
 #[test]
 fn example_and_binary_end_quietly_on_a_closed_pipe() {
     let (first, status, stderr) =
-        common::first_line_then_close(&common::example("wouldblock"), &[]);
+        common::first_line_then_close(Command::new(common::example("wouldblock")));
     assert!(first.starts_with("non-blocking read"), "{first}");
     assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
 
-    let demo = std::path::PathBuf::from(common::BIN);
     let args = [
         "--clients",
         "2",
@@ -67,7 +67,54 @@ fn example_and_binary_end_quietly_on_a_closed_pipe() {
         "--read-timeout-ms",
         "20",
     ];
-    let (first, status, stderr) = common::first_line_then_close(&demo, &args);
+    let mut demo = Command::new(local::BIN);
+    demo.args(args);
+    let (first, status, stderr) = common::first_line_then_close(demo);
     assert!(first.starts_with("part one"), "{first}");
     assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
+
+    // No reader at all from the start: the very first line meets the closed pipe.
+    for mut cmd in [
+        Command::new(common::example("wouldblock")),
+        Command::new(local::BIN),
+    ] {
+        if cmd.get_program() == local::BIN {
+            cmd.args(args);
+        }
+        let (status, stderr) = common::reader_gone_from_the_start(cmd);
+        assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
+    }
+}
+
+/// A full disk (or quota): one `error:` line and exit 1 from the binary, its `--serve`,
+/// the minimal program and the twin, never a panic or an exit 0 with the output lost.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    use common::assert_one_error_line_on_a_full_disk;
+    let mut demo = Command::new(local::BIN);
+    demo.args([
+        "--clients",
+        "2",
+        "--delay-ms",
+        "10",
+        "--read-timeout-ms",
+        "10",
+    ]);
+    assert_one_error_line_on_a_full_disk(demo);
+    let mut serve = Command::new(local::BIN);
+    serve.args(["--serve", "127.0.0.1:0", "--server", "nonblocking"]);
+    assert_one_error_line_on_a_full_disk(serve);
+    assert_one_error_line_on_a_full_disk(Command::new(common::example("wouldblock")));
+    if let Some(mut py) = common::python_twin() {
+        py.args([
+            "--clients",
+            "2",
+            "--delay-ms",
+            "10",
+            "--read-timeout-ms",
+            "10",
+        ]);
+        assert_one_error_line_on_a_full_disk(py);
+    }
 }

@@ -3,11 +3,13 @@
 //! paying K think times and the non-blocking one about one (with wide margins).
 
 mod common;
+mod local;
 
 use std::net::TcpListener;
 use std::process::{Command, Output};
 
-use common::{BIN, num};
+use common::number;
+use local::BIN;
 
 fn run(args: &[&str]) -> Output {
     match Command::new(BIN).args(args).output() {
@@ -42,8 +44,8 @@ fn both_servers_small_run_shows_the_claims() {
     let s = summary(&out);
 
     // Part one: WouldBlock at once (a wide margin: 20 ms), the blocking read waits.
-    assert!(num(&s, "wouldblock_us") < 20_000.0, "{s:?}");
-    assert!(num(&s, "blocking_wait_ms") >= 0.9 * timeout_ms, "{s:?}");
+    assert!(number(&s, "wouldblock_us") < 20_000.0, "{s:?}");
+    assert!(number(&s, "blocking_wait_ms") >= 0.9 * timeout_ms, "{s:?}");
 
     // Part two: every client got its own line back from both servers.
     assert_eq!(s["echoed"], "16");
@@ -51,12 +53,12 @@ fn both_servers_small_run_shows_the_claims() {
 
     // The blocking server pays every think time in turn; the non-blocking one overlaps them.
     let kd = k * d_ms / 1000.0;
-    assert!(num(&s, "blocking_s") >= 0.8 * kd, "{s:?}");
-    assert!(num(&s, "nonblocking_s") < 0.5 * kd, "{s:?}");
-    assert!(num(&s, "nonblocking_s") >= 0.9 * d_ms / 1000.0, "{s:?}");
-    assert!(num(&s, "speedup") > 2.0, "{s:?}");
+    assert!(number(&s, "blocking_s") >= 0.8 * kd, "{s:?}");
+    assert!(number(&s, "nonblocking_s") < 0.5 * kd, "{s:?}");
+    assert!(number(&s, "nonblocking_s") >= 0.9 * d_ms / 1000.0, "{s:?}");
+    assert!(number(&s, "speedup") > 2.0, "{s:?}");
     assert!(
-        (num(&s, "ideal_s") - (kd + 0.1 + 0.1)).abs() < 1e-6,
+        (number(&s, "ideal_s") - (kd + 0.1 + 0.1)).abs() < 1e-6,
         "{s:?}"
     );
 }
@@ -77,7 +79,7 @@ fn nonblocking_server_alone_serves_hundreds_at_once() {
     assert_eq!(s["blocking_s"], "na");
     assert_eq!(s["speedup"], "na");
     // One after another this would take 300 x 50 ms = 15 s.
-    assert!(num(&s, "nonblocking_s") < 5.0, "{s:?}");
+    assert!(number(&s, "nonblocking_s") < 5.0, "{s:?}");
 }
 
 #[test]
@@ -95,7 +97,7 @@ fn poll_backend_works_too() {
     let s = summary(&out);
     assert_eq!(s["poller"], "poll");
     assert_eq!(s["echoed"], "50");
-    assert!(num(&s, "nonblocking_s") < 0.5 * 50.0 * 0.05, "{s:?}");
+    assert!(number(&s, "nonblocking_s") < 0.5 * 50.0 * 0.05, "{s:?}");
 }
 
 #[test]
@@ -104,8 +106,8 @@ fn blocking_server_alone_serves_one_after_another() {
     let s = summary(&out);
     assert_eq!(s["echoed"], "3");
     assert_eq!(s["nonblocking_s"], "na");
-    assert!(num(&s, "blocking_s") >= 0.8 * 3.0 * 0.06, "{s:?}");
-    assert!(num(&s, "blocking_ratio") >= 0.8, "{s:?}");
+    assert!(number(&s, "blocking_s") >= 0.8 * 3.0 * 0.06, "{s:?}");
+    assert!(number(&s, "blocking_ratio") >= 0.8, "{s:?}");
 }
 
 #[test]
