@@ -12,6 +12,7 @@
 //! What to look for: quick completed, steady and chunky stopped, stuck aborted; shutdown
 //! took the grace and no more (`shutdown_over_grace` about 1.00); `unjoined_completed=0`.
 
+mod output;
 mod report;
 mod setup;
 mod witness;
@@ -19,6 +20,7 @@ mod witness;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::Parser;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
@@ -53,18 +55,17 @@ const JOBS: [(&str, u32, Duration); 4] = [
 ];
 
 fn main() -> ExitCode {
-    report::end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = Args::parse();
-    match run(&args) {
-        Ok(summary) => {
-            println!("{summary}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => report::fail(&e.to_string()),
+    // A failure at run time is one line that says what to do: `error: context: cause`.
+    if let Err(error) = run(&args) {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
     }
+    ExitCode::SUCCESS
 }
 
-fn run(args: &Args) -> Result<Summary, Box<dyn std::error::Error>> {
+fn run(args: &Args) -> anyhow::Result<()> {
     let self_signal = (!args.wait_for_signal).then(|| Duration::from_millis(args.signal_after_ms));
     let grace = Duration::from_millis(args.grace_ms);
     report::part(1, report::SHUTDOWN);
@@ -76,7 +77,8 @@ fn run(args: &Args) -> Result<Summary, Box<dyn std::error::Error>> {
     report::part(2, report::UNJOINED);
     let unjoined = report::main_returned("without joining", main_returns(false)?);
     let joined = report::main_returned("after joining", main_returns(true)?);
-    Ok(Summary::new(log, [unjoined, joined], self_signal))
+    println!("{}", Summary::new(log, [unjoined, joined], self_signal));
+    Ok(())
 }
 
 // ANCHOR: job
@@ -101,10 +103,10 @@ async fn run_until_signal(
     self_signal: Option<Duration>,
     grace: Duration,
     log: &mut Log,
-) -> std::io::Result<()> {
+) -> anyhow::Result<()> {
     // Installed before anything can send the signal: from now on it is ours to handle.
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
     let own_ctrl_c = self_signal.map(setup::press_ctrl_c_after); // so the demo runs unattended
     log.waiting(self_signal);
     let (stop, stop_rx) = watch::channel(false);
@@ -151,7 +153,7 @@ async fn run_until_signal(
 /// What `#[tokio::main]` does when main's body returns while spawned jobs still run:
 /// `block_on` returns, the runtime is dropped, and every task it holds is dropped with it,
 /// mid-step. Counted after the jobs would have ended; with `join`, main awaits them first.
-fn main_returns(join: bool) -> Result<witness::Counts, Box<dyn std::error::Error>> {
+fn main_returns(join: bool) -> anyhow::Result<witness::Counts> {
     let witness = Witness::new();
     let runtime = setup::tokio_main()?;
     runtime.block_on(async {

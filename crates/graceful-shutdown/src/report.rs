@@ -1,13 +1,12 @@
-//! The harness: the log of who ended how and when, the closing summary line, the one
-//! `error:` line, and the closed-pipe hook.
+//! The harness: the log of who ended how and when, and the closing summary line.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use tokio::task::{Id, JoinError};
 
+use crate::output::write_summary;
 use crate::witness::Counts;
 
 /// How a job ended on its own.
@@ -168,35 +167,7 @@ impl fmt::Display for Summary {
         let (signal, at) = log.signal.unwrap_or(("none", log.start));
         let signal_after = at.duration_since(log.start).as_secs_f64();
         let (grace, shutdown) = (log.grace.as_secs_f64(), log.shutdown.as_secs_f64());
-        write!(
-            f,
-            "summary: jobs={} completed={}",
-            log.names.len(),
-            log.completed
-        )?;
-        write!(
-            f,
-            " stopped={} aborted={} signal={signal}",
-            log.stopped, log.aborted
-        )?;
-        write!(f, " signal_after_s={signal_after:.3} grace_s={grace:.3}")?;
-        write!(f, " slowest_stop_s={:.3}", log.slowest_stop.as_secs_f64())?;
-        write!(
-            f,
-            " shutdown_s={shutdown:.3} shutdown_over_grace={:.3}",
-            shutdown / grace
-        )?;
-        let u = &self.unjoined;
-        write!(
-            f,
-            " unjoined_spawned={} unjoined_completed={}",
-            u.spawned, u.completed
-        )?;
-        write!(
-            f,
-            " unjoined_dropped={} joined_completed={}",
-            u.dropped, self.joined.completed
-        )?;
+        let (unjoined, joined) = (&self.unjoined, &self.joined);
         // The deliberate waits: until the signal (the demo's own delay, or sooner if a
         // real signal came first), the grace, and part 2: main's 150 ms then 300 ms past
         // the jobs' end, and with the join, the jobs' 300 ms then the same 300 ms.
@@ -204,26 +175,26 @@ impl fmt::Display for Summary {
             .self_signal
             .map_or(signal_after, |d| d.as_secs_f64().min(signal_after));
         let ideal = until_signal + grace + 0.45 + 0.6;
-        write!(f, " ideal_s={ideal:.3}")
+        let secs = |s: f64| format!("{s:.3}");
+        write_summary(
+            f,
+            &[
+                ("jobs", log.names.len().to_string()),
+                ("completed", log.completed.to_string()),
+                ("stopped", log.stopped.to_string()),
+                ("aborted", log.aborted.to_string()),
+                ("signal", signal.to_string()),
+                ("signal_after_s", secs(signal_after)),
+                ("grace_s", secs(grace)),
+                ("slowest_stop_s", secs(log.slowest_stop.as_secs_f64())),
+                ("shutdown_s", secs(shutdown)),
+                ("shutdown_over_grace", secs(shutdown / grace)),
+                ("unjoined_spawned", unjoined.spawned.to_string()),
+                ("unjoined_completed", unjoined.completed.to_string()),
+                ("unjoined_dropped", unjoined.dropped.to_string()),
+                ("joined_completed", joined.completed.to_string()),
+                ("ideal_s", secs(ideal)),
+            ],
+        )
     }
-}
-
-/// A failure at run time: one line that says what to do, status 1.
-pub fn fail(what: &str) -> ExitCode {
-    eprintln!(
-        "error: {what} (check the process's limits on threads and open files, then run it again)"
-    );
-    ExitCode::FAILURE
-}
-
-/// `demo | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-pub fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }

@@ -4,11 +4,15 @@
 //! and that a real SIGINT or SIGTERM from outside ends it cleanly, leaving nothing behind.
 
 mod common;
+mod local;
 
 use std::collections::HashMap;
 use std::process::Command;
 
-use common::{example, first_line_then_close, number, processes_in_group, signal_on_cues, summary};
+use common::{
+    example, first_line_then_close, number, processes_in_group, reader_gone_from_the_start, summary,
+};
+use local::signal_on_cues;
 use nix::sys::signal::Signal;
 
 const BIN: &str = env!("CARGO_BIN_EXE_graceful-shutdown");
@@ -233,5 +237,30 @@ fn a_closed_pipe_ends_it_quietly() {
         assert!(line.starts_with(first), "{line}");
         assert!(status.success(), "{status}: {stderr}");
         assert_eq!(stderr, "");
+    }
+}
+
+#[test]
+fn a_reader_gone_from_the_start_ends_it_quietly() {
+    let mut demo = Command::new(BIN);
+    demo.args(["--signal-after-ms", "10", "--grace-ms", "10"]);
+    for cmd in [demo, Command::new(example("graceful"))] {
+        let (status, stderr) = reader_gone_from_the_start(cmd);
+        assert!(status.success(), "{status}: {stderr}");
+        assert_eq!(stderr, "");
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    use common::{assert_one_error_line_on_a_full_disk, python_twin};
+    let mut demo = Command::new(BIN);
+    demo.args(["--signal-after-ms", "10", "--grace-ms", "10"]);
+    assert_one_error_line_on_a_full_disk(demo);
+    assert_one_error_line_on_a_full_disk(Command::new(example("graceful")));
+    if let Some(mut twin) = python_twin() {
+        twin.args(["--signal-after-ms", "10", "--grace-ms", "10"]);
+        assert_one_error_line_on_a_full_disk(twin);
     }
 }
