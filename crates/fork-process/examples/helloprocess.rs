@@ -9,8 +9,8 @@ use std::io::Write;
 use nix::sys::wait::waitpid;
 use nix::unistd::{ForkResult, fork, getpid};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    end_quietly_on_closed_pipe();
+fn main() -> anyhow::Result<()> {
+    exit_when_output_fails(); // one error line, not a panic, if stdout fails (end of file)
     // Anything still in our stdout buffer would be copied into the child and printed twice.
     std::io::stdout().flush()?;
     // SAFETY: this program has one thread, so the child's copy of the process holds no
@@ -18,9 +18,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     match unsafe { fork() }? {
         // fork returns twice: here in the new process, a copy of this one...
         ForkResult::Child => {
-            println!("Hello from child process {}!", getpid());
+            // If stdout fails, the parent meets the same error and says so: exit 1 quietly.
+            let said = writeln!(std::io::stdout(), "Hello from child process {}!", getpid());
             // ...which must never fall back into main's code: exit right here.
-            std::process::exit(0);
+            std::process::exit(if said.is_ok() { 0 } else { 1 });
         }
         // ...and here in the parent, with the child's process id.
         ForkResult::Parent { child } => {
@@ -33,14 +34,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-fn end_quietly_on_closed_pipe() {
+// ANCHOR: output-hook
+/// Output that cannot be written ends the program: quietly when the reader closed the pipe
+/// (`program | head`), with one `error:` line and status 1 otherwise (a full disk).
+fn exit_when_output_fails() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
+        let message = info.to_string();
+        let Some((_, why)) = message.split_once("failed printing to stdout: ") else {
+            return default_hook(info);
+        };
+        if why.contains("Broken pipe") {
             std::process::exit(0);
         }
-        default_hook(info);
+        eprintln!("error: cannot write the output ({why}); free some space or write elsewhere");
+        std::process::exit(1);
     }));
 }
+// ANCHOR_END: output-hook

@@ -22,6 +22,7 @@ import argparse
 import ctypes
 import ctypes.util
 import os
+import resource
 import signal
 import sys
 import threading
@@ -31,6 +32,7 @@ SIMULATED_FAILURE = 3
 SEND_FAILED = 2
 CHILD_CRASHED = 101
 ORPHANED = 4
+OUTPUT_FAILED = 5  # the child's output could not be written: the parent says why
 ROUNDS = 200
 PR_SET_PDEATHSIG = 1
 
@@ -51,9 +53,48 @@ def die_with_parent(parent):
         os._exit(ORPHANED)
 
 
+def tasks_of(uid):
+    """The processes and threads that user `uid` runs now, as RLIMIT_NPROC counts them
+    (Linux: each process's Threads: in /proc, for those whose real user id is uid)."""
+    total = 0
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        try:
+            with open(f"/proc/{entry}/status") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+        except (OSError, ValueError):
+            continue
+        if int(fields.get("Uid", "-1").split()[0]) == uid:
+            total += int(fields.get("Threads", "1"))
+    return total
+
+
+def check_room_for(children):
+    """Before the first fork, as the Rust side does: the children must fit under the limit
+    on processes (RLIMIT_NPROC, ulimit -u) with what this user already runs. The kernel
+    does not hold root to the limit, so neither does the check."""
+    limit, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+    if limit == resource.RLIM_INFINITY or os.getuid() == 0:
+        return
+    running = tasks_of(os.getuid())
+    room = max(limit - running, 0)
+    if children > room:
+        raise RuntimeError(f"--children {children} needs {children} more processes, and this "
+                           f"user may start only {room} more: the limit on processes "
+                           f"(RLIMIT_NPROC, ulimit -u) is {limit}, with {running} running already; "
+                           f"use --children {max(room, 1)} at most, or raise ulimit -u")
+
+
 def flush_stdout():
     # Anything left in the buffer would be copied into the child and printed twice.
     sys.stdout.flush()
+
+
+def pipe():
+    try:
+        return os.pipe()
+    except OSError as e:
+        raise RuntimeError(f"cannot create a pipe ({e.strerror}); the process may be out of "
+                           "file descriptors (see ulimit -n)") from None
 
 
 def fork():
@@ -67,18 +108,25 @@ def fork():
         if pid == 0:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
         return pid
+    except OSError as e:
+        raise RuntimeError(f"cannot fork a child ({e.strerror}); the system may be out of "
+                           "processes or memory (see ulimit -u)") from None
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def exit_child(work):
     """Run the child's work, then end the child with os._exit: it must never return into
-    the parent's code, and _exit skips the parent's cleanup handlers."""
+    the parent's code, and _exit skips the parent's cleanup handlers. Output the child
+    cannot write (a full disk, a closed pipe) ends it quietly with OUTPUT_FAILED: the
+    parent writes to the same stdout, meets the same error and reports it, once."""
     try:
         code = work()
+        flush_stdout()
+    except OSError:
+        code = OUTPUT_FAILED
     except BaseException:
         code = CHILD_CRASHED
-    flush_stdout()
     os._exit(code)
 
 
@@ -110,7 +158,7 @@ def parent_and_child():
     value = [100]  # a list, so id() names one object in both processes
     me = os.getpid()
     print(f"parent  pid {me}: value = {value[0]} in object {id(value):#x}; forking one child")
-    read_end, write_end = os.pipe()
+    read_end, write_end = pipe()
     flush_stdout()
     pid = fork()
     if pid == 0:
@@ -119,9 +167,10 @@ def parent_and_child():
         def child():
             value[0] = 999
             ppid = os.getppid()
+            # Send first, then speak: if our stdout is gone, the parent still gets its answer.
+            write_all(write_end, ppid.to_bytes(4, "little") + value[0].to_bytes(8, "little"))
             print(f"  child pid {os.getpid()}: parent pid (getppid) = {ppid}")
             print(f"  child pid {os.getpid()}: set value = {value[0]} in object {id(value):#x}")
-            write_all(write_end, ppid.to_bytes(4, "little") + value[0].to_bytes(8, "little"))
             return 0
 
         exit_child(child)
@@ -180,7 +229,11 @@ def what_a_thread_and_a_process_cost():
         for _ in range(ROUNDS):
             flush_stdout()
             started = time.perf_counter()
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError as e:
+                raise RuntimeError(f"cannot fork a child ({e.strerror}); the system may be "
+                                   "out of processes or memory (see ulimit -u)") from None
             if pid == 0:
                 os._exit(0)
             os.waitpid(pid, 0)
@@ -233,12 +286,16 @@ def forked_sum(children, size, fail):
     running = []  # (number, pid, (start, stop), read_end)
     fork_error = None
     for number, (start, stop) in enumerate(split(size, children), 1):
+        read_end = write_end = None
         try:
-            read_end, write_end = os.pipe()
+            read_end, write_end = pipe()
             flush_stdout()
             pid = fork()
-        except OSError as e:
-            fork_error = f"fork or pipe failed: {e}; see ulimit -u and ulimit -n"
+        except RuntimeError as e:
+            fork_error = str(e)
+            for end in (read_end, write_end):
+                if end is not None:
+                    os.close(end)
             break
         if pid == 0:
             die_with_parent(parent)
@@ -322,9 +379,10 @@ def main():
     if not hasattr(os, "fork"):
         print("error: os.fork is not available on this system; use multiprocessing instead",
               file=sys.stderr)
-        sys.exit(1)
+        return 1
 
     try:
+        check_room_for(args.children)
         ppid_matches, separate = parent_and_child()
         thread_write_seen = a_thread_shares_the_memory()
         thread_us, fork_us = what_a_thread_and_a_process_cost()
@@ -339,9 +397,9 @@ def main():
         print(f"speedup {speedup:.2f}x: the sum's {sequential_cpu:.3f} s of CPU work done in "
               f"{parallel_s:.3f} s of wall time by the children, who kept {busy:.2f} cores busy")
         left = children_left()
-    except (OSError, RuntimeError) as e:
+    except RuntimeError as e:  # output that cannot be written is the frame's to report
         print(f"error: {e}", file=sys.stderr)
-        sys.exit(1)
+        return 1
 
     print(f"summary: children={args.children} parent_pid={os.getpid()} "
           f"child_ppid_matches={str(ppid_matches).lower()} "
@@ -356,8 +414,58 @@ def main():
           f"children_left={left} ideal_s=0.000")
 
 
-if __name__ == "__main__":
+# ---- the command-line frame: the same in every twin (make test compares it with
+# ---- scripts/template/python/); change it there, then copy it.
+def run_as_a_command(main):
+    """Runs main() and ends the way a shell expects a command to end. Ctrl-C: status 130,
+    no traceback. A closed pipe (`twin | head`): the reader is done, status 0. Output that
+    cannot be written (a full disk): one `error:` line, status 1. A thread that meets the
+    closed pipe or the full disk ends the whole process the same way."""
+    import errno
+    import os
+    import sys
+    import threading
+
+    def status_for(error):
+        if isinstance(error, KeyboardInterrupt):
+            return 130
+        if isinstance(error, BrokenPipeError):
+            return 0
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            print(f"error: cannot write the output ({error.strerror}); free some space or "
+                  "write elsewhere", file=sys.stderr, flush=True)
+            return 1
+        return None
+
+    def end(status):
+        # What is still buffered for stdout must not fail again at exit: drop it.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        return status
+
+    default_hook = threading.excepthook
+
+    def thread_hook(args):
+        status = status_for(args.exc_value)
+        if status is None:
+            default_hook(args)
+        else:
+            os._exit(end(status))
+
+    threading.excepthook = thread_hook
     try:
-        main()
-    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
-        sys.exit(130)
+        status = main()
+        sys.stdout.flush()  # inside the try: a closed pipe or a full disk may show only here
+    except (KeyboardInterrupt, OSError) as error:
+        status = status_for(error)
+        if status is None:
+            raise
+        sys.exit(end(status))
+    sys.exit(status)
+# ---- end of the frame
+
+
+if __name__ == "__main__":
+    run_as_a_command(main)

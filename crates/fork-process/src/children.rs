@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use anyhow::{Context, anyhow, bail};
 use nix::errno::Errno;
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Pid, fork, getpid, getppid, pipe};
@@ -19,9 +20,13 @@ pub const SEND_FAILED: i32 = 2;
 const CHILD_PANICKED: i32 = 101;
 /// Exit status of a child whose parent was already gone when it started.
 const ORPHANED: i32 = 4;
+/// Exit status of a child whose output could not be written (the parent says why).
+pub const OUTPUT_FAILED: i32 = 5;
 
-const FORK_HINT: &str = "the system may be out of processes or memory (see ulimit -u)";
-const FD_HINT: &str = "the process may be out of file descriptors (see ulimit -n)";
+const FORK_HINT: &str =
+    "cannot fork a child; the system may be out of processes or memory (see ulimit -u)";
+const FD_HINT: &str =
+    "cannot create a pipe; the process may be out of file descriptors (see ulimit -n)";
 
 /// Forks a child that runs `work` with the write end of a new pipe and exits with its
 /// status; returns the child's pid and the read end to the parent. The parent closes its
@@ -30,8 +35,8 @@ const FD_HINT: &str = "the process may be out of file descriptors (see ulimit -n
 pub fn fork_with_pipe(
     parent: Pid,
     work: impl FnOnce(File) -> Result<(), i32>,
-) -> Result<(Pid, File), String> {
-    let (from_child, to_parent) = pipe().map_err(|e| format!("pipe failed: {e}; {FD_HINT}"))?;
+) -> anyhow::Result<(Pid, File)> {
+    let (from_child, to_parent) = pipe().context(FD_HINT)?;
     flush_stdout();
     // SAFETY: the process is single-threaded here: it starts no runtime, and every
     // thread it started earlier has been joined. So the child's copy holds no lock that
@@ -40,11 +45,12 @@ pub fn fork_with_pipe(
     match unsafe { fork() } {
         Ok(ForkResult::Child) => {
             die_with_parent(parent);
+            leave_output_errors_to_the_parent();
             drop(from_child);
             exit_child(|| work(File::from(to_parent)))
         }
         Ok(ForkResult::Parent { child }) => Ok((child, File::from(from_child))),
-        Err(e) => Err(format!("fork failed: {e}; {FORK_HINT}")),
+        Err(e) => Err(anyhow!(e).context(FORK_HINT)),
     }
 }
 
@@ -54,7 +60,7 @@ pub fn fork_with_pipe(
 pub fn fork_each(
     ranges: Vec<Range<u64>>,
     work: impl Fn(u32, Range<u64>, File) -> Result<(), i32>,
-) -> (Vec<Child>, Option<String>) {
+) -> (Vec<Child>, Option<anyhow::Error>) {
     let parent = getpid();
     let mut running = Vec::new();
     for (number, range) in (1..).zip(ranges) {
@@ -77,23 +83,23 @@ pub fn fork_each(
 pub fn read_all_then_reap(
     child: Pid,
     mut from_child: File,
-) -> Result<(String, WaitStatus), String> {
+) -> anyhow::Result<(String, WaitStatus)> {
     let mut message = String::new();
     let received = from_child.read_to_string(&mut message);
     let status = reap(child)?;
-    received.map_err(|e| format!("child {child} sent nothing back ({e})"))?;
+    received.with_context(|| format!("child {child} sent nothing back"))?;
     Ok((message, status))
 }
 
 /// Forks a child that exits at once: what a process costs to start and finish, nothing
 /// more (it lives too briefly to need dying with its parent).
-pub fn fork_and_exit_at_once() -> Result<Pid, String> {
+pub fn fork_and_exit_at_once() -> anyhow::Result<Pid> {
     flush_stdout();
     // SAFETY: as in fork_child: single-threaded here; the child only exits.
     match unsafe { fork() } {
         Ok(ForkResult::Child) => std::process::exit(0),
         Ok(ForkResult::Parent { child }) => Ok(child),
-        Err(e) => Err(format!("fork failed: {e}; {FORK_HINT}")),
+        Err(e) => Err(anyhow!(e).context(FORK_HINT)),
     }
 }
 
@@ -129,6 +135,20 @@ fn die_with_parent(parent: Pid) {
     });
 }
 
+/// In a child, output that cannot be written (a full disk, a closed pipe) is the parent's
+/// to report: it writes to the same stdout and meets the same error. So the child ends at
+/// once, quietly, with OUTPUT_FAILED: one error line in all, from the parent. Any other
+/// panic still goes to the hook the child inherited.
+fn leave_output_errors_to_the_parent() {
+    let inherited = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("failed printing to stdout") {
+            std::process::exit(OUTPUT_FAILED);
+        }
+        inherited(info);
+    }));
+}
+
 /// Runs the child's work and ends the child right there, with the work's exit status.
 ///
 /// The child must never return into main: it would run the parent's remaining code a
@@ -159,14 +179,14 @@ pub struct Child {
 
 impl Child {
     /// Reads the child's 16-byte result; end-of-file first means it died without sending.
-    pub fn read_part(&mut self) -> Result<u128, String> {
+    pub fn read_part(&mut self) -> anyhow::Result<u128> {
         let mut bytes = [0u8; 16];
         match self.results.read_exact(&mut bytes) {
             Ok(()) => Ok(u128::from_le_bytes(bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                Err("(nothing: pipe closed)".to_string())
+                bail!("(nothing: pipe closed)")
             }
-            Err(e) => Err(format!("(read failed: {e})")),
+            Err(e) => Err(anyhow!(e).context("(read failed)")),
         }
     }
 }
@@ -181,36 +201,36 @@ pub fn describe(status: WaitStatus) -> String {
 }
 
 /// Waits for `child` to end and reaps it: it never lingers as a zombie.
-pub fn reap(child: Pid) -> Result<WaitStatus, String> {
-    waitpid(child, None).map_err(|e| format!("waitpid failed: {e}"))
+pub fn reap(child: Pid) -> anyhow::Result<WaitStatus> {
+    waitpid(child, None).with_context(|| format!("cannot reap child {child} (waitpid)"))
 }
 
 /// After every child was reaped: the fork loop's error if it stopped early, else one
 /// error naming every child that failed, else Ok.
-pub fn none_failed(fork_error: Option<String>, failures: Vec<String>) -> Result<(), String> {
+pub fn none_failed(fork_error: Option<anyhow::Error>, failures: Vec<String>) -> anyhow::Result<()> {
     if let Some(e) = fork_error {
         return Err(e);
     }
     if !failures.is_empty() {
-        return Err(format!(
+        bail!(
             "{}; its part of the sum is missing, every child was reaped; \
              rerun without --fail-child",
             failures.join(", ")
-        ));
+        );
     }
     Ok(())
 }
 
 /// Asks the kernel whether any child is left to reap: ECHILD means none.
-pub fn children_left() -> Result<usize, String> {
+pub fn children_left() -> anyhow::Result<usize> {
     match waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
         Err(Errno::ECHILD) => {
             println!("children left: none (waitpid(-1, WNOHANG) says ECHILD: nothing to reap)");
             Ok(0)
         }
-        Ok(status) => Err(format!(
-            "a child was still unreaped at the end ({status:?}); this is a bug in the demo"
-        )),
-        Err(e) => Err(format!("waitpid(-1) failed: {e}")),
+        Ok(status) => {
+            bail!("a child was still unreaped at the end ({status:?}); this is a bug in the demo")
+        }
+        Err(e) => Err(anyhow!(e).context("cannot ask whether a child is left (waitpid -1)")),
     }
 }

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use nix::sys::resource::{UsageWho, getrusage};
 
 /// How long a run took on the clock on the wall, and on the CPU (seconds).
@@ -20,7 +21,7 @@ pub struct Clock {
 }
 
 impl Clock {
-    pub fn start(who: UsageWho) -> Result<Self, String> {
+    pub fn start(who: UsageWho) -> anyhow::Result<Self> {
         let started = Instant::now();
         let cpu_before = cpu_seconds(who)?;
         Ok(Clock {
@@ -30,7 +31,7 @@ impl Clock {
         })
     }
 
-    pub fn stop(&self) -> Result<Timed, String> {
+    pub fn stop(&self) -> anyhow::Result<Timed> {
         let wall = self.started.elapsed().as_secs_f64();
         let cpu = cpu_seconds(self.who)? - self.cpu_before;
         Ok(Timed { wall, cpu })
@@ -39,8 +40,8 @@ impl Clock {
 
 /// CPU time used so far by this process (RUSAGE_SELF) or by its reaped children
 /// (RUSAGE_CHILDREN), user and system together, in seconds.
-fn cpu_seconds(who: UsageWho) -> Result<f64, String> {
-    let usage = getrusage(who).map_err(|e| format!("getrusage failed: {e}"))?;
+fn cpu_seconds(who: UsageWho) -> anyhow::Result<f64> {
+    let usage = getrusage(who).context("cannot read the CPU time used (getrusage)")?;
     let seconds = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 * 1e-6;
     Ok(seconds(usage.user_time()) + seconds(usage.system_time()))
 }
@@ -48,8 +49,8 @@ fn cpu_seconds(who: UsageWho) -> Result<f64, String> {
 /// Times `once` `rounds` times; the median, in microseconds.
 pub fn median_us(
     rounds: usize,
-    mut once: impl FnMut() -> Result<(), String>,
-) -> Result<f64, String> {
+    mut once: impl FnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<f64> {
     let mut times: Vec<Duration> = Vec::with_capacity(rounds);
     for _ in 0..rounds {
         let started = Instant::now();

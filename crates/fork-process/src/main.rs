@@ -16,6 +16,8 @@
 mod args;
 mod children;
 mod clock;
+mod limits;
+mod output;
 mod report;
 mod sum;
 
@@ -23,6 +25,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::thread;
 
+use anyhow::{Context, anyhow};
 use clap::Parser;
 use nix::sys::resource::UsageWho;
 use nix::sys::wait::waitpid;
@@ -56,14 +59,22 @@ struct Args {
 const ROUNDS: usize = 200;
 
 fn main() -> ExitCode {
-    report::end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = Args::parse();
     args::fail_child_names_a_child(&args);
-    report::summary_or_error(run(&args))
+    match run(&args) {
+        Ok(summary) => println!("{summary}"),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
 }
 
-fn run(args: &Args) -> Result<Summary, String> {
+fn run(args: &Args) -> anyhow::Result<Summary> {
     let (n, size) = (args.children, args.size);
+    limits::check_room_for(n)?;
     let copied = a_child_gets_a_copy_of_the_memory()?;
     let shared = a_thread_shares_the_memory();
     let costs = what_a_thread_and_a_process_cost()?;
@@ -77,7 +88,7 @@ fn run(args: &Args) -> Result<Summary, String> {
 // ANCHOR: copy
 /// Forks one child that reports its parent pid and changes a variable; the parent then
 /// shows its own copy. Returns (child's ppid == our pid, parent's copy unchanged).
-fn a_child_gets_a_copy_of_the_memory() -> Result<(bool, bool), String> {
+fn a_child_gets_a_copy_of_the_memory() -> anyhow::Result<(bool, bool)> {
     let mut value: u64 = 100;
     let me = getpid();
     println!(
@@ -133,12 +144,13 @@ fn a_thread_shares_the_memory() -> bool {
 /// Starts and joins ROUNDS threads that do nothing, then forks and reaps ROUNDS children
 /// that do nothing; returns the median microseconds of each. A process is heavier: the
 /// kernel copies the page tables and, at exit, tears the whole address space down.
-fn what_a_thread_and_a_process_cost() -> Result<(f64, f64), String> {
+fn what_a_thread_and_a_process_cost() -> anyhow::Result<(f64, f64)> {
     let thread_us = clock::median_us(ROUNDS, || {
-        thread::Builder::new()
-            .spawn(|| {})
-            .and_then(|t| t.join().map_err(|_| std::io::Error::other("panicked")))
-            .map_err(|e| format!("could not start a thread: {e}"))
+        let thread = thread::Builder::new().spawn(|| {});
+        let thread = thread.context("cannot start a thread (see ulimit -u)")?;
+        thread
+            .join()
+            .map_err(|_| anyhow!("an empty thread panicked"))
     })?;
     let fork_us = clock::median_us(ROUNDS, || {
         let child = children::fork_and_exit_at_once()?;
@@ -151,7 +163,7 @@ fn what_a_thread_and_a_process_cost() -> Result<(f64, f64), String> {
 /// Forks one child per range; each sums its range and writes the 16-byte result to its
 /// pipe. The parent reads every pipe, then reaps every child, whatever went wrong before:
 /// no early return sits between the first fork and the last waitpid.
-fn forked_sum(children: u32, size: u64, fail: Option<u32>) -> Result<(u128, Timed), String> {
+fn forked_sum(children: u32, size: u64, fail: Option<u32>) -> anyhow::Result<(u128, Timed)> {
     println!("forking {children} children to share the sum of i*i for i < {size} ...");
     let clock = Clock::start(UsageWho::RUSAGE_CHILDREN)?;
     let (mut running, fork_error) =
@@ -164,7 +176,7 @@ fn forked_sum(children: u32, size: u64, fail: Option<u32>) -> Result<(u128, Time
             let sent = to_parent.write_all(&part.to_le_bytes());
             sent.map_err(|_| children::SEND_FAILED)
         });
-    let parts: Vec<Result<u128, String>> = running.iter_mut().map(Child::read_part).collect();
+    let parts: Vec<anyhow::Result<u128>> = running.iter_mut().map(Child::read_part).collect();
     let statuses: Vec<_> = running.iter().map(|c| waitpid(c.pid, None)).collect();
     // The children's CPU time counts once they are reaped, and only then.
     let time = clock.stop()?;

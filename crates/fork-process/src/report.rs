@@ -1,8 +1,7 @@
-//! The harness: the children's table, the check of the totals, the closing summary line
-//! (or the error line) and the closed-pipe hook.
+//! The harness: the children's table, the check of the totals, and the closing summary
+//! line.
 
 use std::fmt;
-use std::process::ExitCode;
 
 use nix::errno::Errno;
 use nix::sys::wait::WaitStatus;
@@ -10,6 +9,7 @@ use nix::unistd::{Pid, getpid};
 
 use crate::children::{Child, describe};
 use crate::clock::Timed;
+use crate::output::write_summary;
 
 /// What the run measured, printed last as the `summary:` line.
 pub struct Summary {
@@ -53,47 +53,35 @@ impl Summary {
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.sums;
-        write!(
+        let secs = |x: f64| format!("{x:.3}");
+        write_summary(
             f,
-            "summary: children={} parent_pid={} child_ppid_matches={} memory_separate={} \
-             thread_write_seen={} thread_start_join_us={:.1} fork_reap_us={:.1} \
-             sequential_s={:.3} sequential_cpu_s={:.3} parallel_s={:.3} children_cpu_s={:.3} \
-             cores_busy={:.2} speedup={:.2} results_equal={} \
-             formula_matches={} total={} children_left={} ideal_s=0.000",
-            self.children,
-            self.parent_pid,
-            self.ppid_matches,
-            self.memory_separate,
-            self.thread_write_seen,
-            self.thread_us,
-            self.fork_us,
-            s.sequential.wall,
-            s.sequential.cpu,
-            s.forked.wall,
-            s.forked.cpu,
-            s.forked.cpu / s.forked.wall,
-            // Against the sequential run's CPU time, not its wall time: other programs can
-            // stretch a wall time, and N children get N shares of a contended core.
-            s.sequential.cpu / s.forked.wall,
-            s.results_equal,
-            s.formula_matches,
-            s.total,
-            self.children_left
+            &[
+                ("children", self.children.to_string()),
+                ("parent_pid", self.parent_pid.to_string()),
+                ("child_ppid_matches", self.ppid_matches.to_string()),
+                ("memory_separate", self.memory_separate.to_string()),
+                ("thread_write_seen", self.thread_write_seen.to_string()),
+                ("thread_start_join_us", format!("{:.1}", self.thread_us)),
+                ("fork_reap_us", format!("{:.1}", self.fork_us)),
+                ("sequential_s", secs(s.sequential.wall)),
+                ("sequential_cpu_s", secs(s.sequential.cpu)),
+                ("parallel_s", secs(s.forked.wall)),
+                ("children_cpu_s", secs(s.forked.cpu)),
+                ("cores_busy", format!("{:.2}", s.forked.cpu / s.forked.wall)),
+                // Against the sequential run's CPU time, not its wall time: other programs
+                // can stretch a wall time, and N children get N shares of a contended core.
+                (
+                    "speedup",
+                    format!("{:.2}", s.sequential.cpu / s.forked.wall),
+                ),
+                ("results_equal", s.results_equal.to_string()),
+                ("formula_matches", s.formula_matches.to_string()),
+                ("total", s.total.to_string()),
+                ("children_left", self.children_left.to_string()),
+                ("ideal_s", "0.000".to_string()),
+            ],
         )
-    }
-}
-
-/// The summary line and status 0, or the one `error:` line and status 1.
-pub fn summary_or_error(run: Result<Summary, String>) -> ExitCode {
-    match run {
-        Ok(summary) => {
-            println!("{summary}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
     }
 }
 
@@ -151,7 +139,7 @@ pub fn print_forked(total: u128, time: Timed) {
 /// for each child that failed.
 pub fn children_table(
     running: &[Child],
-    parts: &[Result<u128, String>],
+    parts: &[anyhow::Result<u128>],
     statuses: &[Result<WaitStatus, Errno>],
 ) -> Vec<String> {
     println!(
@@ -164,7 +152,9 @@ pub fn children_table(
     );
     let mut failures = Vec::new();
     for ((c, part), status) in running.iter().zip(parts).zip(statuses) {
-        let shown_part = part.as_ref().map_or_else(|e| e.clone(), |p| p.to_string());
+        let shown_part = part
+            .as_ref()
+            .map_or_else(|e| format!("{e:#}"), |p| p.to_string());
         let shown_status = status
             .as_ref()
             .map_or_else(|e| format!("waitpid failed: {e}"), |s| describe(*s));
@@ -178,17 +168,4 @@ pub fn children_table(
         }
     }
     failures
-}
-
-/// `demo | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-/// A child's panic ends only the child; the children of the sum die with the parent.
-pub fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }

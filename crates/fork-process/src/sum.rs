@@ -21,7 +21,7 @@ pub fn sum_of_squares(range: Range<u64>) -> u128 {
 
 /// The whole sum on this one thread: its wall time, and the CPU time it really took
 /// (less than the wall time when other programs had the core for a while).
-pub fn sequential_sum(size: u64) -> Result<(u128, Timed), String> {
+pub fn sequential_sum(size: u64) -> anyhow::Result<(u128, Timed)> {
     let clock = Clock::start(UsageWho::RUSAGE_SELF)?;
     let total = sum_of_squares(0..size);
     let time = clock.stop()?;

@@ -8,7 +8,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{example, first_line_then_close, reader_gone_from_the_start};
+use common::{
+    assert_one_error_line_on_a_full_disk, example, first_line_then_close, number, python_twin,
+    reader_gone_from_the_start, summary,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fork-process");
 
@@ -17,18 +20,6 @@ fn demo(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("the demo binary runs")
-}
-
-fn summary_value(stdout: &str, key: &str) -> String {
-    let summary = common::summary(stdout);
-    summary
-        .get(key)
-        .unwrap_or_else(|| panic!("no {key} in {summary:?}"))
-        .clone()
-}
-
-fn number(stdout: &str, key: &str) -> f64 {
-    common::number(&common::summary(stdout), key)
 }
 
 /// Pids of every child the run forked: part one's child and each row of the table.
@@ -74,13 +65,13 @@ fn children_share_the_sum_and_are_all_reaped() {
         "results_equal",
         "formula_matches",
     ] {
-        assert_eq!(summary_value(&stdout, key), "true", "{key}\n{stdout}");
+        assert_eq!(summary(&stdout)[key], "true", "{key}\n{stdout}");
     }
-    assert_eq!(summary_value(&stdout, "children"), "3");
-    assert_eq!(summary_value(&stdout, "children_left"), "0");
-    assert_eq!(summary_value(&stdout, "ideal_s"), "0.000");
+    assert_eq!(summary(&stdout)["children"], "3");
+    assert_eq!(summary(&stdout)["children_left"], "0");
+    assert_eq!(summary(&stdout)["ideal_s"], "0.000");
     // 30000 * 29999 * 59999 / 6
-    assert_eq!(summary_value(&stdout, "total"), "8999550005000");
+    assert_eq!(summary(&stdout)["total"], "8999550005000");
     // One status for part one's child, one per table row.
     assert_eq!(
         stdout.matches("exited with status 0").count(),
@@ -101,7 +92,7 @@ fn the_child_reports_the_parents_pid_and_its_own_copy_of_the_value() {
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{stdout}");
-    assert_eq!(summary_value(&stdout, "parent_pid"), demo_pid.to_string());
+    assert_eq!(summary(&stdout)["parent_pid"], demo_pid.to_string());
     assert!(
         stdout.contains(&format!("parent pid (getppid) = {demo_pid}")),
         "{stdout}"
@@ -142,8 +133,8 @@ fn a_threads_write_is_seen_by_main_and_a_childs_is_not() {
     let out = demo(&["--children", "1", "--size", "1000"]);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{stdout}");
-    assert_eq!(summary_value(&stdout, "memory_separate"), "true");
-    assert_eq!(summary_value(&stdout, "thread_write_seen"), "true");
+    assert_eq!(summary(&stdout)["memory_separate"], "true");
+    assert_eq!(summary(&stdout)["thread_write_seen"], "true");
     assert!(
         stdout.contains("(the child's copy became 999)") && stdout.contains("value = 100 at"),
         "{stdout}"
@@ -163,8 +154,8 @@ fn a_thread_and_a_process_each_cost_a_measured_time_and_a_fork_costs_more() {
     let out = demo(&["--children", "1", "--size", "1000"]);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{stdout}");
-    let thread_us = number(&stdout, "thread_start_join_us");
-    let fork_us = number(&stdout, "fork_reap_us");
+    let thread_us = number(&summary(&stdout), "thread_start_join_us");
+    let fork_us = number(&summary(&stdout), "fork_reap_us");
     assert!(thread_us > 0.0 && fork_us > 0.0, "{stdout}");
     // Medians of 200 each; a fork copies the page tables and tears an address space
     // down, some ten times a thread's cost here. Load slows both alike.
@@ -189,7 +180,10 @@ fn on_one_core_the_speedup_is_about_1_never_more() {
         };
         let stdout = String::from_utf8(out.stdout).unwrap();
         assert!(out.status.success(), "{stdout}");
-        let figures = [number(&stdout, "speedup"), number(&stdout, "cores_busy")];
+        let figures = [
+            number(&summary(&stdout), "speedup"),
+            number(&summary(&stdout), "cores_busy"),
+        ];
         if figures.iter().all(|&x| x <= 1.15) {
             return;
         }
@@ -396,4 +390,87 @@ fn bad_arguments_exit_with_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(String::from_utf8_lossy(&out.stderr).contains("error:"));
     }
+}
+
+/// A full disk (stdout on /dev/full): one `error:` line and status 1 from the demo, the
+/// minimal program and the twin, never a panic or an exit 0 that loses the output. The
+/// children write to the same stdout: they leave the error to their parent, so it is said
+/// once.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    let small = ["--children", "2", "--size", "1000"];
+    let mut demo = Command::new(BIN);
+    demo.args(small);
+    assert_one_error_line_on_a_full_disk(demo);
+    assert_one_error_line_on_a_full_disk(Command::new(example("helloprocess")));
+    if let Some(mut twin) = python_twin() {
+        twin.args(small);
+        assert_one_error_line_on_a_full_disk(twin);
+    }
+}
+
+/// Runs `program args` as an unprivileged user (nobody, 65534) under `ulimit -p` (dash's
+/// name for the limit on processes, RLIMIT_NPROC): root is exempt from that limit, so a
+/// test run as root drops to nobody first, with setpriv. None (saying so) where it cannot.
+#[cfg(target_os = "linux")]
+fn under_a_process_limit(limit: u32, program: &str, args: &[&str]) -> Option<Output> {
+    let script = format!(r#"ulimit -p {limit} && exec "$0" "$@""#);
+    let mut command = if nix::unistd::getuid().is_root() {
+        let mut setpriv = Command::new("setpriv");
+        setpriv.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "sh",
+            "-c",
+        ]);
+        setpriv
+    } else {
+        let mut sh = Command::new("sh");
+        sh.arg("-c");
+        sh
+    };
+    match command.arg(script).arg(program).args(args).output() {
+        Ok(out) if !String::from_utf8_lossy(&out.stderr).contains("setpriv:") => Some(out),
+        _ => {
+            println!("cannot run as an unprivileged user here (setpriv): skipped the check");
+            None
+        }
+    }
+}
+
+/// More children than the limit on processes leaves room for: one `error:` line that names
+/// --children and the limit, status 1, before the first fork (nothing on stdout); the same
+/// from the twin. Under a limit with room, the same run succeeds.
+#[cfg(target_os = "linux")]
+#[test]
+fn more_children_than_the_process_limit_allows_fail_before_the_first_fork() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/fork-process.py");
+    let many = ["--children", "50", "--size", "1000"];
+    let twin = python_twin().is_some();
+    let runs = [
+        (BIN, &many[..]),
+        ("python3", &[&[script][..], &many].concat()[..]),
+    ];
+    for (program, args) in runs.iter().take(if twin { 2 } else { 1 }) {
+        let Some(out) = under_a_process_limit(20, program, args) else {
+            return;
+        };
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{program}: {stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{program}: {stderr}");
+        assert!(lines[0].starts_with("error: --children 50 "), "{stderr}");
+        assert!(lines[0].contains("ulimit -u"), "{stderr}");
+        assert!(out.stdout.is_empty(), "it forked before it checked");
+    }
+    let out = under_a_process_limit(200, BIN, &["--children", "3", "--size", "1000"]).unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(summary(&stdout)["children"], "3");
 }
