@@ -8,7 +8,7 @@ DEMOS := $(shell scripts/list-demos.sh)
 # Extra arguments for a single demo: make gather ARGS="--blocking"
 ARGS ?=
 
-.PHONY: all build test readme list help bench compare new pictures trace $(DEMOS)
+.PHONY: all build test readme list help bench compare new pictures trace exercises exercise $(DEMOS)
 
 # A reader who closes the pipe (make all | head) ends the runner with SIGPIPE (status 141):
 # that is the reader being done, not a failure.
@@ -18,13 +18,14 @@ all: build ## build the release binaries once, then run every demo, framed and t
 build: ## build every demo in release mode
 	cargo build --release --workspace
 
-test: ## the project's test command: fmt, clippy, shellcheck, README code, copies, every crate's tests and examples, standalone and scaffold checks
+test: ## the project's test command: fmt, clippy, shellcheck, README code, copies, every crate's tests and examples, exercises both ways, standalone and scaffold checks
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	@scripts/shellcheck.sh
 	scripts/readme-code.sh
 	scripts/check-copies.sh
 	cargo test --workspace
+	scripts/check-exercises.sh
 	scripts/check-standalone.sh
 	scripts/check-scaffold.sh
 
@@ -45,6 +46,12 @@ pictures: build ## run each demo (and twin) with --trace on its README scenario;
 
 trace: build ## run one demo and its twin with --trace into target/traces/: make trace DEMO=gather [ARGS=...]
 	@scripts/trace.sh $(DEMO) $(ARGS)
+
+exercises: ## every exercise in demo order, with its status (done / to do) for your working copy
+	@scripts/exercises.sh
+
+exercise: ## check one exercise, by what it measures: make exercise NAME=gather_one_second [HINT=1]
+	@scripts/exercise.sh $(NAME) $(if $(HINT),--hint)
 
 new: ## scaffold a new demo crate: make new NAME=my-demo
 	@scripts/new-demo.sh $(NAME)
