@@ -21,6 +21,7 @@ import asyncio
 import concurrent.futures
 import math
 import os
+import resource
 import sys
 import threading
 import time
@@ -42,21 +43,29 @@ class SlowSite:
         self.latency_s = latency_s
         self.served = self.in_flight = self.peak = 0
         self.started = formatdate(time.time(), usegmt=True)
-        self.loop = asyncio.new_event_loop()
         ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(ready,), name="server", daemon=True)
+        self.thread = threading.Thread(target=asyncio.run, args=(self._serve(ready),),
+                                       name="server", daemon=True)
         self.thread.start()
         ready.wait()
+        if self.port is None:
+            raise OSError(f"cannot start the local server ({self.failure}); check loopback "
+                          "networking")
 
-    def _run(self, ready):
-        asyncio.set_event_loop(self.loop)
-        # A long accept queue: a hundred clients connecting at once must not be dropped.
-        server = self.loop.run_until_complete(
-            asyncio.start_server(self._connection, "127.0.0.1", 0, backlog=4096))
-        self.port = server.sockets[0].getsockname()[1]
-        ready.set()
-        self.loop.run_forever()
-        server.close()
+    async def _serve(self, ready):
+        self.loop, self.stopping, self.port = asyncio.get_running_loop(), asyncio.Event(), None
+        try:
+            # A long accept queue: a thousand clients connecting at once must not be dropped.
+            server = await asyncio.start_server(self._connection, "127.0.0.1", 0, backlog=4096)
+            self.port = server.sockets[0].getsockname()[1]
+        except OSError as e:
+            self.failure = e.strerror or e
+            return
+        finally:
+            ready.set()
+        async with server:
+            await self.stopping.wait()
+        # asyncio.run then cancels the connections still open, and waits for them.
 
     async def _connection(self, reader, writer):
         try:
@@ -84,6 +93,8 @@ class SlowSite:
                     break
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            pass  # the server is stopping; ending normally keeps 3.11 from logging it
         finally:
             writer.close()
 
@@ -93,7 +104,7 @@ class SlowSite:
         return peak
 
     def close(self):
-        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.loop.call_soon_threadsafe(self.stopping.set)
         self.thread.join()
 
 
@@ -207,7 +218,8 @@ def outcome(fetch, *args):
 
 async def async_outcome(target):
     try:
-        await asyncio.wait_for(get_async(target), target.timeout)
+        async with asyncio.timeout(target.timeout):
+            await get_async(target)
         return None
     except Exception as e:
         return f"{type(e).__name__}: {e}"
@@ -223,7 +235,8 @@ def thread_per_request(target, n, _pool):
     def work(i):
         results[i] = outcome(get, target)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    # Daemon threads: a Ctrl-C mid-row must not wait for their requests to end.
+    threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:
@@ -236,11 +249,15 @@ def fixed_pool(target, n, pool):
         return list(executor.map(lambda _: outcome(get, target), range(n)))
 
 
-def async_on_one_thread(target, n, _pool):
-    async def main():
-        return await asyncio.gather(*(async_outcome(target) for _ in range(n)))
+async def gather(coroutines):
+    """Runs the coroutines as tasks at once and returns their results in order."""
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(c) for c in coroutines]
+    return [t.result() for t in tasks]
 
-    return asyncio.run(main())
+
+def async_on_one_thread(target, n, _pool):
+    return asyncio.run(gather(async_outcome(target) for _ in range(n)))
 
 
 def threads_behind_async(target, n, _pool, executor_workers=0):
@@ -248,8 +265,7 @@ def threads_behind_async(target, n, _pool, executor_workers=0):
         if executor_workers:  # replace asyncio's default executor with a bigger one
             asyncio.get_running_loop().set_default_executor(
                 concurrent.futures.ThreadPoolExecutor(max_workers=executor_workers))
-        return await asyncio.gather(
-            *(asyncio.to_thread(outcome, get, target) for _ in range(n)))
+        return await gather(asyncio.to_thread(outcome, get, target) for _ in range(n))
 
     return asyncio.run(main())
 
@@ -258,10 +274,70 @@ def async_blocking_mistake(target, n, _pool):
     async def fetch_blocking():
         return outcome(get, target)  # blocks the event loop's only thread
 
-    async def main():
-        return await asyncio.gather(*(fetch_blocking() for _ in range(n)))
+    return asyncio.run(gather(fetch_blocking() for _ in range(n)))
 
-    return asyncio.run(main())
+
+METHODS = ["sequential", "threads", "pool", "async", "threads-behind-async", "blocked-async"]
+MIB = 1 << 20
+OTHER_THREADS = 3  # main, the server's, the sampler's
+
+
+def mapped_now():
+    """The address space this process maps now, in bytes (VmSize; 0 without /proc)."""
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("VmSize:")) * 1024
+    except (OSError, StopIteration, ValueError):
+        return 0
+
+
+def address_space_for(threads):
+    """What `threads` threads map: a stack each (the pthread default, `ulimit -s`), one
+    64 MiB glibc malloc arena each up to MALLOC_ARENA_MAX or 8 per processor, and 64 MiB
+    for the rest of the run."""
+    stack = threading.stack_size()
+    if not stack:
+        soft, _ = resource.getrlimit(resource.RLIMIT_STACK)
+        stack = soft if soft != resource.RLIM_INFINITY else 8 * MIB
+    arena_max = int(os.environ.get("MALLOC_ARENA_MAX") or 0) or 8 * (os.cpu_count() or 1)
+    return threads * (stack + 4096) + min(threads, arena_max) * 64 * MIB + 64 * MIB
+
+
+def check_threads(name, threads, flag):
+    """None if the row's threads fit the process's limits (ulimit -u, ulimit -v), else the
+    error line that says which flag to lower: checked before the run, so that it never
+    fails halfway with "can't start new thread" or a MemoryError."""
+    every = threads + OTHER_THREADS
+    soft, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+    if soft != resource.RLIM_INFINITY and every > soft:
+        return (f"the {name} row would start {threads} threads ({flag} {threads}), but this "
+                f"user may run only {soft} processes and threads (ulimit -u); lower {flag} "
+                "or raise ulimit -u")
+    limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    used, needed = mapped_now(), address_space_for(every)
+    if limit == resource.RLIM_INFINITY or used + needed <= limit:
+        return None
+    fits = next((k for k in range(threads - 1, 0, -1)
+                 if used + address_space_for(k + OTHER_THREADS) <= limit), 0)
+    lower = f"lower {flag} to {fits}, " if fits else ""
+    return (f"the {name} row would start {threads} threads ({flag} {threads}): about "
+            f"{needed // MIB} MiB of address space with their stacks and glibc's malloc "
+            f"arenas, but ulimit -v allows {limit // MIB} MiB; {lower}raise ulimit -v to "
+            f"{-(-(used + needed) // 1024)}, or set MALLOC_ARENA_MAX=1")
+
+
+def check_open_files(requests):
+    """None if a socket per request, and one more on the server's side, fit the open-file
+    limit (raised to the hard limit if need be), else the error line."""
+    needed = 2 * requests + 64
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return None
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        return (f"{requests} requests need about {needed} open files, the limit is {hard} "
+                "(ulimit -Hn); lower --requests or raise ulimit -n")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+    return None
 
 
 def main():
@@ -275,7 +351,13 @@ def main():
     p.add_argument("--executor-workers", type=int, default=0,
                    help="threads behind asyncio.to_thread (0: asyncio's default, "
                         "min(32, cores + 4))")
+    p.add_argument("--only", type=lambda v: v.split(","), default=[],
+                   help="run only these methods, comma-separated: " + ",".join(METHODS)
+                        + " (default: all, in table order)")
     args = p.parse_args()
+    if unknown := [m for m in args.only if m not in METHODS]:
+        p.error(f"--only: unknown method {unknown[0]!r} (choose from {', '.join(METHODS)})")
+    chosen = lambda key: not args.only or key.replace("_", "-") in args.only
     if not 1 <= args.requests <= 1000:
         p.error("--requests must be in 1..=1000")
     if not 0 <= args.latency_ms <= 10_000:
@@ -290,7 +372,20 @@ def main():
     n, latency = args.requests, args.latency_ms / 1e3
     # asyncio.to_thread uses the loop's default ThreadPoolExecutor: this many threads.
     executor_workers = args.executor_workers or min(32, (os.cpu_count() or 1) + 4)
-    site = None if args.url else SlowSite(latency)
+    rows_with_threads = [("threads", n, "--requests"), ("pool", args.pool, "--pool"),
+                         ("threads behind async", executor_workers, "--executor-workers")]
+    rows_with_threads = [row for row in rows_with_threads if chosen(row[0].replace(" ", "_"))]
+    # The row that starts the most threads (the first of equals) must fit the limits.
+    most = max(rows_with_threads, key=lambda row: row[1], default=None)
+    problem = (most and check_threads(*most)) or check_open_files(n)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
+    try:
+        site = None if args.url else SlowSite(latency)
+    except OSError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     try:
         url = args.url or f"http://127.0.0.1:{site.port}/"
         target = Target(url, None if args.url else PAGE, latency + 30)
@@ -307,7 +402,7 @@ def main():
             ("blocked_async", "async mistake: blocking call", async_blocking_mistake, n),
         ]
         rows = []
-        for key, name, method, rounds in methods:
+        for key, name, method, rounds in filter(lambda m: chosen(m[0]), methods):
             if site:
                 site.take_peak()
             target.in_flight.most = 0
@@ -329,12 +424,13 @@ def main():
         if site:
             site.close()
 
-    base = rows[0]["secs"]
+    base = next((r["secs"] for r in rows if r["key"] == "sequential"), None)
+    speedup = lambda r: None if base is None else base / r["secs"]
     dash = lambda v, fmt: "-" if v is None else format(v, fmt)
     print(f"{'method':<32} {'seconds':>8} {'speedup':>8} {'ideal s':>8} {'peak':>6} "
           f"{'threads':>8} {'KiB/req':>8} {'ok':>11}")
     for r in rows:
-        print(f"{r['name']:<32} {r['secs']:>8.3f} {base / r['secs']:>7.2f}x "
+        print(f"{r['name']:<32} {r['secs']:>8.3f} {dash(speedup(r), '.2f') + ('x' if base else ''):>8} "
               f"{r['rounds'] * latency:>8.3f} {dash(r['peak'], ''):>6} "
               f"{dash(r['threads'], ''):>8} {dash(r['kib'], '.1f'):>8} {str(r['ok']) + '/' + str(n):>11}")
     print()
@@ -351,13 +447,14 @@ def main():
             print(f"error: {n - r['ok']} of {n} requests failed in the row \"{r['name']}\" "
                   f"(first: {r['errors'][0]}); check the server, or lower --requests",
                   file=sys.stderr)
-            sys.exit(1)
+            return 1
     served = site.served if site else None
     all_ok = served is None or served == len(rows) * n
     ideal_s = sum(r["rounds"] for r in rows) * latency
     keys = [f"requests={n} latency_ms={args.latency_ms} pool={args.pool}"]
     keys += [f"{r['key']}_s={r['secs']:.3f}" for r in rows]
-    keys += [f"speedup_{r['key']}={base / r['secs']:.2f}" for r in rows[1:]]
+    keys += [f"speedup_{r['key']}={speedup(r):.2f}" for r in rows
+             if base is not None and r["key"] != "sequential"]
     keys += [f"all_ok={str(all_ok).lower()} ideal_s={ideal_s:.3f}"]
     keys += [] if served is None else [f"served={served}"]
     keys += [f"peak_{r['key']}={r['peak']}" for r in rows if r["peak"] is not None]
@@ -367,13 +464,58 @@ def main():
     print("summary: " + " ".join(keys))
 
 
-if __name__ == "__main__":
+# ---- the command-line frame: the same in every twin (make test compares it with
+# ---- scripts/template/python/); change it there, then copy it.
+def run_as_a_command(main):
+    """Runs main() and ends the way a shell expects a command to end. Ctrl-C: status 130,
+    no traceback. A closed pipe (`twin | head`): the reader is done, status 0. Output that
+    cannot be written (a full disk): one `error:` line, status 1. A thread that meets the
+    closed pipe or the full disk ends the whole process the same way."""
+    import errno
+    import os
+    import sys
+    import threading
+
+    def status_for(error):
+        if isinstance(error, KeyboardInterrupt):
+            return 130
+        if isinstance(error, BrokenPipeError):
+            return 0
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            print(f"error: cannot write the output ({error.strerror}); free some space or "
+                  "write elsewhere", file=sys.stderr, flush=True)
+            return 1
+        return None
+
+    def end(status):
+        # What is still buffered for stdout must not fail again at exit: drop it.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        return status
+
+    default_hook = threading.excepthook
+
+    def thread_hook(args):
+        status = status_for(args.exc_value)
+        if status is None:
+            default_hook(args)
+        else:
+            os._exit(end(status))
+
+    threading.excepthook = thread_hook
     try:
-        main()
-    except BrokenPipeError:  # `... | head`: the reader is gone; end quietly
-        sys.stderr.close()
-    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it,
-        # and at once: the server thread's loop is mid-request, and a normal exit would
-        # print Python's warnings about its unfinished tasks.
-        sys.stdout.flush()
-        os._exit(130)
+        status = main()
+        sys.stdout.flush()  # inside the try: a closed pipe or a full disk may show only here
+    except (KeyboardInterrupt, OSError) as error:
+        status = status_for(error)
+        if status is None:
+            raise
+        sys.exit(end(status))
+    sys.exit(status)
+# ---- end of the frame
+
+
+if __name__ == "__main__":
+    run_as_a_command(main)

@@ -14,7 +14,9 @@
 //! Look at `speedup`, at `peak` (requests the server had in progress at once) and at
 //! `threads`: the async row has every request in flight on one thread.
 
+mod limits;
 mod measure;
+mod output;
 mod probe;
 mod report;
 mod serve;
@@ -25,10 +27,9 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::{thread, time::Duration};
 
+use anyhow::{Context, anyhow};
 use clap::{Parser, ValueEnum};
-use measure::{
-    Outcome, Target, async_client, blocking_client, embedded_server, http_url, measure, text,
-};
+use measure::{Outcome, Target, async_client, blocking_client, embedded_server, http_url, measure};
 
 /// N slow requests: sequential, one thread each, a pool, async tasks on one thread,
 /// threads behind async, and the blocking-inside-async mistake.
@@ -71,24 +72,38 @@ pub enum Method {
 const BLOCKING_THREADS: usize = 512;
 
 fn main() -> ExitCode {
-    end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = Args::parse();
     let result = match args.serve {
         Some(addr) => serve::until_stopped(addr, Duration::from_millis(args.latency_ms)),
         None => run(&args).map(|summary| println!("{summary}")),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(1)
-        }
+    // A failure at run time is one line that says what to do: `error: context: cause`.
+    if let Err(error) = result {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
     }
+    ExitCode::SUCCESS
 }
 
-fn run(args: &Args) -> Result<report::Summary, String> {
+fn run(args: &Args) -> anyhow::Result<report::Summary> {
     let (n, pool) = (args.requests as usize, args.pool as usize);
     let latency = Duration::from_millis(args.latency_ms);
+    let chosen = |m: &Method| args.only.is_empty() || args.only.contains(m);
+    // The row that starts the most threads (the first of equals) must fit the limits.
+    let thread_rows = Method::value_variants().iter().filter(|m| chosen(m));
+    let most = thread_rows
+        .filter_map(|m| m.threads(n, pool, BLOCKING_THREADS))
+        .reduce(|most, row| {
+            if row.threads > most.threads {
+                row
+            } else {
+                most
+            }
+        });
+    if let Some(row) = most {
+        limits::check_threads(&row)?;
+    }
     let server = embedded_server(args.url.is_none(), n, latency)?;
     let t = &Target::new(args.url.as_deref(), server.as_ref(), latency);
     println!(
@@ -106,7 +121,7 @@ fn run(args: &Args) -> Result<report::Summary, String> {
     };
     let mut rows = Vec::new();
     for &method in Method::value_variants() {
-        if args.only.is_empty() || args.only.contains(&method) {
+        if chosen(&method) {
             let about = method.describe(n, pool, BLOCKING_THREADS);
             rows.push(measure(server.as_ref(), t, about, || send(method))?);
         }
@@ -120,35 +135,41 @@ fn run(args: &Args) -> Result<report::Summary, String> {
 /// The blocking client (ureq) of the thread rows: one request, the whole page read.
 fn get(agent: &ureq::Agent, target: &Target) -> Outcome {
     let _counted = target.start_request();
-    let mut response = agent.get(&target.url).call().map_err(text)?;
-    target.check(&response.body_mut().read_to_string().map_err(text)?)
+    let mut response = agent.get(&target.url).call()?;
+    target.check(&response.body_mut().read_to_string()?)
 }
 
 /// One after another: each request waits for the previous one to finish.
-fn sequential(target: &Target, n: usize) -> Result<Vec<Outcome>, String> {
+fn sequential(target: &Target, n: usize) -> anyhow::Result<Vec<Outcome>> {
     let agent = blocking_client(target);
     Ok((0..n).map(|_| get(&agent, target)).collect())
 }
 
 /// One OS thread per request; while one waits on its socket the kernel runs the others.
-fn thread_per_request(target: &Target, n: usize) -> Result<Vec<Outcome>, String> {
+fn thread_per_request(target: &Target, n: usize) -> anyhow::Result<Vec<Outcome>> {
     let agent = blocking_client(target);
     thread::scope(|scope| {
         let mut handles = Vec::with_capacity(n);
         for i in 0..n {
-            let spawned = thread::Builder::new().spawn_scoped(scope, || get(&agent, target));
-            handles.push(spawned.map_err(|e| format!("cannot start thread {i}: {e}"))?);
+            let thread = thread::Builder::new().stack_size(limits::STACK);
+            let spawned = thread.spawn_scoped(scope, || get(&agent, target));
+            handles.push(spawned.with_context(|| {
+                format!("cannot start thread {} of {n}; lower --requests", i + 1)
+            })?);
         }
         Ok(handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err("panicked".into())))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow!("its thread panicked")))
+            })
             .collect())
     })
 }
 
 /// A fixed set of workers; each takes the next request number until none are left
 /// (the shared counter is the work queue, like ThreadPoolExecutor's).
-fn fixed_pool(target: &Target, n: usize, workers: usize) -> Result<Vec<Outcome>, String> {
+fn fixed_pool(target: &Target, n: usize, workers: usize) -> anyhow::Result<Vec<Outcome>> {
     let (agent, next) = (blocking_client(target), AtomicUsize::new(0));
     let worker = || {
         let mut done = Vec::new();
@@ -160,8 +181,12 @@ fn fixed_pool(target: &Target, n: usize, workers: usize) -> Result<Vec<Outcome>,
     thread::scope(|scope| {
         let mut handles = Vec::with_capacity(workers);
         for w in 0..workers {
-            let spawned = thread::Builder::new().spawn_scoped(scope, worker);
-            handles.push(spawned.map_err(|e| format!("cannot start worker {w}: {e}"))?);
+            let spawned = thread::Builder::new()
+                .stack_size(limits::STACK)
+                .spawn_scoped(scope, worker);
+            handles.push(spawned.with_context(|| {
+                format!("cannot start worker {} of {workers}; lower --pool", w + 1)
+            })?);
         }
         Ok(handles
             .into_iter()
@@ -174,7 +199,7 @@ fn fixed_pool(target: &Target, n: usize, workers: usize) -> Result<Vec<Outcome>,
 /// The notes' point: tasks on ONE thread with an async client. Each `.await` on the
 /// socket hands the thread back to the runtime, so all n requests are in flight while
 /// that one thread waits for whichever answer comes first.
-fn async_on_one_thread(target: &Target, n: usize) -> Result<Vec<Outcome>, String> {
+fn async_on_one_thread(target: &Target, n: usize) -> anyhow::Result<Vec<Outcome>> {
     let client = async_client(target)?;
     gather_on_one_thread(n, || fetch(client.clone(), target.clone()))
 }
@@ -182,29 +207,29 @@ fn async_on_one_thread(target: &Target, n: usize) -> Result<Vec<Outcome>, String
 async fn fetch(client: reqwest::Client, target: Target) -> Outcome {
     let _counted = target.start_request();
     // `.await`: until the reply is in, the thread runs the other tasks' requests.
-    let response = client.get(&target.url).send().await.map_err(text)?;
-    let response = response.error_for_status().map_err(text)?;
-    target.check(&response.text().await.map_err(text)?)
+    let response = client.get(&target.url).send().await?;
+    let response = response.error_for_status()?;
+    target.check(&response.text().await?)
 }
 // ANCHOR_END: async
 
 // ANCHOR: behind
 /// Threads behind an async face: each task hands the blocking call to tokio's blocking
 /// pool (asyncio.to_thread). One thread per request in flight, as in the threads row.
-fn threads_behind_async(target: &Target, n: usize) -> Result<Vec<Outcome>, String> {
+fn threads_behind_async(target: &Target, n: usize) -> anyhow::Result<Vec<Outcome>> {
     let agent = blocking_client(target);
     gather_on_one_thread(n, || {
         let (agent, target) = (agent.clone(), target.clone());
         async move {
             let call = tokio::task::spawn_blocking(move || get(&agent, &target));
-            call.await.unwrap_or_else(|e| Err(text(e)))
+            call.await.unwrap_or_else(|e| Err(e.into()))
         }
     })
 }
 
 /// The mistake: the same tasks call ureq directly. The call blocks the only thread
 /// the runtime has, so no other task can run until it returns.
-fn blocking_mistake(target: &Target, n: usize) -> Result<Vec<Outcome>, String> {
+fn blocking_mistake(target: &Target, n: usize) -> anyhow::Result<Vec<Outcome>> {
     let agent = blocking_client(target);
     gather_on_one_thread(n, || {
         let (agent, target) = (agent.clone(), target.clone());
@@ -214,7 +239,7 @@ fn blocking_mistake(target: &Target, n: usize) -> Result<Vec<Outcome>, String> {
 // ANCHOR_END: behind
 
 /// Spawns n tasks on a current-thread runtime and waits for all: asyncio.gather.
-fn gather_on_one_thread<F>(n: usize, task: impl Fn() -> F) -> Result<Vec<Outcome>, String>
+fn gather_on_one_thread<F>(n: usize, task: impl Fn() -> F) -> anyhow::Result<Vec<Outcome>>
 where
     F: std::future::Future<Output = Outcome> + Send + 'static,
 {
@@ -222,27 +247,13 @@ where
         .enable_all()
         .max_blocking_threads(BLOCKING_THREADS)
         .build()
-        .map_err(|e| format!("cannot start the tokio runtime: {e}; check system limits"))?;
+        .context("cannot start the tokio runtime; check the process's limits (ulimit -a)")?;
     Ok(runtime.block_on(async {
         let handles: Vec<_> = (0..n).map(|_| tokio::spawn(task())).collect();
         let mut outcomes = Vec::with_capacity(n);
         for handle in handles {
-            outcomes.push(handle.await.unwrap_or_else(|e| Err(text(e))));
+            outcomes.push(handle.await.unwrap_or_else(|e| Err(e.into())));
         }
         outcomes
     }))
 }
-
-// ANCHOR: closed-pipe
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
-}
-// ANCHOR_END: closed-pipe

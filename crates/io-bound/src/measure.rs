@@ -5,12 +5,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
+
+use crate::limits;
 use crate::probe::{self, Sampler};
 use crate::report::Row;
 use crate::server::Server;
 
-/// What each request returns: Ok, or what went wrong.
-pub type Outcome = Result<(), String>;
+/// What each request returns: Ok, or what went wrong (counted; the first one is shown).
+pub type Outcome = anyhow::Result<()>;
 
 /// Where the requests go, and the page to expect (known only for the embedded server).
 #[derive(Clone)]
@@ -48,7 +51,7 @@ impl Target {
     /// Checks a reply: the embedded server's page exactly, or any body from elsewhere.
     pub fn check(&self, body: &str) -> Outcome {
         match self.page {
-            Some(page) if body != page => Err(format!("unexpected {}-byte body", body.len())),
+            Some(page) if body != page => anyhow::bail!("unexpected {}-byte body", body.len()),
             _ => Ok(()),
         }
     }
@@ -71,8 +74,8 @@ pub fn measure(
     server: Option<&Server>,
     target: &Target,
     (key, name, ideal_rounds): (&'static str, String, usize),
-    method: impl FnOnce() -> Result<Vec<Outcome>, String>,
-) -> Result<Row, String> {
+    method: impl FnOnce() -> anyhow::Result<Vec<Outcome>>,
+) -> anyhow::Result<Row> {
     if let Some(server) = server {
         server.take_peak();
     }
@@ -96,7 +99,9 @@ pub fn measure(
         elapsed,
         ideal_rounds,
         ok: outcomes.iter().filter(|o| o.is_ok()).count(),
-        first_error: outcomes.into_iter().find_map(Result::err),
+        first_error: outcomes
+            .into_iter()
+            .find_map(|o| o.err().map(|e| format!("{e:#}"))),
         peak: server.map(Server::take_peak),
         threads: most.map(|m| m.threads - server_threads),
         // With few requests in flight, the allocator's own noise would be the figure.
@@ -107,63 +112,27 @@ pub fn measure(
     })
 }
 
-/// An error as the text an outcome carries, with its causes (reqwest nests them).
-pub fn text(e: impl std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(inner) = cause {
-        text = format!("{text}: {inner}");
-        cause = inner.source();
-    }
-    text
-}
-
 /// The slow site on its own thread, unless the requests go to --url.
 pub fn embedded_server(
     embedded: bool,
     requests: usize,
     latency: Duration,
-) -> Result<Option<Server>, String> {
-    make_room_for_sockets(requests, embedded)?;
+) -> anyhow::Result<Option<Server>> {
+    limits::make_room_for_sockets(requests, embedded)?;
     if !embedded {
         return Ok(None);
     }
     let server = Server::start(latency)
-        .map_err(|e| format!("cannot start the local server: {e}; check loopback networking"))?;
+        .context("cannot start the local server; check loopback networking")?;
     Ok(Some(server))
 }
 
-/// Thousands of sockets need thousands of file descriptors: raise the soft limit to the
-/// hard one, then check that the run fits (each request holds one socket, and one more
-/// on the embedded server's side).
-fn make_room_for_sockets(requests: usize, embedded: bool) -> Result<(), String> {
-    use nix::sys::resource::{Resource, getrlimit, setrlimit};
-    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
-        return Ok(());
-    };
-    if hard > soft {
-        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
-    }
-    let limit = getrlimit(Resource::RLIMIT_NOFILE).map_or(soft, |(soft, _)| soft);
-    let needed = requests as u64 * if embedded { 2 } else { 1 } + 64;
-    if needed > limit {
-        return Err(format!(
-            "{requests} requests need about {needed} open files, the limit is {limit}; \
-             raise `ulimit -n`, lower --requests, or run the server in another process \
-             (`io-bound --serve 127.0.0.1:0`) and pass its address with --url"
-        ));
-    }
-    Ok(())
-}
-
 /// The async client of the one-thread row; loopback goes straight, not via $http_proxy.
-pub fn async_client(target: &Target) -> Result<reqwest::Client, String> {
+pub fn async_client(target: &Target) -> anyhow::Result<reqwest::Client> {
     let builder = reqwest::Client::builder()
         .no_proxy()
         .timeout(target.timeout());
-    builder
-        .build()
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+    builder.build().context("cannot build the HTTP client")
 }
 
 /// A fresh ureq client per method, so none starts with another's open connections.

@@ -4,6 +4,8 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::Method;
+use crate::limits::ThreadRow;
+use crate::output::write_summary;
 
 impl Method {
     /// Summary key, table name, and how many latencies it needs if only waits cost.
@@ -20,6 +22,21 @@ impl Method {
             ),
             Method::BlockedAsync => ("blocked_async", "async mistake: blocking call".into(), n),
         }
+    }
+
+    /// The OS threads the row starts for its requests, if it starts any, and their flag.
+    pub fn threads(self, n: usize, pool: usize, blocking: usize) -> Option<ThreadRow> {
+        let (name, threads, flag) = match self {
+            Method::Threads => ("threads", n, "--requests"),
+            Method::Pool => ("pool", pool, "--pool"),
+            Method::ThreadsBehindAsync => ("threads behind async", n.min(blocking), "--requests"),
+            _ => return None,
+        };
+        Some(ThreadRow {
+            name,
+            threads,
+            flag,
+        })
     }
 }
 
@@ -81,16 +98,16 @@ impl Summary {
     }
 
     /// Every request of every row must have succeeded.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> anyhow::Result<()> {
         let n = self.requests;
         match self.rows.iter().find(|r| r.ok != n) {
             None => Ok(()),
-            Some(row) => Err(format!(
+            Some(row) => anyhow::bail!(
                 "{} of {n} requests failed in the row \"{}\" (first: {}); check the server, or lower --requests",
                 n - row.ok,
                 row.name,
                 row.first_error.as_deref().unwrap_or("unknown")
-            )),
+            ),
         }
     }
 
@@ -125,40 +142,46 @@ impl Summary {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "summary: requests={} latency_ms={} pool={}",
-            self.requests, self.latency_ms, self.pool
-        )?;
-        for r in &self.rows {
-            write!(f, " {}_s={:.3}", r.key, r.elapsed.as_secs_f64())?;
-        }
-        for r in self.rows.iter().filter(|r| r.key != "sequential") {
-            if let Some(s) = self.speedup(r) {
-                write!(f, " speedup_{}={s:.2}", r.key)?;
+        let mut fields = vec![
+            ("requests".to_owned(), self.requests.to_string()),
+            ("latency_ms".to_owned(), self.latency_ms.to_string()),
+            ("pool".to_owned(), self.pool.to_string()),
+        ];
+        let per_row = |fields: &mut Vec<(String, String)>,
+                       prefix: &str,
+                       suffix: &str,
+                       value: &dyn Fn(&Row) -> Option<String>| {
+            for r in &self.rows {
+                if let Some(v) = value(r) {
+                    fields.push((format!("{prefix}{}{suffix}", r.key), v));
+                }
             }
-        }
+        };
+        per_row(&mut fields, "", "_s", &|r| {
+            Some(format!("{:.3}", r.elapsed.as_secs_f64()))
+        });
+        per_row(&mut fields, "speedup_", "", &|r| {
+            let s = self.speedup(r).filter(|_| r.key != "sequential")?;
+            Some(format!("{s:.2}"))
+        });
         let rounds: usize = self.rows.iter().map(|r| r.ideal_rounds).sum();
         let ideal_s = rounds as f64 * self.latency_ms as f64 / 1e3;
-        write!(f, " all_ok={} ideal_s={ideal_s:.3}", self.all_ok())?;
+        fields.push(("all_ok".to_owned(), self.all_ok().to_string()));
+        fields.push(("ideal_s".to_owned(), format!("{ideal_s:.3}")));
         if let Some(served) = self.served {
-            write!(f, " served={served}")?;
+            fields.push(("served".to_owned(), served.to_string()));
         }
-        for r in &self.rows {
-            if let Some(peak) = r.peak {
-                write!(f, " peak_{}={peak}", r.key)?;
-            }
-        }
-        for r in &self.rows {
-            if let Some(threads) = r.threads {
-                write!(f, " threads_{}={threads}", r.key)?;
-            }
-        }
-        for r in &self.rows {
-            if let Some(kib) = r.kib_per_request {
-                write!(f, " kib_per_request_{}={kib:.1}", r.key)?;
-            }
-        }
-        Ok(())
+        per_row(&mut fields, "peak_", "", &|r| r.peak.map(|p| p.to_string()));
+        per_row(&mut fields, "threads_", "", &|r| {
+            r.threads.map(|t| t.to_string())
+        });
+        per_row(&mut fields, "kib_per_request_", "", &|r| {
+            r.kib_per_request.map(|k| format!("{k:.1}"))
+        });
+        let fields: Vec<(&str, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        write_summary(f, &fields)
     }
 }

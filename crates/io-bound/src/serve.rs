@@ -8,27 +8,29 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use anyhow::Context;
+
 use crate::server::{self, Answer, Stats};
 
-pub fn until_stopped(addr: SocketAddr, latency: Duration) -> Result<(), String> {
+pub fn until_stopped(addr: SocketAddr, latency: Duration) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the tokio runtime: {e}; check system limits"))?;
+        .context("cannot start the tokio runtime; check the process's limits (ulimit -a)")?;
     let stats = Arc::new(Stats::default());
     let ms = latency.as_millis();
     runtime.block_on(async {
-        let listener = server::listen(addr).map_err(|e| {
-            format!(
-                "cannot listen on {addr}: {e}; pick another port, or 127.0.0.1:0 for any free one"
-            )
+        let listener = server::listen(addr).with_context(|| {
+            format!("cannot listen on {addr}; pick another port, or 127.0.0.1:0 for any free one")
         })?;
-        let local = listener.local_addr().map_err(|e| e.to_string())?;
+        let local = listener
+            .local_addr()
+            .context("cannot read the listening address")?;
         println!(
             "serving the slow site on http://{local}/ (each answer after {ms} ms); Ctrl-C stops it"
         );
         println!("try: curl -i http://{local}/");
-        let stop = signalled().map_err(|e| format!("cannot watch for Ctrl-C: {e}"))?;
+        let stop = signalled().context("cannot watch for Ctrl-C")?;
         let report = move |a: Answer| {
             println!(
                 "#{} {} {} from {} answered after {ms} ms; {} in progress at once",
@@ -36,7 +38,7 @@ pub fn until_stopped(addr: SocketAddr, latency: Duration) -> Result<(), String> 
             );
         };
         server::serve(listener, latency, Arc::clone(&stats), report, stop).await;
-        Ok::<(), String>(())
+        anyhow::Ok(())
     })?;
     drop(runtime); // closes every connection still open
     println!(

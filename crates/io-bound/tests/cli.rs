@@ -3,8 +3,10 @@
 //! thread, the blocking mistake is as slow as sequential, every request succeeds.
 
 mod common;
+mod local;
 
-use common::{num, run, stderr, summary};
+use common::number;
+use local::{run, stderr, summary_of};
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::process::Stdio;
@@ -14,8 +16,8 @@ fn overlapping_waits_beat_sequential_and_the_async_row_runs_on_one_thread() {
     // 12 requests of 100 ms: sequential needs 1.2 s, the concurrent rows about 0.1 s.
     let out = run(&["--requests", "12", "--latency-ms", "100", "--pool", "4"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let s = summary(&out.stdout);
-    let f = |key: &str| num(&s, key);
+    let s = summary_of(&out);
+    let f = |key: &str| number(&s, key);
     let seq = f("sequential_s");
     assert!(seq >= 1.2, "sequential {seq} s is faster than its waits");
     for row in ["threads", "async", "threads_behind_async"] {
@@ -78,9 +80,9 @@ fn a_task_in_flight_costs_less_memory_than_a_thread() {
     let per_request = |method: &str| {
         let out = run(&["--requests", "300", "--latency-ms", "500", "--only", method]);
         assert!(out.status.success(), "{}", stderr(&out));
-        let s = summary(&out.stdout);
+        let s = summary_of(&out);
         assert_eq!(s["all_ok"], "true");
-        num(&s, &format!("kib_per_request_{method}"))
+        number(&s, &format!("kib_per_request_{method}"))
     };
     let (threads, tasks) = (per_request("threads"), per_request("async"));
     assert!(
@@ -103,7 +105,7 @@ fn only_runs_the_methods_asked_for() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("async: reqwest, one thread"));
     assert!(!stdout.contains("pool of"));
-    let s = summary(&out.stdout);
+    let s = summary_of(&out);
     assert!(s.contains_key("async_s") && s.contains_key("blocked_async_s"));
     assert!(!s.contains_key("sequential_s") && !s.contains_key("speedup_async"));
     assert_eq!(s["served"], "6");
@@ -170,7 +172,7 @@ fn an_unreachable_url_is_one_error_line() {
 fn a_closed_pipe_ends_the_program_quietly() {
     // The table is still at least 0.3 s away (3 sequential requests of 100 ms) when
     // the reader goes away.
-    let mut child = common::command(env!("CARGO_BIN_EXE_io-bound"))
+    let mut child = local::command(env!("CARGO_BIN_EXE_io-bound"))
         .args(["--requests", "3", "--latency-ms", "100"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -184,4 +186,71 @@ fn a_closed_pipe_ends_the_program_quietly() {
     let out = child.wait_with_output().unwrap(); // stdout was dropped: the pipe is closed
     assert!(out.status.success(), "status {:?}", out.status);
     assert_eq!(stderr(&out), "");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    use common::{assert_one_error_line_on_a_full_disk, example, python_twin};
+    let bin = env!("CARGO_BIN_EXE_io-bound");
+    let mut demo = local::command(bin);
+    demo.args(["--requests", "2", "--latency-ms", "0", "--only", "async"]);
+    assert_one_error_line_on_a_full_disk(demo);
+    let mut serve = local::command(bin);
+    serve.args(["--serve", "127.0.0.1:0"]);
+    assert_one_error_line_on_a_full_disk(serve);
+    assert_one_error_line_on_a_full_disk(local::command(example("download_sites")));
+    if let Some(mut py) = python_twin() {
+        py.args(["--requests", "2", "--latency-ms", "0"]);
+        assert_one_error_line_on_a_full_disk(py);
+    }
+}
+
+/// Runs the demo as `sh -c 'ulimit -v 300000; exec BIN ARGS'`: a process that may map
+/// only 292 MiB, as a shared machine or a container may allow.
+fn run_in_300_mb(env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    let mut sh = local::command("sh");
+    sh.args([
+        "-c",
+        r#"ulimit -v 300000 && exec "$0" "$@""#,
+        env!("CARGO_BIN_EXE_io-bound"),
+    ]);
+    sh.args(args).envs(env.iter().copied());
+    sh.output().unwrap()
+}
+
+#[test]
+fn a_thread_row_too_big_for_the_address_space_fails_ahead_naming_its_flag() {
+    // 2,000 threads with their stacks and malloc arenas need 5 GiB: this aborted halfway
+    // ("memory allocation of 3 bytes failed", status 134) before the check.
+    for (args, flag) in [
+        (
+            &["--only", "threads", "--requests", "2000"][..],
+            "--requests 2000",
+        ),
+        (&["--only", "pool", "--pool", "1000"], "--pool 1000"),
+        (&["--requests", "2000"], "--requests 2000"),
+    ] {
+        let out = run_in_300_mb(&[], args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{err}");
+        assert!(err.contains(flag) && err.contains("ulimit -v"), "{err}");
+        assert!(out.stdout.is_empty(), "it started the run: {err}");
+    }
+    // With one malloc arena for all threads only the stacks count: 50 threads fit, and
+    // the run the check let through completes.
+    let one_arena = [("MALLOC_ARENA_MAX", "1")];
+    let args = [
+        "--only",
+        "threads",
+        "--requests",
+        "50",
+        "--latency-ms",
+        "50",
+    ];
+    let out = run_in_300_mb(&one_arena, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(summary_of(&out)["all_ok"], "true");
 }

@@ -1,13 +1,14 @@
 //! The minimal program: 100 requests of 100 ms on one thread finish in about 0.1 s.
 
 mod common;
+mod local;
 
 #[test]
 fn download_sites_overlaps_a_hundred_waits() {
-    let out = common::command(common::example("download_sites"))
+    let out = local::command(common::example("download_sites"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(out.status.success(), "{}", local::stderr(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = stdout.lines().next().unwrap_or_default();
     let rest = line

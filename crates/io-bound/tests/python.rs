@@ -3,6 +3,7 @@
 //! not on PATH.
 
 mod common;
+mod local;
 
 use std::path::Path;
 
@@ -10,13 +11,13 @@ use std::path::Path;
 fn python_twin_overlaps_the_waits_and_its_async_row_runs_on_one_thread() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/io-bound.py");
     let args = ["--requests", "12", "--latency-ms", "100", "--pool", "4"];
-    let Ok(out) = common::command("python3").arg(&script).args(args).output() else {
+    let Ok(out) = local::command("python3").arg(&script).args(args).output() else {
         eprintln!("python3 not found on PATH: skipping the Python twin test");
         return;
     };
-    assert!(out.status.success(), "{}", common::stderr(&out));
-    let s = common::summary(&out.stdout);
-    let f = |key: &str| common::num(&s, key);
+    assert!(out.status.success(), "{}", local::stderr(&out));
+    let s = local::summary_of(&out);
+    let f = |key: &str| common::number(&s, key);
     let seq = f("sequential_s");
     assert!(seq >= 1.2);
     assert!(
@@ -57,4 +58,72 @@ fn python_twin_stops_quietly_on_ctrl_c() {
     assert_eq!(run.code, Some(130), "{run:?}");
     assert_eq!(run.stderr, "", "{run:?}");
     assert_eq!(run.left, 0, "processes of its group still running: {run:?}");
+}
+
+/// Starts the twin's embedded server (its SlowSite) alone, as a module imported from the
+/// script, for clients of the test's own; it stops when its stdin closes.
+const SITE_ALONE: &str = "import importlib.util, sys; \
+    spec = importlib.util.spec_from_file_location('twin', sys.argv[1]); \
+    twin = importlib.util.module_from_spec(spec); spec.loader.exec_module(twin); \
+    site = twin.SlowSite(0.1); print(site.port, flush=True); sys.stdin.read(); site.close()";
+
+#[test]
+fn python_twin_server_takes_a_burst_of_1000_clients_with_no_listen_overflow() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/io-bound.py");
+    let Some(_) = common::python_twin() else {
+        return;
+    };
+    let mut site = Command::new("python3")
+        .args(["-c", SITE_ALONE, script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    BufReader::new(site.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let addr = format!("127.0.0.1:{}", port.trim());
+    let before = common::listen_overflows();
+    let answered = local::burst_of_clients(&addr, 1000);
+    let after = common::listen_overflows();
+    drop(site.stdin.take()); // the site stops
+    assert!(site.wait().unwrap().success());
+    assert_eq!(answered, 1000, "of 1000 clients");
+    match before.zip(after) {
+        Some((before, after)) => assert_eq!(
+            after,
+            before,
+            "{} connections overflowed the listen queue",
+            after - before
+        ),
+        None => println!("no /proc/net/netstat: skipped the listen-overflow check"),
+    }
+}
+
+#[test]
+fn python_twin_checks_its_threads_against_the_address_space_ahead() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/io-bound.py");
+    let Some(_) = common::python_twin() else {
+        return;
+    };
+    let mut sh = local::command("sh");
+    sh.args([
+        "-c",
+        r#"ulimit -v 300000 && exec python3 "$@""#,
+        "sh",
+        script,
+    ]);
+    let out = sh.args(["--requests", "1000"]).output().unwrap();
+    let err = local::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: the threads row would start 1000 threads (--requests 1000)")
+            && err.contains("ulimit -v"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "it started the run");
 }

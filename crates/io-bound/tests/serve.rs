@@ -2,6 +2,7 @@
 //! in progress at once; Ctrl-C (SIGINT) ends it with totals, exit 0, nothing listening.
 
 mod common;
+mod local;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -27,7 +28,7 @@ fn get(addr: &str) -> String {
 
 #[test]
 fn serve_answers_real_clients_and_stops_cleanly_on_sigint() {
-    let mut child = common::command(env!("CARGO_BIN_EXE_io-bound"))
+    let mut child = local::command(env!("CARGO_BIN_EXE_io-bound"))
         .args(["--serve", "127.0.0.1:0", "--latency-ms", "500"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -94,4 +95,40 @@ fn serve_answers_real_clients_and_stops_cleanly_on_sigint() {
         TcpStream::connect(&addr).is_err(),
         "still listening on {addr}"
     );
+}
+
+#[test]
+fn serve_takes_a_burst_of_1000_clients_with_no_listen_overflow() {
+    let mut child = local::command(env!("CARGO_BIN_EXE_io-bound"))
+        .args(["--serve", "127.0.0.1:0", "--latency-ms", "100"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .expect(&first)
+        .trim_end_matches('/')
+        .to_owned();
+    // Its per-request lines must be read, or a full pipe would stall the server.
+    let drain = thread::spawn(move || lines.count());
+    let before = common::listen_overflows();
+    let answered = local::burst_of_clients(&addr, 1000);
+    let after = common::listen_overflows();
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
+    assert!(child.wait().unwrap().success());
+    drain.join().unwrap();
+    assert_eq!(answered, 1000, "of 1000 clients");
+    match before.zip(after) {
+        Some((before, after)) => assert_eq!(
+            after,
+            before,
+            "{} connections overflowed the listen queue",
+            after - before
+        ),
+        None => println!("no /proc/net/netstat: skipped the listen-overflow check"),
+    }
 }
