@@ -25,6 +25,11 @@ import socket
 import sys
 import time
 
+# How many connections may wait in the accept queue, as tokio (and the Rust side) allow:
+# with the default of 128 a burst of clients overflows it, and each dropped one retries a
+# whole second later.
+BACKLOG = 1024
+
 # ---------------------------------------------------------------- the scenario
 # In steps (default 100 ms): the server answers client i after i steps; the
 # sleepers nap 0.5, 2.5 and 3.5 steps, so no two tasks finish together.
@@ -250,7 +255,7 @@ def sleeper(name, seconds, log):
 
 def run_scratch(clients, step, trace):
     global LOOP
-    listener = socket.create_server(("127.0.0.1", 0))
+    listener = socket.create_server(("127.0.0.1", 0), backlog=BACKLOG)
     listener.setblocking(False)
     addr = listener.getsockname()
     if trace:
@@ -281,12 +286,11 @@ def run_scratch(clients, step, trace):
 
 async def a_server(clients, step, listener, log):
     loop = asyncio.get_running_loop()
-    echoes = []
-    for _ in range(clients):
-        conn, _ = await loop.sock_accept(listener)
-        echoes.append(asyncio.create_task(a_echo(step, conn, log)))
-    log.record("server", f"accepted {clients} connections")
-    await asyncio.gather(*echoes)
+    async with asyncio.TaskGroup() as echoes:  # waits for every echo task it started
+        for _ in range(clients):
+            conn, _ = await loop.sock_accept(listener)
+            echoes.create_task(a_echo(step, conn, log))
+        log.record("server", f"accepted {clients} connections")
 
 
 async def a_echo(step, conn, log):
@@ -327,17 +331,29 @@ async def a_recv_line(sock):
 
 
 async def a_main(clients, step):
-    listener = socket.create_server(("127.0.0.1", 0))
+    listener = socket.create_server(("127.0.0.1", 0), backlog=BACKLOG)
     listener.setblocking(False)
     addr = listener.getsockname()
     log = Log()
     t0 = time.perf_counter()
-    with listener:
-        tasks = [asyncio.create_task(a_server(clients, step, listener, log))]
-        tasks += [asyncio.create_task(a_client(i, addr, log)) for i in range(1, clients + 1)]
-        tasks += [asyncio.create_task(a_sleeper(n, s, log)) for n, s in sleepers(step)]
-        await asyncio.gather(*tasks)
+    try:
+        with listener:
+            async with asyncio.TaskGroup() as tasks:  # holds a reference to every task
+                tasks.create_task(a_server(clients, step, listener, log))
+                for i in range(1, clients + 1):
+                    tasks.create_task(a_client(i, addr, log))
+                for name, seconds in sleepers(step):
+                    tasks.create_task(a_sleeper(name, seconds, log))
+    except* OSError as failed:
+        raise first_of(failed)  # one line for the user, as the scratch loop reports it
     return log.records, time.perf_counter() - t0
+
+
+def first_of(group):
+    """The first plain exception inside a (possibly nested) ExceptionGroup."""
+    while isinstance(group, BaseExceptionGroup):
+        group = group.exceptions[0]
+    return group
 
 
 # ---------------------------------------------------------------- output
@@ -403,7 +419,11 @@ def main():
             scratch = run_scratch(clients, step, args.trace)
         if args.runtime in ("asyncio", "tokio", "both"):
             asyncio_run = asyncio.run(a_main(clients, step))
+    except BrokenPipeError:
+        raise  # the reader is gone: the frame below ends quietly
     except (OSError, RuntimeError) as e:
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise  # stdout is full: the frame below says so
         print(f"error: {e}; is loopback up? run again with --trace to see where", file=sys.stderr)
         return 1
 
@@ -442,8 +462,58 @@ def main():
     return 0
 
 
-if __name__ == "__main__":
+# ---- the command-line frame: the same in every twin (make test compares it with
+# ---- scripts/template/python/); change it there, then copy it.
+def run_as_a_command(main):
+    """Runs main() and ends the way a shell expects a command to end. Ctrl-C: status 130,
+    no traceback. A closed pipe (`twin | head`): the reader is done, status 0. Output that
+    cannot be written (a full disk): one `error:` line, status 1. A thread that meets the
+    closed pipe or the full disk ends the whole process the same way."""
+    import errno
+    import os
+    import sys
+    import threading
+
+    def status_for(error):
+        if isinstance(error, KeyboardInterrupt):
+            return 130
+        if isinstance(error, BrokenPipeError):
+            return 0
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            print(f"error: cannot write the output ({error.strerror}); free some space or "
+                  "write elsewhere", file=sys.stderr, flush=True)
+            return 1
+        return None
+
+    def end(status):
+        # What is still buffered for stdout must not fail again at exit: drop it.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        return status
+
+    default_hook = threading.excepthook
+
+    def thread_hook(args):
+        status = status_for(args.exc_value)
+        if status is None:
+            default_hook(args)
+        else:
+            os._exit(end(status))
+
+    threading.excepthook = thread_hook
     try:
-        sys.exit(main())
-    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
-        sys.exit(130)
+        status = main()
+        sys.stdout.flush()  # inside the try: a closed pipe or a full disk may show only here
+    except (KeyboardInterrupt, OSError) as error:
+        status = status_for(error)
+        if status is None:
+            raise
+        sys.exit(end(status))
+    sys.exit(status)
+# ---- end of the frame
+
+
+if __name__ == "__main__":
+    run_as_a_command(main)

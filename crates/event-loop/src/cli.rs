@@ -1,7 +1,5 @@
-//! The command line's edges: which loop a run uses, the combinations clap cannot reject on
-//! its own, and where a run-time error becomes one `error:` line and exit 1.
-
-use std::process::ExitCode;
+//! The command line's edges: which loop a run uses, and the combinations clap cannot
+//! reject on its own.
 
 use clap::{CommandFactory, error::ErrorKind};
 
@@ -30,15 +28,4 @@ fn conflict(why: &str) -> ! {
     Args::command()
         .error(ErrorKind::ArgumentConflict, why)
         .exit()
-}
-
-/// The one place a run-time error is printed: `error: ...` (with its hint), exit 1.
-pub fn exit_code(result: Result<(), String>) -> ExitCode {
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
-    }
 }

@@ -4,7 +4,6 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -12,7 +11,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
 
+use anyhow::bail;
+
 use crate::reactor::Reactor;
+use crate::trace::Tracer;
 
 /// A task is any future with no result, boxed so different ones fit in one Vec
 /// and pinned because an `async` block may point into itself once polled.
@@ -49,25 +51,6 @@ impl Wake for TaskWaker {
 struct Task {
     future: BoxFuture,
     waker: Waker,
-}
-
-/// Prints one scheduling decision a line, stamped with the time since start.
-#[derive(Clone, Copy)]
-pub struct Tracer {
-    pub start: Instant,
-    pub on: bool,
-}
-
-impl Tracer {
-    pub fn line(&self, what: fmt::Arguments) {
-        if self.on {
-            let at = format!("+{:.3}s", self.start.elapsed().as_secs_f64());
-            say!("  {at:>8}  {what}");
-        }
-    }
-    pub fn offset_ms(&self, at: Instant) -> u128 {
-        at.saturating_duration_since(self.start).as_millis()
-    }
 }
 
 /// What the loop counted while it ran.
@@ -136,7 +119,7 @@ pub fn shutdown() {
 
 /// Runs the tasks until every one has finished (tasks may spawn more) or one calls
 /// `shutdown`.
-pub fn run(trace: bool, initial: Vec<(String, BoxFuture)>) -> Result<Stats, String> {
+pub fn run(trace: bool, initial: Vec<(String, BoxFuture)>) -> anyhow::Result<Stats> {
     let start = Instant::now();
     let rt = Rc::new(Runtime {
         tracer: Tracer { start, on: trace },
@@ -159,7 +142,7 @@ pub fn run(trace: bool, initial: Vec<(String, BoxFuture)>) -> Result<Stats, Stri
 }
 
 // ANCHOR: drive
-fn drive(rt: &Runtime) -> Result<Stats, String> {
+fn drive(rt: &Runtime) -> anyhow::Result<Stats> {
     let ready: ReadyQueue = Arc::default();
     // The slab: a task's id is its index; a finished task leaves a None behind.
     let mut tasks: Vec<Option<Task>> = Vec::new();
@@ -213,10 +196,10 @@ fn drive(rt: &Runtime) -> Result<Stats, String> {
         }
         // Nothing is ready: the only thing left to do is wait for the outside world.
         if rt.reactor.borrow().is_idle() {
-            return Err(format!(
+            bail!(
                 "{live} task(s) are pending but none waits on a socket or a timer, so nothing can wake them; \
                  a leaf future must register with the reactor before it returns Pending"
-            ));
+            );
         }
         let woken = rt.reactor.borrow_mut().wait()?;
         for wakeup in woken {
@@ -281,6 +264,6 @@ mod tests {
     fn a_task_nobody_can_wake_is_an_error_not_a_hang() {
         let stuck: BoxFuture = Box::pin(std::future::pending::<()>());
         let err = run(false, vec![("stuck".into(), stuck)]).unwrap_err();
-        assert!(err.contains("nothing can wake them"), "{err}");
+        assert!(err.to_string().contains("nothing can wake them"), "{err}");
     }
 }

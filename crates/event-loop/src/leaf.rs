@@ -13,7 +13,9 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
-use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrStorage, connect, socket};
+use nix::sys::socket::{
+    AddressFamily, Backlog, SockFlag, SockType, SockaddrStorage, connect, listen, socket,
+};
 
 use crate::executor::with_runtime;
 use crate::reactor::Interest;
@@ -114,10 +116,18 @@ impl<S: AsFd + 'static, T, F: FnMut(&S) -> io::Result<T> + Unpin> Future for IoO
 
 pub struct TcpListener(Rc<net::TcpListener>);
 
+/// How many connections may wait in the accept queue: tokio's 1,024, where std's `bind`
+/// asks for 128, which a burst of clients overflows (each dropped handshake is retried a
+/// whole second later).
+pub const BACKLOG: i32 = 1024;
+
 impl TcpListener {
     /// Binding never waits, so it is a plain function.
-    pub fn bind(addr: &str) -> io::Result<TcpListener> {
+    pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
         let listener = net::TcpListener::bind(addr)?;
+        // listen(2) again on a listening socket only changes its backlog. Where libc's
+        // SOMAXCONN is below 1024 (macOS, musl), nix refuses 1024: ask for the most it allows.
+        listen(&listener, Backlog::new(BACKLOG).unwrap_or(Backlog::MAXCONN))?;
         listener.set_nonblocking(true)?;
         Ok(TcpListener(Rc::new(listener)))
     }

@@ -12,27 +12,22 @@
 //! interleaved, the same finish order and values as tokio, and an elapsed
 //! time near the longest sleep rather than the sum of all sleeps.
 
-/// `println!` that does not panic when stdout closes early (`... --trace | head`).
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
-
 mod cli;
 mod executor;
 mod leaf;
 mod on_tokio;
+mod output;
 mod reactor;
 mod report;
 mod serve;
 mod tasks;
+mod trace;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::{Parser, ValueEnum};
 
 use executor::Stats;
@@ -79,19 +74,24 @@ enum Runtime {
 }
 
 fn main() -> ExitCode {
-    report::end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = Args::parse();
     let runtime = cli::runtime(&args);
     let result = match (args.serve, runtime) {
         (Some(addr), Runtime::Tokio) => serve::on_tokio(addr),
         (Some(addr), _) => serve::on_scratch_loop(addr, args.trace), // never both: see cli
-        (None, runtime) => run(&args, runtime).map(|summary| say!("{summary}")),
+        (None, runtime) => run(&args, runtime).map(|summary| println!("{summary}")),
     };
-    cli::exit_code(result)
+    // A failure at run time is one line that says what to do: `error: context: cause`.
+    if let Err(error) = result {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }
 
 /// The demo: the same tasks on the chosen loop(s), then the comparison.
-fn run(args: &Args, runtime: Runtime) -> Result<Summary, String> {
+fn run(args: &Args, runtime: Runtime) -> anyhow::Result<Summary> {
     let sc = Scenario {
         clients: args.clients,
         step: Duration::from_millis(args.step_ms),
@@ -109,14 +109,14 @@ fn run(args: &Args, runtime: Runtime) -> Result<Summary, String> {
 }
 
 /// The idea itself: bind, hand the tasks to the loop, let it run them all.
-fn run_on_scratch_loop(sc: Scenario, trace: bool) -> Result<(Vec<Record>, Stats), String> {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .map_err(|e| format!("cannot bind 127.0.0.1:0: {e}; is loopback up?"))?;
+fn run_on_scratch_loop(sc: Scenario, trace: bool) -> anyhow::Result<(Vec<Record>, Stats)> {
+    let listener = TcpListener::bind(([127, 0, 0, 1], 0).into())
+        .context("cannot listen on 127.0.0.1; is the loopback interface up?")?;
     let addr = listener
         .local_addr()
-        .map_err(|e| format!("no local address: {e}; is loopback up?"))?;
+        .context("no local address; is the loopback interface up?")?;
     if trace {
-        say!("\ntrace of the scratch loop (server on {addr}):");
+        println!("\ntrace of the scratch loop (server on {addr}):");
     }
     let log = Log::new();
     let stats = executor::run(trace, tasks::scratch_tasks(sc, listener, addr, &log))?;

@@ -7,28 +7,26 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::JoinHandle;
 use tokio::time::sleep;
 
 use crate::tasks::{Log, Record, Scenario, client_of, greeting, recorded};
 
 /// Runs the task set on a current_thread runtime; returns the records and the elapsed time.
-pub fn run(sc: Scenario) -> Result<(Vec<Record>, Duration), String> {
+pub fn run(sc: Scenario) -> anyhow::Result<(Vec<Record>, Duration)> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| {
-            format!("cannot start the tokio runtime: {e}; check the open file limit (ulimit -n)")
-        })?;
+        .context("cannot start the tokio runtime; check the open file limit (ulimit -n)")?;
     rt.block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| format!("cannot bind 127.0.0.1:0 for tokio: {e}; is loopback up?"))?;
+        let listener = listen(([127, 0, 0, 1], 0).into())
+            .context("cannot listen on 127.0.0.1 for tokio; is the loopback interface up?")?;
         let addr = listener
             .local_addr()
-            .map_err(|e| format!("no local address: {e}; is loopback up?"))?;
+            .context("no local address; is the loopback interface up?")?;
         let log = Log::new();
         let start = Instant::now();
         let mut handles = vec![tokio::spawn(recorded(
@@ -57,11 +55,24 @@ pub fn run(sc: Scenario) -> Result<(Vec<Record>, Duration), String> {
     })
 }
 
-async fn join(handles: Vec<JoinHandle<()>>) -> Result<(), String> {
+/// A listener with room for 1,024 waiting connections, as the scratch loop's. tokio's own
+/// `TcpListener::bind` asks for 128, as std does (mio 1.x), which a burst overflows.
+/// Called inside the runtime: the listener registers with tokio's reactor.
+pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?; // as bind does: a restarted server gets its port back
+    socket.bind(addr)?;
+    socket.listen(crate::leaf::BACKLOG as u32)
+}
+
+async fn join(handles: Vec<JoinHandle<()>>) -> anyhow::Result<()> {
     for handle in handles {
         handle
             .await
-            .map_err(|e| format!("a tokio task died: {e}; this is a bug in the demo"))?;
+            .context("a tokio task died; this is a bug in the demo")?;
     }
     Ok(())
 }
@@ -77,7 +88,9 @@ async fn server(sc: Scenario, listener: TcpListener, log: Log) -> io::Result<()>
         )));
     }
     log.record("server", format!("accepted {} connections", sc.clients));
-    join(echoes).await.map_err(io::Error::other)
+    join(echoes)
+        .await
+        .map_err(|e| io::Error::other(format!("{e:#}")))
 }
 
 async fn echo(sc: Scenario, mut stream: TcpStream, log: Log) -> io::Result<()> {

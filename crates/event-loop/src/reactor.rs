@@ -14,7 +14,9 @@ use std::time::Instant;
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
-use crate::executor::Tracer;
+use anyhow::Context;
+
+use crate::trace::Tracer;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Interest {
@@ -145,7 +147,7 @@ impl Reactor {
     }
 
     /// Block in poll(2) until an fd is ready or the nearest timer is due.
-    pub fn wait(&mut self) -> Result<Vec<Wakeup>, String> {
+    pub fn wait(&mut self) -> anyhow::Result<Vec<Wakeup>> {
         self.waits += 1;
         let timeout_ms = self.timeout_ms(Instant::now());
         let watched: Vec<String> = self
@@ -181,9 +183,8 @@ impl Reactor {
                     // A signal cut the wait short; the deadlines still hold, so just wait again.
                     Err(Errno::EINTR) => continue,
                     Err(e) => {
-                        return Err(format!(
-                            "poll(2) failed: {e}; check the open file limit (ulimit -n)"
-                        ));
+                        return Err(e)
+                            .context("poll(2) failed; check the open file limit (ulimit -n)");
                     }
                 }
             }

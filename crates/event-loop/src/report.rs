@@ -4,12 +4,15 @@
 use std::fmt;
 use std::time::Duration;
 
+use anyhow::bail;
+
 use crate::executor::Stats;
+use crate::output::write_summary;
 use crate::tasks::{Record, Scenario};
 
 /// What the demo is about to run.
 pub fn announce(sc: Scenario) {
-    say!(
+    println!(
         "{} tasks: 1 echo server, {} clients (+{} echo tasks), 3 sleepers; step {} ms",
         sc.task_count(),
         sc.clients,
@@ -20,7 +23,7 @@ pub fn announce(sc: Scenario) {
 
 /// What the scratch loop did to run them.
 pub fn print_stats(stats: &Stats) {
-    say!(
+    println!(
         "\nscratch loop: {} tasks, {} polls, {} parks on I/O, {} timers, {} poll(2) waits, {} wake-ups",
         stats.tasks,
         stats.polls,
@@ -37,7 +40,7 @@ pub fn results(
     sc: Scenario,
     scratch: Option<(Vec<Record>, Stats)>,
     tokio: Option<(Vec<Record>, Duration)>,
-) -> Result<Summary, String> {
+) -> anyhow::Result<Summary> {
     let matches = match (&scratch, &tokio) {
         (Some((ours, _)), Some((theirs, _))) => Some(compare_with_tokio(ours, theirs)?),
         (Some((ours, _)), None) => print_results("scratch loop", ours).map(|_| None)?,
@@ -61,14 +64,15 @@ pub fn results(
     })
 }
 
-pub fn failed(records: &[Record]) -> Result<(), String> {
-    match records.iter().find(|r| r.value.starts_with("failed")) {
-        Some(r) => Err(format!(
+pub fn failed(records: &[Record]) -> anyhow::Result<()> {
+    if let Some(r) = records.iter().find(|r| r.value.starts_with("failed")) {
+        bail!(
             "task {} {}; run again, or with --trace to see where",
-            r.task, r.value
-        )),
-        None => Ok(()),
+            r.task,
+            r.value
+        );
     }
+    Ok(())
 }
 
 pub fn order(records: &[Record]) -> String {
@@ -79,29 +83,24 @@ pub fn order(records: &[Record]) -> String {
         .join(" ")
 }
 
-fn print_results(title: &str, records: &[Record]) -> Result<(), String> {
-    say!("\n{title}: tasks in the order they finished");
-    say!("  {:>2}  {:<9} {:>9}  result", "#", "task", "finished");
+fn print_results(title: &str, records: &[Record]) -> anyhow::Result<()> {
+    println!("\n{title}: tasks in the order they finished");
+    println!("  {:>2}  {:<9} {:>9}  result", "#", "task", "finished");
     for (n, r) in records.iter().enumerate() {
-        say!("  {:>2}  {:<9} {:>9}  {}", n + 1, r.task, at(r.at), r.value);
+        println!("  {:>2}  {:<9} {:>9}  {}", n + 1, r.task, at(r.at), r.value);
     }
-    say!("finish order ({title}): {}", order(records));
+    println!("finish order ({title}): {}", order(records));
     failed(records)
 }
 
 /// Side by side; the results match when every row has the same task and value.
-fn compare_with_tokio(ours: &[Record], theirs: &[Record]) -> Result<bool, String> {
+fn compare_with_tokio(ours: &[Record], theirs: &[Record]) -> anyhow::Result<bool> {
     failed(ours)?;
     failed(theirs)?;
-    say!("\nthe same tasks, scratch loop vs tokio current_thread, in the order they finished");
-    say!(
+    println!("\nthe same tasks, scratch loop vs tokio current_thread, in the order they finished");
+    println!(
         "  {:>2}  {:<9} {:>9}  {:<9} {:>9}  {:<4}  result",
-        "#",
-        "scratch",
-        "at",
-        "tokio",
-        "at",
-        "same"
+        "#", "scratch", "at", "tokio", "at", "same"
     );
     let mut all_same = ours.len() == theirs.len();
     for n in 0..ours.len().max(theirs.len()) {
@@ -119,15 +118,15 @@ fn compare_with_tokio(ours: &[Record], theirs: &[Record]) -> Result<bool, String
             (Some(r), _) | (None, Some(r)) => r.value.clone(),
             (None, None) => String::new(),
         };
-        say!(
+        println!(
             "  {:>2}  {ta:<9} {aa:>9}  {tb:<9} {ab:>9}  {:<4}  {value}",
             n + 1,
             if same { "yes" } else { "NO" }
         );
     }
-    say!("finish order (scratch loop): {}", order(ours));
-    say!("finish order (tokio): {}", order(theirs));
-    say!("results match tokio: {all_same}");
+    println!("finish order (scratch loop): {}", order(ours));
+    println!("finish order (tokio): {}", order(theirs));
+    println!("results match tokio: {all_same}");
     Ok(all_same)
 }
 
@@ -137,10 +136,10 @@ fn print_concurrency(sc: Scenario, scratch: Option<Duration>, tokio: Option<Dura
         sc.longest_wait().as_secs_f64(),
         sc.sum_of_waits().as_secs_f64(),
     );
-    say!("\nwaits in the tasks: longest {longest:.3} s, all added up {sum:.3} s");
+    println!("\nwaits in the tasks: longest {longest:.3} s, all added up {sum:.3} s");
     for (name, elapsed) in [("scratch loop", scratch), ("tokio", tokio)] {
         if let Some(e) = elapsed.map(|e| e.as_secs_f64()) {
-            say!(
+            println!(
                 "  {name:<12} elapsed {e:.3} s = {:.2} x longest wait, {:.2} x their sum",
                 e / longest,
                 e / sum
@@ -172,36 +171,25 @@ impl fmt::Display for Summary {
         let na = || "na".to_string();
         let count =
             |get: fn(&Stats) -> usize| self.stats.as_ref().map_or_else(na, |s| get(s).to_string());
-        write!(
+        let secs = |d: Duration| format!("{:.3}", d.as_secs_f64());
+        write_summary(
             f,
-            "summary: tasks={} clients={} elapsed_s={:.3} results_match_tokio={} parks_on_io={} wakeups={} \
-             polls={} ideal_s={:.3} longest_wait_s={:.3} sum_of_waits_s={:.3} tokio_elapsed_s={}",
-            self.tasks,
-            self.clients,
-            self.elapsed.as_secs_f64(),
-            self.matches.map_or_else(na, |m| m.to_string()),
-            count(|s| s.parks_on_io),
-            count(|s| s.wakeups),
-            count(|s| s.polls),
-            self.ideal.as_secs_f64(),
-            self.longest.as_secs_f64(),
-            self.sum.as_secs_f64(),
-            self.tokio_elapsed
-                .map_or_else(na, |d| format!("{:.3}", d.as_secs_f64())),
+            &[
+                ("tasks", self.tasks.to_string()),
+                ("clients", self.clients.to_string()),
+                ("elapsed_s", secs(self.elapsed)),
+                (
+                    "results_match_tokio",
+                    self.matches.map_or_else(na, |m| m.to_string()),
+                ),
+                ("parks_on_io", count(|s| s.parks_on_io)),
+                ("wakeups", count(|s| s.wakeups)),
+                ("polls", count(|s| s.polls)),
+                ("ideal_s", secs(self.ideal)),
+                ("longest_wait_s", secs(self.longest)),
+                ("sum_of_waits_s", secs(self.sum)),
+                ("tokio_elapsed_s", self.tokio_elapsed.map_or_else(na, secs)),
+            ],
         )
     }
-}
-
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-/// (This program prints through `say!`, which ignores the closed pipe; the hook is for
-/// anything else.)
-pub fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }

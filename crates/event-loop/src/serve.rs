@@ -15,7 +15,9 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 use std::thread;
+use std::time::Duration;
 
+use anyhow::Context;
 use nix::sys::signal::{SigSet, Signal};
 
 use crate::executor::{self, spawn};
@@ -39,7 +41,7 @@ impl Counts {
         self.reads.fetch_add(1, Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Relaxed);
         let text = String::from_utf8_lossy(bytes);
-        say!(
+        println!(
             "client #{client}: read {} bytes, echoed {text:?}",
             bytes.len()
         );
@@ -47,7 +49,7 @@ impl Counts {
     pub fn gone(&self, client: u64) {
         self.gone.fetch_add(1, Relaxed);
         let left = self.accepted.load(Relaxed) - self.gone.load(Relaxed);
-        say!("client #{client} gone ({left} still connected)");
+        println!("client #{client} gone ({left} still connected)");
     }
 }
 
@@ -56,13 +58,13 @@ static STOPPED_BY: OnceLock<Signal> = OnceLock::new();
 
 /// Block SIGINT and SIGTERM here (threads started later inherit the mask) and take them
 /// in a thread of their own; the returned socket becomes readable when one arrives.
-pub fn stop_signal() -> Result<UnixStream, String> {
+pub fn stop_signal() -> anyhow::Result<UnixStream> {
     let mut set = SigSet::empty();
     set.add(Signal::SIGINT);
     set.add(Signal::SIGTERM);
     set.thread_block()
-        .map_err(|e| format!("cannot block SIGINT/SIGTERM: {e}"))?;
-    let (mut wake, woken) = UnixStream::pair().map_err(|e| format!("socketpair: {e}"))?;
+        .context("cannot block SIGINT and SIGTERM")?;
+    let (mut wake, woken) = UnixStream::pair().context("cannot make a socket pair")?;
     thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
@@ -71,14 +73,14 @@ pub fn stop_signal() -> Result<UnixStream, String> {
                 let _ = wake.write_all(b"!");
             }
         })
-        .map_err(|e| format!("cannot start the signal thread: {e}"))?;
+        .context("cannot start the signal thread; raise the thread limit (ulimit -u)")?;
     Ok(woken)
 }
 
 /// The first line: where to connect, and how.
 pub fn announce(local: SocketAddr, runtime: &str) {
     let (ip, port) = (local.ip(), local.port());
-    say!(
+    println!(
         "echo server on {runtime}, ONE thread, listening on {local}; connect with: nc {ip} \
          {port}   (or: telnet {ip} {port}); Ctrl-C stops it"
     );
@@ -88,7 +90,7 @@ pub fn announce(local: SocketAddr, runtime: &str) {
 pub fn closing_line(counts: &Counts, extra: &str) {
     let signal = STOPPED_BY.get().map_or("a signal", |s| s.as_str());
     let (accepted, gone) = (counts.accepted.load(Relaxed), counts.gone.load(Relaxed));
-    say!(
+    println!(
         "stopped by {signal}: {accepted} client(s) connected, {} read(s) echoed ({} bytes), \
          {gone} gone, {} still connected and now closed{extra}; every socket closed",
         counts.reads.load(Relaxed),
@@ -99,13 +101,13 @@ pub fn closing_line(counts: &Counts, extra: &str) {
 
 /// The scratch loop serves until the stop signal: one task accepts, one task per client
 /// echoes, one task waits for Ctrl-C and then shuts the loop down.
-pub fn on_scratch_loop(addr: SocketAddr, trace: bool) -> Result<(), String> {
+pub fn on_scratch_loop(addr: SocketAddr, trace: bool) -> anyhow::Result<()> {
     let woken = stop_signal()?;
-    let listener = TcpListener::bind(&addr.to_string()).map_err(|e| cannot_listen(addr, e))?;
-    let local = listener.local_addr().map_err(|e| cannot_listen(addr, e))?;
+    let listener = TcpListener::bind(addr).with_context(|| cannot_listen(addr))?;
+    let local = listener.local_addr().with_context(|| cannot_listen(addr))?;
     announce(local, "the loop from scratch");
     let counts = Rc::new(Counts::default());
-    let woken = leaf::UnixStream::new(woken).map_err(|e| format!("socketpair: {e}"))?;
+    let woken = leaf::UnixStream::new(woken).context("cannot make the socket pair non-blocking")?;
     let tasks: Vec<(String, executor::BoxFuture)> = vec![
         (
             "server".into(),
@@ -125,8 +127,8 @@ pub fn on_scratch_loop(addr: SocketAddr, trace: bool) -> Result<(), String> {
     Ok(())
 }
 
-pub fn cannot_listen(addr: SocketAddr, e: std::io::Error) -> String {
-    format!("cannot listen on {addr}: {e}; is another server on that port? try --serve 127.0.0.1:0")
+pub fn cannot_listen(addr: SocketAddr) -> String {
+    format!("cannot listen on {addr}; is another server on that port? try --serve 127.0.0.1:0")
 }
 
 // ANCHOR: serve
@@ -136,13 +138,16 @@ async fn accept_forever(listener: TcpListener, counts: Rc<Counts>) {
         let stream = match listener.accept().await {
             Ok(stream) => stream,
             Err(e) => {
-                say!("accept failed: {e}");
+                // Out of descriptors (ulimit -n), say: the queue stays readable and accept
+                // fails again at once, so wait a moment instead of spinning.
+                println!("accept failed: {e}; trying again in 100 ms");
+                leaf::sleep(Duration::from_millis(100)).await;
                 continue;
             }
         };
         let client = counts.connected();
         let peer = stream.peer_addr().map_or("?".into(), |a| a.to_string());
-        say!("client #{client} connected from {peer}; it gets a task of its own");
+        println!("client #{client} connected from {peer}; it gets a task of its own");
         spawn(
             format!("client #{client}"),
             echo(client, stream, Rc::clone(&counts)),
@@ -176,12 +181,12 @@ async fn stop_on_signal(woken: leaf::UnixStream) {
 
 /// The same server on tokio's current-thread runtime: a task per client, and the accept
 /// loop raced against the stop signal with `select!`.
-pub fn on_tokio(addr: SocketAddr) -> Result<(), String> {
+pub fn on_tokio(addr: SocketAddr) -> anyhow::Result<()> {
     let woken = stop_signal()?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
+        .context("cannot start the tokio runtime; check the open file limit (ulimit -n)")?;
     let counts = Arc::new(Counts::default());
     let served = rt.block_on(tokio_server(addr, woken, Arc::clone(&counts)));
     drop(rt); // drops every client task still running, and its socket
@@ -194,27 +199,30 @@ async fn tokio_server(
     addr: SocketAddr,
     woken: UnixStream,
     counts: Arc<Counts>,
-) -> Result<(), String> {
+) -> anyhow::Result<()> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| cannot_listen(addr, e))?;
-    let local = listener.local_addr().map_err(|e| cannot_listen(addr, e))?;
+    let listener = crate::on_tokio::listen(addr).with_context(|| cannot_listen(addr))?;
+    let local = listener.local_addr().with_context(|| cannot_listen(addr))?;
     announce(local, "tokio current_thread");
     woken
         .set_nonblocking(true)
-        .map_err(|e| format!("socketpair: {e}"))?;
-    let woken = tokio::net::UnixStream::from_std(woken).map_err(|e| format!("socketpair: {e}"))?;
+        .context("cannot make the socket pair non-blocking")?;
+    let woken =
+        tokio::net::UnixStream::from_std(woken).context("cannot hand the socket pair to tokio")?;
     loop {
         let (mut stream, peer) = tokio::select! {
             _ = woken.readable() => return Ok(()),
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
-                Err(e) => { say!("accept failed: {e}"); continue; }
+                Err(e) => {
+                    println!("accept failed: {e}; trying again in 100 ms");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
             },
         };
         let client = counts.connected();
-        say!("client #{client} connected from {peer}; it gets a task of its own");
+        println!("client #{client} connected from {peer}; it gets a task of its own");
         let counts = Arc::clone(&counts);
         tokio::spawn(async move {
             let mut buf = [0u8; 4096];

@@ -2,10 +2,9 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::process::{Command, Output};
 
-use common::summary;
+use common::{number, summary};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_event-loop"))
@@ -22,12 +21,6 @@ fn stdout(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn num(s: &HashMap<String, String>, key: &str) -> f64 {
-    s[key]
-        .parse()
-        .unwrap_or_else(|_| panic!("{key}={} is not a number", s[key]))
 }
 
 fn line_after<'a>(text: &'a str, prefix: &str) -> &'a str {
@@ -53,7 +46,7 @@ fn scratch_loop_gives_the_same_results_as_tokio() {
     assert_eq!(ours, "server nap echo-1 client-1 echo-2 client-2 rest long");
     assert_eq!(s["tasks"], "8");
     assert!(
-        num(&s, "parks_on_io") >= 2.0 && num(&s, "wakeups") >= 5.0,
+        number(&s, "parks_on_io") >= 2.0 && number(&s, "wakeups") >= 5.0,
         "{text}"
     );
 }
@@ -114,9 +107,9 @@ fn concurrent_tasks_take_about_the_longest_wait_not_the_sum() {
     let text = stdout(&run(&["--runtime", "scratch"]));
     let s = summary(&text);
     let (elapsed, longest, sum) = (
-        num(&s, "elapsed_s"),
-        num(&s, "longest_wait_s"),
-        num(&s, "sum_of_waits_s"),
+        number(&s, "elapsed_s"),
+        number(&s, "longest_wait_s"),
+        number(&s, "sum_of_waits_s"),
     );
     assert!(
         elapsed >= longest * 0.95,

@@ -2,6 +2,7 @@
 //! their sockets, resumed in the order their replies come, in about the longest wait.
 
 mod common;
+mod local;
 
 use std::process::Command;
 
@@ -39,13 +40,50 @@ fn taskqueue_pauses_tasks_and_resumes_them_as_replies_come() {
 
 #[test]
 fn example_and_binary_end_quietly_on_a_closed_pipe() {
-    let (first, status, stderr) = common::first_line_then_close(&common::example("taskqueue"), &[]);
+    let (first, status, stderr) =
+        common::first_line_then_close(Command::new(common::example("taskqueue")));
     assert!(first.starts_with("task 0"), "{first}");
     assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
 
-    let demo = std::path::PathBuf::from(common::BIN);
     let args = ["--trace", "--clients", "2", "--step-ms", "20"];
-    let (first, status, stderr) = common::first_line_then_close(&demo, &args);
+    let mut demo = Command::new(local::BIN);
+    demo.args(args);
+    let (first, status, stderr) = common::first_line_then_close(demo);
     assert!(first.contains("tasks"), "{first}");
     assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
+
+    // No reader at all from the start: the very first line meets the closed pipe.
+    let mut demo = Command::new(local::BIN);
+    demo.args(args);
+    for cmd in [Command::new(common::example("taskqueue")), demo] {
+        let (status, stderr) = common::reader_gone_from_the_start(cmd);
+        assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
+    }
+}
+
+/// A full disk (or quota): one `error:` line and exit 1 from the binary (its trace and
+/// `--serve` too), the minimal program and the twin, never an exit 0 with the output lost.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    use common::assert_one_error_line_on_a_full_disk;
+    let small = ["--clients", "1", "--step-ms", "20"];
+    for extra in [
+        &["--trace", "--runtime", "scratch"][..],
+        &["--runtime", "tokio"],
+    ] {
+        let mut demo = Command::new(local::BIN);
+        demo.args(small).args(extra);
+        assert_one_error_line_on_a_full_disk(demo);
+    }
+    for runtime in ["scratch", "tokio"] {
+        let mut serve = Command::new(local::BIN);
+        serve.args(["--serve", "127.0.0.1:0", "--runtime", runtime]);
+        assert_one_error_line_on_a_full_disk(serve);
+    }
+    assert_one_error_line_on_a_full_disk(Command::new(common::example("taskqueue")));
+    if let Some(mut py) = common::python_twin() {
+        py.args(small).arg("--trace");
+        assert_one_error_line_on_a_full_disk(py);
+    }
 }
