@@ -7,8 +7,10 @@
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-fn main() -> std::io::Result<()> {
-    end_quietly_on_closed_pipe();
+use anyhow::Context;
+
+fn main() -> anyhow::Result<()> {
+    exit_when_output_fails(); // one error line, not a panic, if stdout fails (end of file)
     // os.getpid(): the id the kernel gave this process.
     println!(
         "Rust process running with process id: {}",
@@ -31,7 +33,8 @@ fn main() -> std::io::Result<()> {
             );
             meet_in_thread.wait(); // hello printed: main may count
             meet_in_thread.wait(); // stay alive until main has counted
-        })?;
+        })
+        .context("cannot start a thread; raise the thread limit (ulimit -u)")?;
 
     meet.wait();
     print_threads()?; // while the hello thread lives: one more
@@ -41,7 +44,7 @@ fn main() -> std::io::Result<()> {
 }
 
 /// threading.active_count() and current_thread().name, asked of the operating system.
-fn print_threads() -> std::io::Result<()> {
+fn print_threads() -> anyhow::Result<()> {
     println!();
     println!("Rust is currently running {} thread(s)", thread_count()?);
     let me = thread::current();
@@ -52,23 +55,32 @@ fn print_threads() -> std::io::Result<()> {
 /// The kernel keeps one entry per thread under /proc/self/task (macOS has no /proc:
 /// src/os.rs asks proc_pidinfo there).
 #[cfg(target_os = "linux")]
-fn thread_count() -> std::io::Result<String> {
-    Ok(std::fs::read_dir("/proc/self/task")?.count().to_string())
+fn thread_count() -> anyhow::Result<String> {
+    let tasks = std::fs::read_dir("/proc/self/task")
+        .context("cannot read /proc/self/task; is /proc mounted?")?;
+    Ok(tasks.count().to_string())
 }
 
 #[cfg(not(target_os = "linux"))]
-fn thread_count() -> std::io::Result<String> {
+fn thread_count() -> anyhow::Result<String> {
     Ok("? (no /proc here; the demo asks proc_pidinfo)".to_string())
 }
 
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-fn end_quietly_on_closed_pipe() {
+// ANCHOR: output-hook
+/// Output that cannot be written ends the program: quietly when the reader closed the pipe
+/// (`program | head`), with one `error:` line and status 1 otherwise (a full disk).
+fn exit_when_output_fails() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
+        let message = info.to_string();
+        let Some((_, why)) = message.split_once("failed printing to stdout: ") else {
+            return default_hook(info);
+        };
+        if why.contains("Broken pipe") {
             std::process::exit(0);
         }
-        default_hook(info);
+        eprintln!("error: cannot write the output ({why}); free some space or write elsewhere");
+        std::process::exit(1);
     }));
 }
+// ANCHOR_END: output-hook

@@ -12,11 +12,15 @@ start. The summary uses the kernel's count where there is one, like the Rust sid
 
 import argparse
 import os
+import resource
 import sys
 import threading
 import time
 
 SHOWN_WORKERS = 8
+# Each worker's stack: 2 MiB, as a Rust thread gets by default (Python would take the
+# stack ulimit, 8 MiB), and what the check ahead counts for it.
+STACK_BYTES = 2 << 20
 
 
 def os_thread_count():
@@ -40,6 +44,51 @@ def count():
     """The count the summary reports: the kernel's, else the interpreter's."""
     n = os_thread_count()
     return n if n is not None else threading.active_count()
+
+
+def check_room_for_threads(n, flag):
+    """Stops before any thread starts, with one line naming the flag and the limit, when the
+    limits surely leave no room for n more threads: the threads this user may run
+    (ulimit -u; root is exempt) and the address space each thread's stack takes (ulimit -v).
+    """
+    most, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+    if most != resource.RLIM_INFINITY and os.getuid() != 0 and n + 1 > most:
+        sys.exit(f"error: {flag} {n} asks for more threads than this user may run: at most "
+                 f"{most} processes and threads in all (ulimit -u {most}); lower {flag} below "
+                 f"{most} or raise ulimit -u")
+    limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if limit == resource.RLIM_INFINITY:
+        return
+    per_thread = STACK_BYTES + 4096
+    room = max(0, limit - address_space_in_use())
+    if n * per_thread > room:
+        sys.exit(f"error: {flag} {n} needs {n * per_thread >> 20} MiB of address space for the "
+                 f"threads' stacks alone, and the memory limit leaves {room >> 20} MiB "
+                 f"(ulimit -v {limit // 1024}); lower {flag} or raise ulimit -v")
+
+
+def limits_to_raise():
+    """What to tell the user when a thread could not start after all: the limits that are set."""
+    most, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+    limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    named = []
+    if most != resource.RLIM_INFINITY and os.getuid() != 0:
+        named.append(f"the thread limit (ulimit -u {most})")
+    if limit != resource.RLIM_INFINITY:
+        named.append(f"the memory limit (ulimit -v {limit // 1024})")
+    return " or ".join(named) or "the process's limits (ulimit -a)"
+
+
+def address_space_in_use():
+    """The address space this process has mapped already (Linux: VmSize; elsewhere 0)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def describe_this_process():
@@ -74,10 +123,17 @@ def start_named_threads(n, before):
                   f"sees {seen[k]} threads (Python sees {threading.active_count()}){kernel}")
         counted.wait()
 
-    threads = [threading.Thread(target=worker, args=(k,), name=f"worker-{k}")
+    # daemon: should a start fail, the workers already waiting at `alive` must not keep the
+    # process alive.
+    threads = [threading.Thread(target=worker, args=(k,), name=f"worker-{k}", daemon=True)
                for k in range(1, n + 1)]
-    for t in threads:
-        t.start()
+    threading.stack_size(STACK_BYTES)
+    for k, t in enumerate(threads, 1):
+        try:
+            t.start()
+        except RuntimeError as e:  # "can't start new thread"
+            sys.exit(f"error: cannot start thread worker-{k} ({k - 1} started); lower --threads "
+                     f"or raise {limits_to_raise()}: {e}")
     alive.wait()
     during = count()
     counted.wait()
@@ -122,6 +178,7 @@ def main():
                         help="how many named threads to start at once")
     args = parser.parse_args()
 
+    check_room_for_threads(args.threads, "--threads")
     pid, before = describe_this_process()
     during = start_named_threads(args.threads, before)
     after = count_after_join(before)
@@ -129,20 +186,58 @@ def main():
           f"threads_after={after} started={args.threads} ideal_s=0.000")
 
 
-if __name__ == "__main__":
-    # `twin | head` closes the pipe: the reader is done, the program is not wrong. Whichever
-    # thread's print meets it, end quietly, status 0, with stdout pointed at /dev/null so
-    # the exit flush cannot fail.
-    def end_quietly():
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        os._exit(0)
+# ---- the command-line frame: the same in every twin (make test compares it with
+# ---- scripts/template/python/); change it there, then copy it.
+def run_as_a_command(main):
+    """Runs main() and ends the way a shell expects a command to end. Ctrl-C: status 130,
+    no traceback. A closed pipe (`twin | head`): the reader is done, status 0. Output that
+    cannot be written (a full disk): one `error:` line, status 1. A thread that meets the
+    closed pipe or the full disk ends the whole process the same way."""
+    import errno
+    import os
+    import sys
+    import threading
+
+    def status_for(error):
+        if isinstance(error, KeyboardInterrupt):
+            return 130
+        if isinstance(error, BrokenPipeError):
+            return 0
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            print(f"error: cannot write the output ({error.strerror}); free some space or "
+                  "write elsewhere", file=sys.stderr, flush=True)
+            return 1
+        return None
+
+    def end(status):
+        # What is still buffered for stdout must not fail again at exit: drop it.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        return status
 
     default_hook = threading.excepthook
-    threading.excepthook = lambda a: end_quietly() if a.exc_type is BrokenPipeError else default_hook(a)
+
+    def thread_hook(args):
+        status = status_for(args.exc_value)
+        if status is None:
+            default_hook(args)
+        else:
+            os._exit(end(status))
+
+    threading.excepthook = thread_hook
     try:
-        main()
-        sys.stdout.flush()  # inside the try: a closed pipe may show only here
-    except BrokenPipeError:
-        end_quietly()
-    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
-        sys.exit(130)
+        status = main()
+        sys.stdout.flush()  # inside the try: a closed pipe or a full disk may show only here
+    except (KeyboardInterrupt, OSError) as error:
+        status = status_for(error)
+        if status is None:
+            raise
+        sys.exit(end(status))
+    sys.exit(status)
+# ---- end of the frame
+
+
+if __name__ == "__main__":
+    run_as_a_command(main)

@@ -12,7 +12,9 @@
 //! workers live (1 + N, the same from main and from every worker), and after join (1 again).
 //! On Linux the main thread's id equals the process id; every other thread gets its own.
 
+mod limits;
 mod os;
+mod output;
 mod report;
 
 use std::process::ExitCode;
@@ -20,6 +22,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use clap::Parser;
 
 use os::{THREAD_COUNT_SOURCE, os_thread_count, os_thread_id, os_thread_name};
@@ -39,35 +42,34 @@ struct Args {
 const SHOWN_WORKERS: u32 = 8;
 
 fn main() -> ExitCode {
-    report::end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = Args::parse();
-    match run(args.threads) {
-        Ok(summary) => {
-            println!("{summary}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
+    // A failure at run time is one line that says what to do: `error: context: cause`.
+    if let Err(error) = run(args.threads) {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
     }
+    ExitCode::SUCCESS
 }
 
-fn run(threads: u32) -> Result<Summary, String> {
+fn run(threads: u32) -> anyhow::Result<()> {
+    limits::check_room_for_threads(threads, "--threads")?;
     let (pid, before) = describe_this_process()?;
     let during = start_named_threads(threads, before)?;
     let after = count_after_join(before)?;
-    Ok(Summary {
+    let summary = Summary {
         pid,
         before,
         during,
         after,
         started: threads,
-    })
+    };
+    println!("{summary}");
+    Ok(())
 }
 
 /// The three facts the notes print: process id, thread count, current thread's name.
-fn describe_this_process() -> Result<(u32, usize), String> {
+fn describe_this_process() -> anyhow::Result<(u32, usize)> {
     let pid = std::process::id();
     let threads = os_thread_count()?;
     let me = thread::current();
@@ -87,7 +89,7 @@ fn describe_this_process() -> Result<(u32, usize), String> {
 /// Two barriers make the counts agree: `alive` holds each worker until all `n` exist (main
 /// needs no wait for that: `spawn` returns once the OS thread exists); nobody passes
 /// `counted` until main and every worker have counted, so no worker exits too early.
-fn start_named_threads(n: u32, before: usize) -> Result<usize, String> {
+fn start_named_threads(n: u32, before: usize) -> anyhow::Result<usize> {
     println!("starting {n} named thread(s) with std::thread::Builder::name ...");
     let parties = n as usize + 1;
     let alive = Arc::new(Barrier::new(parties));
@@ -97,6 +99,7 @@ fn start_named_threads(n: u32, before: usize) -> Result<usize, String> {
         let (alive, counted) = (Arc::clone(&alive), Arc::clone(&counted));
         let spawned = thread::Builder::new()
             .name(format!("worker-{k}"))
+            .stack_size(limits::STACK_BYTES)
             .spawn(move || {
                 alive.wait();
                 // Only the shown workers count: thousands of workers each listing thousands
@@ -110,8 +113,12 @@ fn start_named_threads(n: u32, before: usize) -> Result<usize, String> {
             });
         // If a spawn fails, the workers already started wait forever at `alive`; returning
         // the error ends the process, and them with it, so nothing is left behind.
-        let handle = spawned.map_err(|e| {
-            format!("could not start thread worker-{k}: {e}; try a smaller --threads")
+        let handle = spawned.with_context(|| {
+            format!(
+                "cannot start thread worker-{k} ({} started); lower --threads or raise {}",
+                k - 1,
+                limits::limits_to_raise()
+            )
         })?;
         workers.push(handle);
     }
@@ -124,7 +131,7 @@ fn start_named_threads(n: u32, before: usize) -> Result<usize, String> {
     for w in workers {
         let seen = w
             .join()
-            .map_err(|_| "a worker thread panicked; see the message above".to_string())?;
+            .map_err(|_| anyhow::anyhow!("a worker thread panicked; see the message above"))?;
         if let Some(seen) = seen {
             seen_inside.push(seen?);
         }
@@ -158,7 +165,7 @@ fn report_from_inside(seen: Option<&usize>) {
 /// `join` returns once the worker has finished, but the kernel may drop its task entry a
 /// moment later, so the count is re-read for up to a second until it settles. The wait, if
 /// any, is printed: it is measured, not hidden.
-fn count_after_join(before: usize) -> Result<usize, String> {
+fn count_after_join(before: usize) -> anyhow::Result<usize> {
     let joined = Instant::now();
     let mut after = os_thread_count()?;
     let mut rereads = 0;

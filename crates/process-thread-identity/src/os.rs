@@ -10,15 +10,17 @@ pub const THREAD_COUNT_SOURCE: &str = "(not supported on this OS)";
 
 /// Linux keeps one directory per thread under /proc/self/task.
 #[cfg(target_os = "linux")]
-pub fn os_thread_count() -> Result<usize, String> {
+pub fn os_thread_count() -> anyhow::Result<usize> {
+    use anyhow::Context;
     let entries = std::fs::read_dir("/proc/self/task")
-        .map_err(|e| format!("cannot read /proc/self/task: {e}; is /proc mounted?"))?;
+        .context("cannot read /proc/self/task; is /proc mounted?")?;
     Ok(entries.filter(|e| e.is_ok()).count())
 }
 
 /// macOS has no /proc; the documented way is proc_pidinfo with PROC_PIDTASKINFO.
 #[cfg(target_os = "macos")]
-pub fn os_thread_count() -> Result<usize, String> {
+pub fn os_thread_count() -> anyhow::Result<usize> {
+    use anyhow::Context;
     use nix::libc;
     // SAFETY: proc_taskinfo is plain integers, so all-zero bytes are a valid value.
     let mut info: libc::proc_taskinfo = unsafe { std::mem::zeroed() };
@@ -28,12 +30,10 @@ pub fn os_thread_count() -> Result<usize, String> {
     let written =
         unsafe { libc::proc_pidinfo(pid, libc::PROC_PIDTASKINFO, 0, (&raw mut info).cast(), size) };
     if written != size {
-        return Err(format!(
-            "proc_pidinfo(PROC_PIDTASKINFO) failed: {}; cannot count threads",
-            std::io::Error::last_os_error()
-        ));
+        return Err(std::io::Error::last_os_error())
+            .context("cannot count threads: proc_pidinfo(PROC_PIDTASKINFO) failed");
     }
-    usize::try_from(info.pti_threadnum).map_err(|_| {
+    usize::try_from(info.pti_threadnum).with_context(|| {
         format!(
             "proc_pidinfo gave a negative thread count {}",
             info.pti_threadnum
@@ -42,33 +42,32 @@ pub fn os_thread_count() -> Result<usize, String> {
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
-pub fn os_thread_count() -> Result<usize, String> {
-    Err("counting threads is implemented for Linux and macOS only; run it there".to_string())
+pub fn os_thread_count() -> anyhow::Result<usize> {
+    anyhow::bail!("counting threads is implemented for Linux and macOS only; run it there")
 }
 
 /// The kernel's id of the calling thread (gettid(2)).
 #[cfg(target_os = "linux")]
-pub fn os_thread_id() -> Result<u64, String> {
+pub fn os_thread_id() -> anyhow::Result<u64> {
     Ok(nix::unistd::gettid().as_raw() as u64)
 }
 
 /// macOS: pthread_threadid_np gives the system-wide thread id.
 #[cfg(target_os = "macos")]
-pub fn os_thread_id() -> Result<u64, String> {
+pub fn os_thread_id() -> anyhow::Result<u64> {
     use nix::libc;
     let mut id: u64 = 0;
     // SAFETY: pthread_self() is the calling thread, alive for the call; `id` is writable.
     let rc = unsafe { libc::pthread_threadid_np(libc::pthread_self(), &mut id) };
-    if rc == 0 {
-        Ok(id)
-    } else {
-        Err(format!("pthread_threadid_np failed with {rc}"))
+    if rc != 0 {
+        anyhow::bail!("pthread_threadid_np failed with {rc}; cannot tell the thread's id");
     }
+    Ok(id)
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
-pub fn os_thread_id() -> Result<u64, String> {
-    Err("thread ids are implemented for Linux and macOS only; run it there".to_string())
+pub fn os_thread_id() -> anyhow::Result<u64> {
+    anyhow::bail!("thread ids are implemented for Linux and macOS only; run it there")
 }
 
 /// The name the kernel holds for the calling thread: std passes Builder::name down to it

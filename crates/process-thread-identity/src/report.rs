@@ -1,6 +1,8 @@
-//! The harness: the closing summary line and the closed-pipe hook.
+//! The harness: the closing summary line.
 
 use std::fmt;
+
+use crate::output::write_summary;
 
 /// What the run measured, printed last as the `summary:` line.
 pub struct Summary {
@@ -15,22 +17,16 @@ pub struct Summary {
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // ideal_s is 0: the demo has no deliberate waits.
-        write!(
+        write_summary(
             f,
-            "summary: pid={} threads_before={} threads_during={} threads_after={} started={} ideal_s=0.000",
-            self.pid, self.before, self.during, self.after, self.started
+            &[
+                ("pid", self.pid.to_string()),
+                ("threads_before", self.before.to_string()),
+                ("threads_during", self.during.to_string()),
+                ("threads_after", self.after.to_string()),
+                ("started", self.started.to_string()),
+                ("ideal_s", "0.000".to_string()),
+            ],
         )
     }
-}
-
-/// `demo | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-pub fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }

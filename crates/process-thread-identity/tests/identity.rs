@@ -2,13 +2,16 @@
 //! number of threads started while they live, and falls back after join.
 
 mod common;
+mod local;
 
 use std::process::{Command, Output};
 
 use common::{example, first_line_then_close, reader_gone_from_the_start};
 
+const BIN: &str = env!("CARGO_BIN_EXE_process-thread-identity");
+
 fn demo(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_process-thread-identity"))
+    Command::new(BIN)
         .args(args)
         .output()
         .expect("the demo binary runs")
@@ -177,4 +180,34 @@ fn a_closed_pipe_ends_it_quietly() {
         assert!(status.success(), "{status}: {stderr}");
         assert_eq!(stderr, "");
     }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    let mut demo = Command::new(BIN);
+    demo.args(["--threads", "3"]);
+    common::assert_one_error_line_on_a_full_disk(demo);
+    common::assert_one_error_line_on_a_full_disk(Command::new(example("hellothread")));
+}
+
+/// Under `ulimit -v 300000`, 10,000 threads' stacks (20 GB) cannot fit: the demo says so
+/// before it starts any thread or prints anything, naming the flag and the limit.
+#[cfg(target_os = "linux")]
+#[test]
+fn more_threads_than_the_memory_limit_holds_are_refused_ahead() {
+    let out = local::under_a_memory_limit(BIN, &["--threads", "10000"]);
+    let line = local::assert_one_error_line(&out, &["--threads 10000", "ulimit -v 300000"]);
+    assert!(line.contains("stacks"), "{line}");
+    assert!(out.stdout.is_empty(), "it started before refusing");
+}
+
+/// 120 stacks (240 MiB) fit under the limit on paper, but glibc's malloc reserves 64 MiB
+/// per new thread's arena as well: a start fails part way. That too is one line that names
+/// the flag and the limit, never an abort.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_thread_that_cannot_start_under_the_limit_gives_one_line() {
+    let out = local::under_a_memory_limit(BIN, &["--threads", "120"]);
+    local::assert_one_error_line(&out, &["--threads", "ulimit -v 300000"]);
 }

@@ -1,6 +1,7 @@
 //! Runs the Python twin, if python3 is installed, and checks its summary line's claims.
 
 mod common;
+mod local;
 
 use std::path::Path;
 use std::process::Command;
@@ -61,4 +62,32 @@ fn python_twin_ends_quietly_on_a_closed_pipe() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn python_twin_gives_one_error_line_on_a_full_disk() {
+    if let Some(mut twin) = common::python_twin() {
+        twin.args(["--threads", "3"]);
+        common::assert_one_error_line_on_a_full_disk(twin);
+    }
+}
+
+/// The twin checks ahead as the Rust side does, and a start that fails later (Python's
+/// "can't start new thread") is one line too, not a traceback and a hang.
+#[cfg(target_os = "linux")]
+#[test]
+fn python_twin_refuses_more_threads_than_the_memory_limit_holds() {
+    if common::python_twin().is_none() {
+        return;
+    }
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/python/process-thread-identity.py"
+    );
+    let out = local::under_a_memory_limit("python3", &[script, "--threads", "10000"]);
+    local::assert_one_error_line(&out, &["--threads 10000", "ulimit -v 300000"]);
+    assert!(out.stdout.is_empty(), "it started before refusing");
+    let out = local::under_a_memory_limit("python3", &[script, "--threads", "120"]);
+    local::assert_one_error_line(&out, &["--threads", "ulimit -v"]);
 }
