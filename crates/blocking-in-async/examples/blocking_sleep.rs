@@ -9,18 +9,18 @@ use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_millis(200);
 
-async fn four_tasks(name: &str, task: fn() -> tokio::task::JoinHandle<()>) -> std::io::Result<()> {
+async fn four_tasks(name: &str, task: fn() -> tokio::task::JoinHandle<()>) -> anyhow::Result<()> {
     let start = Instant::now();
     let handles: Vec<_> = (0..4).map(|_| task()).collect(); // asyncio.create_task, four times
     for handle in handles {
-        handle.await?; // a JoinError (the task panicked) becomes an io::Error here
+        handle.await?; // a JoinError (the task panicked) ends the program with it
     }
     println!("{name}: {:.2} s", start.elapsed().as_secs_f64());
     Ok(())
 }
 
-fn main() -> std::io::Result<()> {
-    end_quietly_on_closed_pipe();
+fn main() -> anyhow::Result<()> {
+    exit_when_output_fails(); // one error line, not a panic, if stdout fails (end of file)
     // asyncio.run: a runtime whose only thread is this one.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -46,14 +46,21 @@ fn main() -> std::io::Result<()> {
     })
 }
 
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-fn end_quietly_on_closed_pipe() {
+// ANCHOR: output-hook
+/// Output that cannot be written ends the program: quietly when the reader closed the pipe
+/// (`program | head`), with one `error:` line and status 1 otherwise (a full disk).
+fn exit_when_output_fails() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
+        let message = info.to_string();
+        let Some((_, why)) = message.split_once("failed printing to stdout: ") else {
+            return default_hook(info);
+        };
+        if why.contains("Broken pipe") {
             std::process::exit(0);
         }
-        default_hook(info);
+        eprintln!("error: cannot write the output ({why}); free some space or write elsewhere");
+        std::process::exit(1);
     }));
 }
+// ANCHOR_END: output-hook

@@ -15,13 +15,15 @@
 
 mod cpu;
 mod heartbeat;
+mod limits;
+mod output;
 mod report;
 mod validate;
 
-use std::error::Error;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::Parser;
 use tokio::runtime::{Builder, Runtime};
 use tokio::task::{JoinError, JoinHandle};
@@ -49,31 +51,29 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    report::end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = validate::checked(Args::parse());
-    match run(&args) {
-        Ok(report) => {
-            println!("{}", report.summary());
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e} (could not start a runtime or a thread pool: check `ulimit -u`)");
-            ExitCode::FAILURE
-        }
+    // A failure at run time is one line that says what to do: `error: context: cause`.
+    if let Err(error) = run(&args) {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
     }
+    ExitCode::SUCCESS
 }
 
 /// The seven ways, in the order the demo runs them; `main`'s table of contents.
-fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
+fn run(args: &Args) -> anyhow::Result<()> {
     let (n, block, tick) = (
         args.tasks,
         Duration::from_millis(args.block_ms),
         Duration::from_millis(args.tick_ms),
     );
-    let spin = Spin::new(block)?;
+    limits::check(args.tasks, args.workers)?; // before the first thread, not halfway
+    let spin = Spin::new(block).context("this OS has no per-thread CPU clock")?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.workers as usize)
-        .build()?;
+        .build()
+        .context("cannot start rayon's threads; lower --workers or raise ulimit -u")?;
     let mut report = Report::new(n, block, tick, args.workers, spin.time_alone());
     let (one, multi) = (one_thread, || workers(args.workers));
 
@@ -91,7 +91,8 @@ fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
     report.run("tokio_sleep", &one()?, await_the_timer(n, block))?;
 
     report.explain();
-    Ok(report)
+    println!("{}", report.summary());
+    Ok(())
 }
 
 // ANCHOR: blocking
@@ -116,11 +117,7 @@ async fn sleep_off_the_runtime(tasks: u32, block: Duration) -> Result<(), JoinEr
 
 /// CPU work belongs on a CPU pool sized to the cores: rayon computes, and a oneshot
 /// channel brings each answer back to the async side, which awaits it.
-async fn spin_on_rayon(
-    tasks: u32,
-    spin: Spin,
-    pool: &rayon::ThreadPool,
-) -> Result<(), Box<dyn Error>> {
+async fn spin_on_rayon(tasks: u32, spin: Spin, pool: &rayon::ThreadPool) -> anyhow::Result<()> {
     let answers: Vec<_> = (0..tasks)
         .map(|_| {
             let (tx, rx) = tokio::sync::oneshot::channel();
@@ -131,7 +128,9 @@ async fn spin_on_rayon(
         })
         .collect();
     for answer in answers {
-        answer.await?;
+        answer
+            .await
+            .context("a rayon job ended without its answer")?;
     }
     Ok(())
 }
@@ -152,14 +151,16 @@ async fn join<T>(handles: impl Iterator<Item = JoinHandle<T>>) -> Result<(), Joi
 }
 
 /// asyncio.run's runtime: one thread, the caller's.
-fn one_thread() -> std::io::Result<Runtime> {
-    Builder::new_current_thread().enable_time().build()
+fn one_thread() -> anyhow::Result<Runtime> {
+    let runtime = Builder::new_current_thread().enable_time().build();
+    runtime.context("cannot start a runtime; check the process's limits (ulimit -u, -v)")
 }
 
 /// tokio's default runtime, with a set number of worker threads.
-fn workers(n: u32) -> std::io::Result<Runtime> {
-    Builder::new_multi_thread()
+fn workers(n: u32) -> anyhow::Result<Runtime> {
+    let runtime = Builder::new_multi_thread()
         .worker_threads(n as usize)
         .enable_time()
-        .build()
+        .build();
+    runtime.context("cannot start the runtime's workers; lower --workers or raise ulimit -u")
 }

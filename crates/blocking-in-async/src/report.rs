@@ -1,14 +1,13 @@
-//! The harness: the table of ways, the reading after it, the summary line, and the
-//! closed-pipe hook.
+//! The harness: the table of ways, the reading after it, and the summary line.
 
 use std::fmt;
-use std::time::Duration;
-
 use std::future::Future;
+use std::time::Duration;
 
 use tokio::runtime::{Runtime, RuntimeFlavor};
 
 use crate::heartbeat::{Measured, measure};
+use crate::output::write_summary;
 
 /// Collects each way's figures as the demo runs it, and prints them as a table.
 pub struct Report {
@@ -135,41 +134,36 @@ pub struct Summary<'a>(&'a Report);
 impl fmt::Display for Summary<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let r = self.0;
-        write!(
-            f,
-            "summary: tasks={} block_ms={} tick_ms={} workers={} cores={} spin_alone_ms={:.0}",
-            r.tasks,
-            r.block.as_millis(),
-            r.tick.as_millis(),
-            r.workers,
-            r.cores,
-            ms(r.spin_alone)
-        )?;
+        let mut fields = vec![
+            ("tasks".to_string(), r.tasks.to_string()),
+            ("block_ms".to_string(), r.block.as_millis().to_string()),
+            ("tick_ms".to_string(), r.tick.as_millis().to_string()),
+            ("workers".to_string(), r.workers.to_string()),
+            ("cores".to_string(), r.cores.to_string()),
+            (
+                "spin_alone_ms".to_string(),
+                format!("{:.0}", ms(r.spin_alone)),
+            ),
+        ];
         for (key, m) in &r.rows {
             let x = m.elapsed.as_secs_f64() / r.block.as_secs_f64();
-            write!(f, " {key}_x={x:.2} {key}_late_ms={:.1}", ms(m.worst_late))?;
+            fields.push((format!("{key}_x"), format!("{x:.2}")));
+            fields.push((format!("{key}_late_ms"), format!("{:.1}", ms(m.worst_late))));
         }
         // The deliberate waits: the CPU loop alone, each way's two warm-up ticks, and each
         // way's blocks run as many at a time as that way allows (and no machine can beat).
         let blocks: f64 = r.rows.iter().map(|(key, _)| r.ideal_blocks(key)).sum();
         let warm_up = r.tick.as_secs_f64() * 2.0 * r.rows.len() as f64;
         let ideal = r.block.as_secs_f64() * (1.0 + blocks) + warm_up;
-        write!(f, " ideal_s={ideal:.3}")
+        fields.push(("ideal_s".to_string(), format!("{ideal:.3}")));
+        let fields: Vec<(&str, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        write_summary(f, &fields)
     }
 }
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
-}
-
-/// `demo | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-pub fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }

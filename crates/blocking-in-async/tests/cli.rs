@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashMap;
 use std::process::Command;
 
-use common::{example, first_line_then_close, number, summary};
+use common::{example, first_line_then_close, number, reader_gone_from_the_start, summary};
 
 const BIN: &str = env!("CARGO_BIN_EXE_blocking-in-async");
 
@@ -193,4 +193,48 @@ fn a_closed_pipe_ends_it_quietly() {
         assert!(status.success(), "{status}: {stderr}");
         assert_eq!(stderr, "");
     }
+}
+
+#[test]
+fn a_reader_gone_from_the_start_ends_it_quietly() {
+    let mut demo = Command::new(BIN);
+    demo.args(["--block-ms", "20", "--tick-ms", "5"]);
+    for cmd in [demo, Command::new(example("blocking_sleep"))] {
+        let (status, stderr) = reader_gone_from_the_start(cmd);
+        assert!(status.success(), "{status}: {stderr}");
+        assert_eq!(stderr, "");
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    use common::{assert_one_error_line_on_a_full_disk, python_twin};
+    let mut demo = Command::new(BIN);
+    demo.args(["--tasks", "2", "--block-ms", "20", "--tick-ms", "5"]);
+    assert_one_error_line_on_a_full_disk(demo);
+    assert_one_error_line_on_a_full_disk(Command::new(example("blocking_sleep")));
+    if let Some(mut twin) = python_twin() {
+        twin.args(["--tasks", "2", "--block-ms", "20", "--tick-ms", "5"]);
+        assert_one_error_line_on_a_full_disk(twin);
+    }
+}
+
+/// One thread per task in the spawn_blocking row, each with a stack and (glibc) a malloc
+/// arena: under a small address-space limit the run stops before its first row, with one
+/// line naming the flag to lower and the limit, instead of aborting halfway.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_small_address_space_stops_it_before_it_runs_out() {
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", r#"ulimit -v 300000; exec "$0" "$@""#, BIN]);
+    cmd.args(["--tasks", "64", "--block-ms", "20"]);
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].starts_with("error: --tasks 64"), "{stderr}");
+    assert!(lines[0].contains("ulimit -v allows 292 MiB"), "{stderr}");
+    assert!(out.stdout.is_empty(), "it stopped before the first row");
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{number, processes_in_group, summary};
+use common::{first_line_then_close, number, processes_in_group, python_twin, summary};
 
 #[test]
 fn the_python_twin_blocks_its_one_thread_and_to_thread_frees_it() {
@@ -129,4 +129,19 @@ fn python_twin_stops_quietly_on_ctrl_c() {
     assert_eq!(run.code, Some(130), "{run:?}");
     assert_eq!(run.stderr, "", "{run:?}");
     assert_eq!(run.left, 0, "processes of its group still running: {run:?}");
+}
+
+#[test]
+fn the_python_twin_ends_quietly_on_a_closed_pipe() {
+    // Line by line (PYTHONUNBUFFERED=1, as a terminal has it): its next line meets the
+    // closed pipe while its process pool is running.
+    let Some(mut twin) = python_twin() else {
+        return;
+    };
+    twin.env("PYTHONUNBUFFERED", "1")
+        .args(["--tasks", "2", "--block-ms", "20", "--tick-ms", "5"]);
+    let (line, status, stderr) = first_line_then_close(twin);
+    assert!(line.starts_with("2 coroutines"), "{line}");
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(stderr, "");
 }
