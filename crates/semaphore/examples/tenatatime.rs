@@ -21,7 +21,7 @@ async fn request() {
     IN_PROGRESS.fetch_sub(1, SeqCst);
 }
 
-async fn main_async() -> Result<(), Box<dyn std::error::Error>> {
+async fn main_async() -> anyhow::Result<()> {
     println!("1000 requests, 10 at a time, each 10 ms at the server");
     let start = Instant::now();
     let semaphore = Arc::new(Semaphore::new(10)); // asyncio.Semaphore(10)
@@ -52,8 +52,8 @@ async fn main_async() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    end_quietly_on_closed_pipe();
+fn main() -> anyhow::Result<()> {
+    exit_when_output_fails(); // one error line, not a panic, if stdout fails (end of file)
     // One thread and a timer, as asyncio.run gives.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -61,14 +61,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     runtime.block_on(main_async())
 }
 
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-fn end_quietly_on_closed_pipe() {
+// ANCHOR: output-hook
+/// Output that cannot be written ends the program: quietly when the reader closed the pipe
+/// (`program | head`), with one `error:` line and status 1 otherwise (a full disk).
+fn exit_when_output_fails() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
+        let message = info.to_string();
+        let Some((_, why)) = message.split_once("failed printing to stdout: ") else {
+            return default_hook(info);
+        };
+        if why.contains("Broken pipe") {
             std::process::exit(0);
         }
-        default_hook(info);
+        eprintln!("error: cannot write the output ({why}); free some space or write elsewhere");
+        std::process::exit(1);
     }));
 }
+// ANCHOR_END: output-hook

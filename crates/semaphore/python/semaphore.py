@@ -73,7 +73,9 @@ async def limited_by_semaphore(port, requests, sem, tasks):
             await fetch(port)
         tasks.leave()
 
-    await asyncio.gather(*(one() for _ in range(requests)))
+    async with asyncio.TaskGroup() as group:  # every task is created at once
+        for _ in range(requests):
+            group.create_task(one())
 
 
 async def limited_by_workers(port, requests, limit):
@@ -83,7 +85,9 @@ async def limited_by_workers(port, requests, limit):
         for _ in todo:
             await fetch(port)
 
-    await asyncio.gather(*(worker() for _ in range(limit)))
+    async with asyncio.TaskGroup() as group:
+        for _ in range(limit):
+            group.create_task(worker())
 
 
 async def unlimited(port, requests, tasks):
@@ -92,7 +96,9 @@ async def unlimited(port, requests, tasks):
         await fetch(port)
         tasks.leave()
 
-    await asyncio.gather(*(one() for _ in range(requests)))
+    async with asyncio.TaskGroup() as group:
+        for _ in range(requests):
+            group.create_task(one())
 
 
 async def available_now(sem):
@@ -146,6 +152,32 @@ async def main_async(args):
           f"ideal_s={ideal:.3f}")
 
 
+MIB = 1 << 20
+PER_REQUEST = 32 << 10  # address space per request in flight: 13 to 18 KiB measured (VmSize)
+
+
+def check_memory(requests):
+    """None if every request in flight at once (the row without a limit) fits in the address
+    space `ulimit -v` allows, else the error line: checked before the run, so that it never
+    ends halfway in a MemoryError."""
+    limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if limit == resource.RLIM_INFINITY:
+        return None
+    try:
+        with open("/proc/self/status") as f:
+            used = next(int(l.split()[1]) for l in f if l.startswith("VmSize:")) * 1024
+    except (OSError, StopIteration, ValueError):
+        used = 0
+    needed = requests * PER_REQUEST + 64 * MIB
+    if used + needed <= limit:
+        return None
+    fits = max(0, limit - used - 64 * MIB) // PER_REQUEST
+    lower = f"lower --requests to {fits}, or " if fits > 1 else ""
+    return (f"without a limit all {requests} requests are in flight at once (--requests "
+            f"{requests}): about {needed // MIB} MiB of address space, but ulimit -v allows "
+            f"{limit // MIB} MiB; {lower}raise ulimit -v to {-(-(used + needed) // 1024)}")
+
+
 def main():
     parser = argparse.ArgumentParser(description="Limit concurrency with asyncio.Semaphore")
     parser.add_argument("--requests", type=int, default=200, help="how many requests to send")
@@ -158,16 +190,68 @@ def main():
     needed = 2 * args.requests + 64
     if soft < needed:
         if hard != resource.RLIM_INFINITY and hard < needed:
-            sys.exit(f"error: {needed} open files needed, the hard limit is {hard}; use fewer --requests")
+            print(f"error: {needed} open files needed, the hard limit is {hard} (ulimit -Hn); "
+                  "use fewer --requests", file=sys.stderr)
+            return 1
         resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+    if problem := check_memory(args.requests):
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
+    asyncio.run(main_async(args))
+
+
+# ---- the command-line frame: the same in every twin (make test compares it with
+# ---- scripts/template/python/); change it there, then copy it.
+def run_as_a_command(main):
+    """Runs main() and ends the way a shell expects a command to end. Ctrl-C: status 130,
+    no traceback. A closed pipe (`twin | head`): the reader is done, status 0. Output that
+    cannot be written (a full disk): one `error:` line, status 1. A thread that meets the
+    closed pipe or the full disk ends the whole process the same way."""
+    import errno
+    import os
+    import sys
+    import threading
+
+    def status_for(error):
+        if isinstance(error, KeyboardInterrupt):
+            return 130
+        if isinstance(error, BrokenPipeError):
+            return 0
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            print(f"error: cannot write the output ({error.strerror}); free some space or "
+                  "write elsewhere", file=sys.stderr, flush=True)
+            return 1
+        return None
+
+    def end(status):
+        # What is still buffered for stdout must not fail again at exit: drop it.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        return status
+
+    default_hook = threading.excepthook
+
+    def thread_hook(args):
+        status = status_for(args.exc_value)
+        if status is None:
+            default_hook(args)
+        else:
+            os._exit(end(status))
+
+    threading.excepthook = thread_hook
     try:
-        asyncio.run(main_async(args))
-    except BrokenPipeError:
-        sys.stderr.close()  # `| head` closed the pipe: end quietly
+        status = main()
+        sys.stdout.flush()  # inside the try: a closed pipe or a full disk may show only here
+    except (KeyboardInterrupt, OSError) as error:
+        status = status_for(error)
+        if status is None:
+            raise
+        sys.exit(end(status))
+    sys.exit(status)
+# ---- end of the frame
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
-        sys.exit(130)
+    run_as_a_command(main)

@@ -13,15 +13,23 @@
 
 mod gauge;
 mod limits;
+mod output;
 mod report;
 mod server;
 
-use std::error::Error;
+#[cfg(test)]
+#[path = "../tests/local/burst.rs"]
+mod test_burst;
+#[cfg(test)]
+#[path = "../tests/common/mod.rs"]
+mod test_common;
+
 use std::io;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 use futures::StreamExt;
@@ -50,7 +58,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    report::end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = Args::parse();
     if args.limit >= args.requests {
         Args::command()
@@ -60,39 +68,36 @@ fn main() -> ExitCode {
             )
             .exit();
     }
-    match run(
-        args.requests as usize,
-        args.limit as usize,
-        Duration::from_millis(args.latency_ms),
-    ) {
-        Ok(summary) => {
-            println!("{summary}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
+    let latency = Duration::from_millis(args.latency_ms);
+    // A failure at run time is one line that says what to do: `error: context: cause`.
+    match run(args.requests as usize, args.limit as usize, latency) {
+        Ok(summary) => println!("{summary}"),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::FAILURE;
         }
     }
+    ExitCode::SUCCESS
 }
 
 /// The table of contents: start the server, then send the same requests three ways on
 /// one client thread, and read the server's count after each.
-fn run(requests: usize, limit: usize, latency: Duration) -> Result<Summary, String> {
+fn run(requests: usize, limit: usize, latency: Duration) -> anyhow::Result<Summary> {
     limits::allow_open_files(2 * requests as u64 + 64)?;
-    let server =
-        Server::start(latency).map_err(|e| format!("cannot start the local server: {e}"))?;
+    limits::check_memory(requests)?;
+    let server = Server::start(latency)
+        .context("cannot start the local server; check loopback networking")?;
     let url = format!("http://{}/", server.addr());
     // One client, one connection pool, for every request; loopback goes straight to the
     // server, not via an $http_proxy from the environment.
     let client = Client::builder()
         .no_proxy()
         .build()
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        .context("cannot build the HTTP client")?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot build the tokio runtime: {e}"))?;
+        .context("cannot build the tokio runtime; check the process's limits (ulimit -a)")?;
     let rounds = requests.div_ceil(limit);
     println!(
         "{requests} requests to {url}, each answered after {} ms; limit {limit}, client on one thread",
@@ -100,15 +105,14 @@ fn run(requests: usize, limit: usize, latency: Duration) -> Result<Summary, Stri
     );
     let tasks = Gauge::default();
     let measure = |name: &str, requests_done: io::Result<()>, elapsed: Duration, rounds: usize| {
-        requests_done
-            .map_err(|e| format!("a request to the local server failed: {}", chain(&e)))?;
+        requests_done.context("a request to the local server failed")?;
         let row = Row {
             elapsed,
             server_peak: server.take_peak(),
             tasks_peak: tasks.take_peak(),
         };
         row.print(name, rounds, latency);
-        Ok::<Row, String>(row)
+        anyhow::Ok(row)
     };
 
     let semaphore = Arc::new(Semaphore::new(limit));
@@ -138,18 +142,6 @@ fn run(requests: usize, limit: usize, latency: Duration) -> Result<Summary, Stri
         unlimited,
         available_after,
     })
-}
-
-/// An error with its causes: reqwest's own message names the request, its causes say
-/// what went wrong (refused, reset, ...).
-fn chain(e: &dyn Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(inner) = cause {
-        text = format!("{text}: {inner}");
-        cause = inner.source();
-    }
-    text
 }
 
 async fn timed<T>(work: impl Future<Output = T>) -> (T, Duration) {

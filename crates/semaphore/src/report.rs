@@ -1,8 +1,10 @@
-//! The harness: one printed line per way of sending the requests, the closing summary
-//! line, and the closed-pipe hook.
+//! The harness: one printed line per way of sending the requests, and the closing
+//! summary line.
 
 use std::fmt;
 use std::time::Duration;
+
+use crate::output::write_summary;
 
 /// What one way of sending the requests measured.
 pub struct Row {
@@ -53,35 +55,24 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (rounds, latency) = (self.rounds(), self.latency);
         let ideal = latency.as_secs_f64() * (2 * rounds + 1) as f64;
-        write!(
+        let ratio = |row: &Row, rounds| format!("{:.3}", row.ratio(rounds, latency));
+        write_summary(
             f,
-            "summary: requests={} limit={} latency_ms={} peak_semaphore={} tasks_semaphore={} \
-             ratio_semaphore={:.3} peak_buffered={} ratio_buffered={:.3} peak_unlimited={} \
-             tasks_unlimited={} ratio_unlimited={:.3} available_after={} ideal_s={ideal:.3}",
-            self.requests,
-            self.limit,
-            latency.as_millis(),
-            self.semaphore.server_peak,
-            self.semaphore.tasks_peak,
-            self.semaphore.ratio(rounds, latency),
-            self.buffered.server_peak,
-            self.buffered.ratio(rounds, latency),
-            self.unlimited.server_peak,
-            self.unlimited.tasks_peak,
-            self.unlimited.ratio(1, latency),
-            self.available_after,
+            &[
+                ("requests", self.requests.to_string()),
+                ("limit", self.limit.to_string()),
+                ("latency_ms", latency.as_millis().to_string()),
+                ("peak_semaphore", self.semaphore.server_peak.to_string()),
+                ("tasks_semaphore", self.semaphore.tasks_peak.to_string()),
+                ("ratio_semaphore", ratio(&self.semaphore, rounds)),
+                ("peak_buffered", self.buffered.server_peak.to_string()),
+                ("ratio_buffered", ratio(&self.buffered, rounds)),
+                ("peak_unlimited", self.unlimited.server_peak.to_string()),
+                ("tasks_unlimited", self.unlimited.tasks_peak.to_string()),
+                ("ratio_unlimited", ratio(&self.unlimited, 1)),
+                ("available_after", self.available_after.to_string()),
+                ("ideal_s", format!("{ideal:.3}")),
+            ],
         )
     }
-}
-
-/// `demo | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-pub fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }

@@ -107,3 +107,49 @@ fn a_closed_pipe_ends_it_quietly() {
         assert_eq!(stderr, "");
     }
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    use common::{assert_one_error_line_on_a_full_disk, python_twin};
+    let mut bin = Command::new(BIN);
+    bin.args(["--requests", "4", "--limit", "2", "--latency-ms", "5"]);
+    assert_one_error_line_on_a_full_disk(bin);
+    assert_one_error_line_on_a_full_disk(Command::new(example("tenatatime")));
+    if let Some(mut py) = python_twin() {
+        py.args(["--requests", "4", "--limit", "2", "--latency-ms", "5"]);
+        assert_one_error_line_on_a_full_disk(py);
+    }
+}
+
+#[test]
+fn requests_that_cannot_all_be_in_flight_in_the_address_space_fail_ahead() {
+    // 9,000 requests in flight at once need about 690 MiB: this aborted in the row without
+    // a limit ("memory allocation of 8192 bytes failed") before the check.
+    let in_300_mb = |requests: &str| {
+        let script = r#"ulimit -v 300000 && exec "$0" "$@""#;
+        let mut sh = Command::new("sh");
+        sh.args(["-c", script, BIN, "--requests", requests, "--limit", "100"]);
+        sh.args(["--latency-ms", "20"]).output().unwrap()
+    };
+    let out = in_300_mb("9000");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: ")
+            && stderr.contains("--requests 9000")
+            && stderr.contains("ulimit -v"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "it started the run");
+    // A number the check lets through runs to the end in the same limit.
+    let out = in_300_mb("2000");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = summary(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(number(&s, "tasks_unlimited"), 2000.0, "{s:?}");
+}

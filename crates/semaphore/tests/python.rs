@@ -2,6 +2,7 @@
 //! one it adds: asyncio creates every task up front, and a stray release() lets 11 in.
 
 mod common;
+mod local;
 
 use std::process::Command;
 
@@ -49,4 +50,76 @@ fn python_twin_stops_quietly_on_ctrl_c() {
     assert_eq!(run.code, Some(130), "{run:?}");
     assert_eq!(run.stderr, "", "{run:?}");
     assert_eq!(run.left, 0, "processes of its group still running: {run:?}");
+}
+
+/// Starts the twin's server alone, imported from the script, for the test's own clients;
+/// it stops when its stdin closes.
+const SERVER_ALONE: &str = "import asyncio, importlib.util, sys; \
+    spec = importlib.util.spec_from_file_location('twin', sys.argv[1]); \
+    twin = importlib.util.module_from_spec(spec); spec.loader.exec_module(twin)
+async def main():
+    server = await twin.start_server(0.1, twin.Gauge())
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    server.close()
+asyncio.run(main())";
+
+#[test]
+fn the_python_twin_server_takes_a_burst_of_1000_clients_with_no_listen_overflow() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/semaphore.py");
+    if common::python_twin().is_none() {
+        return;
+    }
+    let mut server = Command::new("python3")
+        .args(["-c", SERVER_ALONE, script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let addr = format!("127.0.0.1:{}", port.trim());
+    let before = common::listen_overflows();
+    let answered = local::burst::burst_of_clients(&addr, 1000);
+    let after = common::listen_overflows();
+    drop(server.stdin.take()); // the server stops
+    assert!(server.wait().unwrap().success());
+    assert_eq!(answered, 1000, "of 1000 clients");
+    match before.zip(after) {
+        Some((before, after)) => assert_eq!(
+            after,
+            before,
+            "{} connections overflowed the listen queue",
+            after - before
+        ),
+        None => println!("no /proc/net/netstat: skipped the listen-overflow check"),
+    }
+}
+
+#[test]
+fn the_python_twin_checks_its_requests_against_the_address_space_ahead() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/semaphore.py");
+    if common::python_twin().is_none() {
+        return;
+    }
+    let mut sh = Command::new("sh");
+    sh.args([
+        "-c",
+        r#"ulimit -v 300000 && exec python3 "$@""#,
+        "sh",
+        script,
+    ]);
+    let out = sh.args(["--requests", "9000"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains("--requests 9000"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "it started the run");
 }
