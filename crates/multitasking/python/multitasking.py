@@ -20,11 +20,15 @@ The last line, `summary: ...`, carries the same keys as the Rust program.
 import argparse
 import asyncio
 import os
+import resource
 import sys
 import threading
 import time
 
 MASK = (1 << 64) - 1
+# Each thread's stack: 2 MiB, as a Rust thread gets by default (Python would take the
+# stack ulimit, 8 MiB), and what the check ahead counts for it.
+STACK_BYTES = 2 << 20
 
 
 def involuntary_switches():
@@ -49,6 +53,51 @@ def busy(slot, counters, stop, preempted):
     preempted[slot] = involuntary_switches()
 
 
+def check_room_for_threads(n, flag):
+    """Stops before any thread starts, with one line naming the flag and the limit, when the
+    limits surely leave no room for n more threads: the threads this user may run
+    (ulimit -u; root is exempt) and the address space each thread's stack takes (ulimit -v).
+    """
+    most, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+    if most != resource.RLIM_INFINITY and os.getuid() != 0 and n + 1 > most:
+        sys.exit(f"error: {flag} {n} asks for more threads than this user may run: at most "
+                 f"{most} processes and threads in all (ulimit -u {most}); lower {flag} below "
+                 f"{most} or raise ulimit -u")
+    limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if limit == resource.RLIM_INFINITY:
+        return
+    per_thread = STACK_BYTES + 4096
+    room = max(0, limit - address_space_in_use())
+    if n * per_thread > room:
+        sys.exit(f"error: {flag} {n} needs {n * per_thread >> 20} MiB of address space for the "
+                 f"threads' stacks alone, and the memory limit leaves {room >> 20} MiB "
+                 f"(ulimit -v {limit // 1024}); lower {flag} or raise ulimit -v")
+
+
+def limits_to_raise():
+    """What to tell the user when a thread could not start after all: the limits that are set."""
+    most, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+    limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    named = []
+    if most != resource.RLIM_INFINITY and os.getuid() != 0:
+        named.append(f"the thread limit (ulimit -u {most})")
+    if limit != resource.RLIM_INFINITY:
+        named.append(f"the memory limit (ulimit -v {limit // 1024})")
+    return " or ".join(named) or "the process's limits (ulimit -a)"
+
+
+def address_space_in_use():
+    """The address space this process has mapped already (Linux: VmSize; elsewhere 0)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def preemptive_threads(threads, cores, duration_s, sample_s):
     print(f"Part 1: {threads} Python threads spin on {cores} core(s) for {duration_s * 1000:.0f} ms; none of")
     print(f"them ever waits. The GIL changes hands every {sys.getswitchinterval() * 1000:.0f} ms.")
@@ -57,19 +106,25 @@ def preemptive_threads(threads, cores, duration_s, sample_s):
     workers = [
         threading.Thread(target=busy, args=(i, counters, stop, preempted), name=f"busy-{i}") for i in range(threads)
     ]
-    for w in workers:
-        w.start()
-    start, last, windows = time.monotonic(), [0] * threads, []
-    due = sample_s
+    started = []
     try:
+        for i, w in enumerate(workers):
+            try:
+                w.start()
+            except RuntimeError as e:  # "can't start new thread"
+                sys.exit(f"error: cannot start thread busy-{i} ({i} started); lower --threads or raise "
+                         f"{limits_to_raise()}: {e}")
+            started.append(w)
+        start, last, windows = time.monotonic(), [0] * threads, []
+        due = sample_s
         while due <= duration_s + 1e-9:
             time.sleep(max(0.0, due - (time.monotonic() - start)))
             now = list(counters)
             windows.append(((time.monotonic() - start) * 1000, [n - l for n, l in zip(now, last)]))
             last, due = now, due + sample_s
-    finally:  # also on Ctrl-C: the spinning threads never stop on their own
+    finally:  # also on Ctrl-C or a failed start: the spinning threads never stop on their own
         stop.set()
-        for w in workers:
+        for w in started:
             w.join()
 
     print(f"{'t_ms':>8} " + "".join(f"{'busy-' + str(t):>9}" for t in range(threads)))
@@ -109,7 +164,10 @@ async def spinner(tick_s, spin_s, yields):
 
 async def ticker_beside_a_spinner(tick_s, ticks, spin_s, yields):
     start = asyncio.get_running_loop().time()
-    return await asyncio.gather(ticker(start, tick_s, ticks), spinner(tick_s, spin_s, yields))
+    async with asyncio.TaskGroup() as tasks:
+        due_ran = tasks.create_task(ticker(start, tick_s, ticks))
+        slices = tasks.create_task(spinner(tick_s, spin_s, yields))
+    return due_ran.result(), slices.result()
 
 
 async def tasks_hand_off(round_trips):
@@ -129,7 +187,9 @@ async def tasks_hand_off(round_trips):
             mine.set()  # and back to a
 
     start = time.perf_counter()
-    await asyncio.gather(a(), b())
+    async with asyncio.TaskGroup() as players:
+        players.create_task(a())
+        players.create_task(b())
     return time.perf_counter() - start
 
 
@@ -162,9 +222,9 @@ def main():
     parser.add_argument("--spin-ms", type=int, default=500, help="part two: how long the other task spins")
     parser.add_argument("--round-trips", type=int, default=5000, help="part three: round trips of the token in each game, timed in rounds of up to 1,000")
     args = parser.parse_args()
-    if (args.threads is not None and args.threads < 1) or args.duration_ms < 50 or args.sample_ms < 10 \
+    if (args.threads is not None and not 1 <= args.threads <= 512) or args.duration_ms < 50 or args.sample_ms < 10 \
             or args.tick_ms < 5 or args.spin_ms < 1 or args.round_trips < 50:
-        parser.error("need --threads >= 1, --duration-ms >= 50, --sample-ms >= 10, --tick-ms >= 5, --spin-ms >= 1, "
+        parser.error("need 1 <= --threads <= 512, --duration-ms >= 50, --sample-ms >= 10, --tick-ms >= 5, --spin-ms >= 1, "
                      "--round-trips >= 50")
     d, t = args.duration_ms, args.tick_ms
     if args.sample_ms > d:
@@ -182,6 +242,8 @@ def main():
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     threads = args.threads or 2 * cores
+    check_room_for_threads(threads, "--threads")
+    threading.stack_size(STACK_BYTES)
     progressed, windows, advanced = preemptive_threads(threads, cores, args.duration_ms / 1000, args.sample_ms / 1000)
 
     tick_s, spin_s = args.tick_ms / 1000, args.spin_ms / 1000
@@ -223,13 +285,58 @@ def main():
           f"spin_slices={hog_slices} yield_slices={yld_slices} round_trips={rt}")
 
 
-if __name__ == "__main__":
+# ---- the command-line frame: the same in every twin (make test compares it with
+# ---- scripts/template/python/); change it there, then copy it.
+def run_as_a_command(main):
+    """Runs main() and ends the way a shell expects a command to end. Ctrl-C: status 130,
+    no traceback. A closed pipe (`twin | head`): the reader is done, status 0. Output that
+    cannot be written (a full disk): one `error:` line, status 1. A thread that meets the
+    closed pipe or the full disk ends the whole process the same way."""
+    import errno
+    import os
+    import sys
+    import threading
+
+    def status_for(error):
+        if isinstance(error, KeyboardInterrupt):
+            return 130
+        if isinstance(error, BrokenPipeError):
+            return 0
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            print(f"error: cannot write the output ({error.strerror}); free some space or "
+                  "write elsewhere", file=sys.stderr, flush=True)
+            return 1
+        return None
+
+    def end(status):
+        # What is still buffered for stdout must not fail again at exit: drop it.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        return status
+
+    default_hook = threading.excepthook
+
+    def thread_hook(args):
+        status = status_for(args.exc_value)
+        if status is None:
+            default_hook(args)
+        else:
+            os._exit(end(status))
+
+    threading.excepthook = thread_hook
     try:
-        main()
-    except BrokenPipeError:
-        # `twin | head` closed the pipe: the reader is done, the program is not wrong. End
-        # quietly, status 0, with stdout pointed at /dev/null so the exit flush cannot fail.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(0)
-    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
-        sys.exit(130)
+        status = main()
+        sys.stdout.flush()  # inside the try: a closed pipe or a full disk may show only here
+    except (KeyboardInterrupt, OSError) as error:
+        status = status_for(error)
+        if status is None:
+            raise
+        sys.exit(end(status))
+    sys.exit(status)
+# ---- end of the frame
+
+
+if __name__ == "__main__":
+    run_as_a_command(main)

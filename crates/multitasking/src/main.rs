@@ -14,6 +14,8 @@
 //! a thread hand-off microseconds.
 
 mod args;
+mod limits;
+mod output;
 mod report;
 mod switch_cost;
 
@@ -22,10 +24,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use clap::Parser;
 
 use args::Plan;
-use report::{Failure, Progress, Summary, SwitchCosts, Ticks};
+use report::{Progress, Summary, SwitchCosts, Ticks};
 use switch_cost::{fastest_handoff_ns, tasks_hand_off, threads_hand_off};
 
 /// Busy OS threads all progress (the OS preempts them); a tokio task that never awaits
@@ -56,13 +59,19 @@ pub struct Args {
 }
 
 fn main() -> ExitCode {
-    report::end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let plan = Plan::new(&Args::parse());
-    report::finish(run(&plan))
+    // A failure at run time is one line that says what to do: `error: context: cause`.
+    if let Err(error) = run(&plan) {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }
 
 /// The three parts, in order: each prints its table, and the summary line closes the run.
-fn run(plan: &Plan) -> Result<Summary, Failure> {
+fn run(plan: &Plan) -> anyhow::Result<()> {
+    limits::check_room_for_threads(plan.threads, "--threads")?;
     report::part_one(plan);
     let progress = preemptive_threads(plan)?;
     progress.print();
@@ -78,7 +87,11 @@ fn run(plan: &Plan) -> Result<Summary, Failure> {
         thread_handoff_ns: fastest_handoff_ns(plan.round_trips, threads_hand_off)?,
     };
     costs.print();
-    Ok(Summary::new(*plan, progress, hogging, yielding, costs))
+    println!(
+        "{}",
+        Summary::new(*plan, progress, hogging, yielding, costs)
+    );
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -87,7 +100,7 @@ fn run(plan: &Plan) -> Result<Summary, Failure> {
 /// Starts `plan.threads` threads that spin and never sleep, yield or wait, and reads their
 /// counters every `plan.sample`. Whoever is not on a core at that moment was preempted by
 /// the OS and will be put back on one later: every counter keeps rising.
-fn preemptive_threads(plan: &Plan) -> Result<Progress, Failure> {
+fn preemptive_threads(plan: &Plan) -> anyhow::Result<Progress> {
     let counters: Vec<AtomicU64> = (0..plan.threads).map(|_| AtomicU64::new(0)).collect();
     let stop = AtomicBool::new(false);
     thread::scope(|scope| {
@@ -95,11 +108,17 @@ fn preemptive_threads(plan: &Plan) -> Result<Progress, Failure> {
         for (i, counter) in counters.iter().enumerate() {
             let spawned = thread::Builder::new()
                 .name(format!("busy-{i}"))
+                .stack_size(limits::STACK_BYTES)
                 .spawn_scoped(scope, || spin_until_stopped(counter, &stop));
-            handles.push(spawned.map_err(|e| {
-                stop.store(true, Ordering::Relaxed); // let the ones already started end
-                Failure::Thread(i, e)
-            })?);
+            let handle = spawned
+                .inspect_err(|_| stop.store(true, Ordering::Relaxed)) // the ones started end
+                .with_context(|| {
+                    format!(
+                        "cannot start thread busy-{i} ({i} started); lower --threads or raise {}",
+                        limits::limits_to_raise()
+                    )
+                })?;
+            handles.push(handle);
         }
         let mut progress = Progress::sample(&counters, plan.duration, plan.sample);
         stop.store(true, Ordering::Relaxed);
@@ -127,7 +146,7 @@ fn spin_until_stopped(counter: &AtomicU64, stop: &AtomicBool) -> Option<u64> {
 /// A fresh single-threaded runtime with two tasks: the ticker, and a spinner that starts
 /// half way between the first and second tick. The runtime only switches tasks when the
 /// running one returns from `poll`, that is, at an `.await` that is not ready.
-fn ticker_beside_a_spinner(plan: &Plan, yields: bool) -> Result<Ticks, Failure> {
+fn ticker_beside_a_spinner(plan: &Plan, yields: bool) -> anyhow::Result<Ticks> {
     let (tick, ticks, spin) = (plan.tick, plan.ticks, plan.spin);
     let runtime = report::one_thread_runtime()?;
     runtime.block_on(async {
@@ -146,8 +165,9 @@ fn ticker_beside_a_spinner(plan: &Plan, yields: bool) -> Result<Ticks, Failure> 
             tokio::time::sleep(tick * 3 / 2).await;
             spin_for(spin, yields).await
         });
-        let due_fired_ms = ticker.await.map_err(Failure::Task)?;
-        let slices = spinner.await.map_err(Failure::Task)?;
+        let bug = "a task failed; this is a bug, please report it";
+        let due_fired_ms = ticker.await.context(bug)?;
+        let slices = spinner.await.context(bug)?;
         Ok(Ticks {
             due_fired_ms,
             slices,

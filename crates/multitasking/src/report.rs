@@ -1,33 +1,15 @@
-//! The harness: the part headings, the tables, the closing summary line, the run-time
-//! failures with their hints, and the closed-pipe hook.
+//! The harness: the part headings, the tables, the closing summary line, and the runtime
+//! the tasks share a thread on.
 
 use std::fmt;
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
+
 use crate::args::Plan;
-
-/// What can go wrong at run time, each with what to do about it.
-pub enum Failure {
-    Thread(usize, std::io::Error),
-    Runtime(std::io::Error),
-    Task(tokio::task::JoinError),
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Failure::Thread(i, e) => write!(f, "cannot start thread {i}: {e}; try fewer --threads"),
-            Failure::Runtime(e) => write!(
-                f,
-                "cannot start a tokio runtime: {e}; check the process's limits (ulimit -a)"
-            ),
-            Failure::Task(e) => write!(f, "a task failed: {e}; this is a bug, please report it"),
-        }
-    }
-}
+use crate::output::write_summary;
 
 pub fn part_one(plan: &Plan) {
     println!(
@@ -247,25 +229,35 @@ impl Summary {
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (plan, p) = (&self.plan, &self.progress);
-        write!(
+        write_summary(
             f,
-            "summary: threads={} threads_all_progressed={} worst_late_spin_ms={:.1} \
-             worst_late_yield_ms={:.1} task_switch_ns={:.0} thread_handoff_ns={:.0} \
-             ideal_s={:.3} cores={} windows={} windows_all_advanced={} spin_slices={} \
-             yield_slices={} round_trips={}",
-            plan.threads,
-            p.all_progressed(),
-            self.hogging.worst_late_ms(),
-            self.yielding.worst_late_ms(),
-            self.costs.task_switch_ns,
-            self.costs.thread_handoff_ns,
-            plan.ideal().as_secs_f64(),
-            plan.cores,
-            p.windows.len(),
-            p.windows_all_advanced(),
-            self.hogging.slices,
-            self.yielding.slices,
-            plan.round_trips
+            &[
+                ("threads", plan.threads.to_string()),
+                ("threads_all_progressed", p.all_progressed().to_string()),
+                (
+                    "worst_late_spin_ms",
+                    format!("{:.1}", self.hogging.worst_late_ms()),
+                ),
+                (
+                    "worst_late_yield_ms",
+                    format!("{:.1}", self.yielding.worst_late_ms()),
+                ),
+                (
+                    "task_switch_ns",
+                    format!("{:.0}", self.costs.task_switch_ns),
+                ),
+                (
+                    "thread_handoff_ns",
+                    format!("{:.0}", self.costs.thread_handoff_ns),
+                ),
+                ("ideal_s", format!("{:.3}", plan.ideal().as_secs_f64())),
+                ("cores", plan.cores.to_string()),
+                ("windows", p.windows.len().to_string()),
+                ("windows_all_advanced", p.windows_all_advanced().to_string()),
+                ("spin_slices", self.hogging.slices.to_string()),
+                ("yield_slices", self.yielding.slices.to_string()),
+                ("round_trips", plan.round_trips.to_string()),
+            ],
         )
     }
 }
@@ -282,35 +274,12 @@ pub fn work_a_little() {
 }
 
 /// A runtime on this thread alone: its tasks take turns, and only where they await.
-pub fn one_thread_runtime() -> Result<tokio::runtime::Runtime, Failure> {
+pub fn one_thread_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     let mut builder = tokio::runtime::Builder::new_current_thread();
-    builder.enable_time().build().map_err(Failure::Runtime)
-}
-
-/// The boundary: the summary line on success, one `error:` line and exit 1 on failure.
-pub fn finish(result: Result<Summary, Failure>) -> ExitCode {
-    match result {
-        Ok(summary) => {
-            println!("{summary}");
-            ExitCode::SUCCESS
-        }
-        Err(failure) => {
-            eprintln!("error: {failure}");
-            ExitCode::from(1)
-        }
-    }
-}
-
-/// `demo | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-pub fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
+    builder
+        .enable_time()
+        .build()
+        .context("cannot start a tokio runtime; check the process's limits (ulimit -a)")
 }
 
 #[cfg(test)]

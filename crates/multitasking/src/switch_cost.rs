@@ -6,15 +6,16 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use tokio::sync::Notify;
 
-use crate::report::{self, Failure};
+use crate::report;
 
 // ANCHOR: handoff
 /// Two tasks on ONE thread pass a token back and forth: each wakes the other, then awaits
 /// its own turn. Every hand-off is a cooperative switch: the awaiting task returns
 /// `Pending` and the runtime polls the other one, all within this thread.
-pub fn tasks_hand_off(round_trips: u32) -> Result<Duration, Failure> {
+pub fn tasks_hand_off(round_trips: u32) -> anyhow::Result<Duration> {
     let runtime = report::one_thread_runtime()?;
     let (ping, pong) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
     let start = Instant::now();
@@ -32,7 +33,9 @@ pub fn tasks_hand_off(round_trips: u32) -> Result<Duration, Failure> {
                 ping2.notify_one(); // and back to a
             }
         });
-        a.await.and(b.await).map_err(Failure::Task)
+        a.await
+            .and(b.await)
+            .context("a player task failed; this is a bug, please report it")
     })?;
     Ok(start.elapsed())
 }
@@ -41,7 +44,7 @@ pub fn tasks_hand_off(round_trips: u32) -> Result<Duration, Failure> {
 /// it is its turn. Every hand-off is a wake-up by the OS scheduler, and a context switch
 /// when the two share a core. (The clock includes starting the second thread: about 1% of
 /// a round of 1,000 round trips.)
-pub fn threads_hand_off(round_trips: u32) -> Result<Duration, Failure> {
+pub fn threads_hand_off(round_trips: u32) -> anyhow::Result<Duration> {
     let (turn, changed) = (Mutex::new(0u64), Condvar::new());
     let player = |me: u64| {
         let mut t = turn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -56,9 +59,11 @@ pub fn threads_hand_off(round_trips: u32) -> Result<Duration, Failure> {
     let start = Instant::now();
     thread::scope(|scope| {
         let other = thread::Builder::new().spawn_scoped(scope, || player(1));
-        other.map_err(|e| Failure::Thread(1, e))?;
+        other.context(
+            "cannot start the second player's thread; raise the thread limit (ulimit -u)",
+        )?;
         player(0);
-        Ok(())
+        anyhow::Ok(())
     })?;
     Ok(start.elapsed())
 }
@@ -73,8 +78,8 @@ const ROUND: u32 = 1_000;
 /// preemption by another process counts against neither kind of switch.
 pub fn fastest_handoff_ns(
     round_trips: u32,
-    game: impl Fn(u32) -> Result<Duration, Failure>,
-) -> Result<f64, Failure> {
+    game: impl Fn(u32) -> anyhow::Result<Duration>,
+) -> anyhow::Result<f64> {
     let per_round = round_trips.min(ROUND);
     let rounds = round_trips.div_ceil(per_round).max(3);
     (0..rounds).try_fold(f64::INFINITY, |best, _| {

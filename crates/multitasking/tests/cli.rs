@@ -3,10 +3,11 @@
 //! machine that is busy with other work, or pinned to one core.
 
 mod common;
+mod local;
 
 use std::process::{Command, Output};
 
-use common::{first_line_then_close, number, summary};
+use common::{example, first_line_then_close, number, summary};
 
 const BIN: &str = env!("CARGO_BIN_EXE_multitasking");
 
@@ -204,4 +205,36 @@ fn a_closed_pipe_ends_it_quietly() {
     );
     assert!(status.success(), "{status}: {stderr}");
     assert_eq!(stderr, "");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    let mut demo = Command::new(BIN);
+    demo.args(["--threads", "1"]).args(QUICK);
+    common::assert_one_error_line_on_a_full_disk(demo);
+    common::assert_one_error_line_on_a_full_disk(Command::new(example("cooperative_ticker")));
+}
+
+/// Under `ulimit -v 300000`, 512 busy threads' stacks (1 GiB) cannot fit: the demo says so
+/// before it starts any thread or prints anything, naming the flag and the limit.
+#[cfg(target_os = "linux")]
+#[test]
+fn more_threads_than_the_memory_limit_holds_are_refused_ahead() {
+    let args = [&["--threads", "512"][..], &QUICK].concat();
+    let out = local::under_a_memory_limit(BIN, &args);
+    let line = local::assert_one_error_line(&out, &["--threads 512", "ulimit -v 300000"]);
+    assert!(line.contains("stacks"), "{line}");
+    assert!(out.stdout.is_empty(), "it started before refusing");
+}
+
+/// 120 stacks (240 MiB) fit under the limit on paper, but glibc's malloc reserves 64 MiB
+/// per new thread's arena as well: a start fails part way. That too is one line that names
+/// the flag and the limit, and the threads already started are stopped.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_thread_that_cannot_start_under_the_limit_gives_one_line() {
+    let args = [&["--threads", "120"][..], &QUICK].concat();
+    let out = local::under_a_memory_limit(BIN, &args);
+    local::assert_one_error_line(&out, &["--threads", "ulimit -v 300000"]);
 }

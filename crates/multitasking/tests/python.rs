@@ -2,6 +2,7 @@
 //! claims its summary line makes (wide margins: the machine may be busy).
 
 mod common;
+mod local;
 
 use std::process::{Command, Output};
 
@@ -109,4 +110,44 @@ fn python_twin_stops_quietly_on_ctrl_c() {
     assert_eq!(run.code, Some(130), "{run:?}");
     assert_eq!(run.stderr, "", "{run:?}");
     assert_eq!(run.left, 0, "processes of its group still running: {run:?}");
+}
+
+const QUICK: [&str; 10] = [
+    "--duration-ms",
+    "100",
+    "--sample-ms",
+    "50",
+    "--tick-ms",
+    "50",
+    "--spin-ms",
+    "30",
+    "--round-trips",
+    "100",
+];
+
+#[cfg(target_os = "linux")]
+#[test]
+fn python_twin_gives_one_error_line_on_a_full_disk() {
+    if let Some(mut twin) = common::python_twin() {
+        twin.args(["--threads", "1"]).args(QUICK);
+        common::assert_one_error_line_on_a_full_disk(twin);
+    }
+}
+
+/// The twin checks ahead as the Rust side does, and a start that fails later (Python's
+/// "can't start new thread") is one line too, not a traceback and a hang.
+#[cfg(target_os = "linux")]
+#[test]
+fn python_twin_refuses_more_threads_than_the_memory_limit_holds() {
+    if common::python_twin().is_none() {
+        return;
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/multitasking.py");
+    let args = [&[script, "--threads", "512"][..], &QUICK].concat();
+    let out = local::under_a_memory_limit("python3", &args);
+    local::assert_one_error_line(&out, &["--threads 512", "ulimit -v 300000"]);
+    assert!(out.stdout.is_empty(), "it started before refusing");
+    let args = [&[script, "--threads", "120"][..], &QUICK].concat();
+    let out = local::under_a_memory_limit("python3", &args);
+    local::assert_one_error_line(&out, &["--threads", "ulimit -v"]);
 }
