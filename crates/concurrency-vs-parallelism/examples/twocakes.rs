@@ -39,8 +39,8 @@ fn bake_with_a_baker_of_its_own(cake: u32) {
     println!("  baker {cake}: cake {cake} is done");
 }
 
-fn main() -> std::io::Result<()> {
-    end_quietly_on_closed_pipe();
+fn main() -> anyhow::Result<()> {
+    exit_when_output_fails(); // one error line, not a panic, if stdout fails (end of file)
     println!("One baker (concurrency: one thread, switching at the oven):");
     let start = Instant::now();
     let one_thread = tokio::runtime::Builder::new_current_thread()
@@ -65,16 +65,21 @@ fn main() -> std::io::Result<()> {
     Ok(())
 }
 
-// ANCHOR: closed-pipe
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-fn end_quietly_on_closed_pipe() {
+// ANCHOR: output-hook
+/// Output that cannot be written ends the program: quietly when the reader closed the pipe
+/// (`program | head`), with one `error:` line and status 1 otherwise (a full disk).
+fn exit_when_output_fails() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
+        let message = info.to_string();
+        let Some((_, why)) = message.split_once("failed printing to stdout: ") else {
+            return default_hook(info);
+        };
+        if why.contains("Broken pipe") {
             std::process::exit(0);
         }
-        default_hook(info);
+        eprintln!("error: cannot write the output ({why}); free some space or write elsewhere");
+        std::process::exit(1);
     }));
 }
-// ANCHOR_END: closed-pipe
+// ANCHOR_END: output-hook

@@ -7,8 +7,10 @@ use std::hint::black_box;
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use nix::time::ClockId;
 
+use crate::output::write_summary;
 use crate::timeline::{self, Kind, Span};
 
 /// One cake as it came out: what it did when, on which thread, and its checkable result.
@@ -131,12 +133,12 @@ fn thread_cpu_s() -> f64 {
 /// The rate is taken from this thread's own CPU clock, not the wall clock, so a busy
 /// machine that preempts us while we measure does not skew it. After this the count is
 /// fixed: a baker who has to share a core takes longer over the same mix.
-pub fn strokes_per_ms(mix: impl Fn(u64) -> u64) -> Result<u64, String> {
+pub fn strokes_per_ms(mix: impl Fn(u64) -> u64) -> anyhow::Result<u64> {
     let cpu_ms = || {
         ClockId::CLOCK_THREAD_CPUTIME_ID
             .now()
             .map(|t| Duration::from(t).as_secs_f64() * 1e3)
-            .map_err(|e| format!("cannot read this thread's CPU clock: {e}; run on Linux or macOS"))
+            .context("cannot read this thread's CPU clock; run on Linux or macOS")
     };
     black_box(mix(1_000_000)); // wake the core up before timing it
     let start = cpu_ms()?;
@@ -155,12 +157,6 @@ pub fn header(args: &crate::Args, strokes: u64, cores: usize) {
          then {oven_ms} ms in the oven."
     );
     println!("This process may use {cores} core(s).\n");
-}
-
-/// A run-time failure: one `error: ...` line, exit 1.
-pub fn fail(message: &str) -> std::process::ExitCode {
-    eprintln!("error: {message}");
-    std::process::ExitCode::from(1)
 }
 
 /// Each cake's starting dough; different per cake, the same in every kitchen.
@@ -275,23 +271,29 @@ pub struct Summary {
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         let [sequential, one, two] = self.totals;
-        write!(
+        write_summary(
             f,
-            "summary: cores={} sequential_s={sequential:.3} one_baker_s={one:.3} \
-             two_bakers_s={two:.3} work_overlap_two_bakers={:.3} work_overlap_one_baker={:.3} \
-             work_stretch_two_bakers={:.2} one_baker_threads={} \
-             two_bakers_threads={} results_equal={} mixing_parallelism_one_baker={:.2} \
-             mixing_parallelism_two_bakers={:.2} ideal_s={:.3}",
-            self.cores,
-            self.overlap[1],
-            self.overlap[0],
-            self.stretch,
-            self.threads[0],
-            self.threads[1],
-            self.results_equal,
-            self.parallelism[0],
-            self.parallelism[1],
-            self.ideal_s,
+            &[
+                ("cores", self.cores.to_string()),
+                ("sequential_s", format!("{sequential:.3}")),
+                ("one_baker_s", format!("{one:.3}")),
+                ("two_bakers_s", format!("{two:.3}")),
+                ("work_overlap_two_bakers", format!("{:.3}", self.overlap[1])),
+                ("work_overlap_one_baker", format!("{:.3}", self.overlap[0])),
+                ("work_stretch_two_bakers", format!("{:.2}", self.stretch)),
+                ("one_baker_threads", self.threads[0].to_string()),
+                ("two_bakers_threads", self.threads[1].to_string()),
+                ("results_equal", self.results_equal.to_string()),
+                (
+                    "mixing_parallelism_one_baker",
+                    format!("{:.2}", self.parallelism[0]),
+                ),
+                (
+                    "mixing_parallelism_two_bakers",
+                    format!("{:.2}", self.parallelism[1]),
+                ),
+                ("ideal_s", format!("{:.3}", self.ideal_s)),
+            ],
         )
     }
 }
@@ -302,15 +304,3 @@ kitchen's (the hidden ovens count as well as any parallel mixing). cores_mixing 
 (mixing_parallelism_* in the summary): CPU seconds of mixing, from each thread's CPU clock, \
 per wall second in which any mixing went on: at most 1 for one baker, about 2 for two bakers \
 on two free cores, at most about 1 on one core (taskset -c 0).";
-
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-pub fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
-}

@@ -15,6 +15,7 @@
 //! but each mix takes twice as long and `cores_mixing` stays at 1 or below.
 
 mod kitchen;
+mod output;
 mod timeline;
 
 use std::hint::black_box;
@@ -22,8 +23,9 @@ use std::process::ExitCode;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use clap::Parser;
-use kitchen::{Cake, Kitchen, Notebook, Summary};
+use kitchen::{Cake, Kitchen, Notebook};
 
 /// Two cakes baked one after the other, by one baker (one thread, switching at the oven)
 /// and by two bakers (two threads).
@@ -53,18 +55,17 @@ struct Recipe {
 }
 
 fn main() -> ExitCode {
-    kitchen::end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = Args::parse();
-    match run(&args) {
-        Ok(summary) => {
-            println!("{summary}");
-            ExitCode::SUCCESS
-        }
-        Err(message) => kitchen::fail(&message),
+    // A failure at run time is one line that says what to do: `error: context: cause`.
+    if let Err(error) = run(&args) {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
     }
+    ExitCode::SUCCESS
 }
 
-fn run(args: &Args) -> Result<Summary, String> {
+fn run(args: &Args) -> anyhow::Result<()> {
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
     let recipe = Recipe {
         steps: args.steps,
@@ -80,7 +81,11 @@ fn run(args: &Args) -> Result<Summary, String> {
     ];
     kitchen::print_totals(&kitchens);
     kitchen::print_timelines(&kitchens, args.width);
-    Ok(kitchen::conclude(&kitchens, cores, args.steps, recipe.oven))
+    println!(
+        "{}",
+        kitchen::conclude(&kitchens, cores, args.steps, recipe.oven)
+    );
+    Ok(())
 }
 
 /// The baseline: one thread bakes cake 1 to the end, then cake 2.
@@ -95,11 +100,13 @@ fn one_cake_after_the_other(recipe: Recipe) -> Kitchen {
 /// Concurrency: one thread (a current-thread tokio runtime) bakes both cakes. While one
 /// cake is in the oven its future is parked, and the runtime turns to the other cake.
 /// Mixing does not await, so while the baker mixes one cake the other cake waits.
-fn one_baker(recipe: Recipe) -> Result<Kitchen, String> {
+fn one_baker(recipe: Recipe) -> anyhow::Result<Kitchen> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
-        .map_err(|e| format!("cannot start a one-thread tokio runtime: {e}"))?;
+        .context(
+            "cannot start a one-thread tokio runtime; check the process's limits (ulimit -a)",
+        )?;
     let opened = Instant::now();
     let (first, second) = runtime.block_on(async {
         tokio::join!(
@@ -114,7 +121,7 @@ fn one_baker(recipe: Recipe) -> Result<Kitchen, String> {
 // ANCHOR: two-bakers
 /// Parallelism: one OS thread per cake. Where the machine has two free cores, both cakes
 /// are mixed at the same moment; on one core the OS makes the two threads take turns.
-fn two_bakers(recipe: Recipe) -> Result<Kitchen, String> {
+fn two_bakers(recipe: Recipe) -> anyhow::Result<Kitchen> {
     let opened = Instant::now();
     let cakes = thread::scope(|scope| {
         let hire = |cake: usize| {
@@ -123,12 +130,13 @@ fn two_bakers(recipe: Recipe) -> Result<Kitchen, String> {
                 .spawn_scoped(scope, move || {
                     bake_with_a_blocking_oven(cake, recipe, Notebook::new(opened))
                 })
-                .map_err(|e| format!("cannot start a baker thread: {e}; check ulimit -u"))
+                .context("cannot start a baker thread; check the thread limit (ulimit -u)")
         };
         let (first, second) = (hire(0)?, hire(1)?);
-        let first = first.join().map_err(|_| "baker 1 panicked")?;
-        let second = second.join().map_err(|_| "baker 2 panicked")?;
-        Ok::<_, String>([first, second])
+        let baker_panicked = |_| anyhow::anyhow!("a baker thread panicked; see the message above");
+        let first = first.join().map_err(baker_panicked)?;
+        let second = second.join().map_err(baker_panicked)?;
+        anyhow::Ok([first, second])
     })?;
     Ok(Kitchen::new("two bakers", opened, cakes))
 }

@@ -3,10 +3,11 @@
 //! not asserted: they vanish when the machine is busy. Structure and sleeps are.
 
 mod common;
+mod local;
 
 use std::process::{Command, Output};
 
-use common::{first_line_then_close, number, value};
+use common::{example, first_line_then_close, number, summary};
 
 const BIN: &str = env!("CARGO_BIN_EXE_concurrency-vs-parallelism");
 
@@ -27,11 +28,12 @@ fn run(args: &[&str]) -> (Output, String) {
 #[test]
 fn one_baker_never_mixes_both_cakes_at_once() {
     let (_, stdout) = run(&["--work-ms", "20", "--oven-ms", "40", "--steps", "3"]);
-    assert_eq!(number(&stdout, "work_overlap_one_baker"), 0.0);
-    assert_eq!(number(&stdout, "one_baker_threads"), 1.0);
+    let s = summary(&stdout);
+    assert_eq!(number(&s, "work_overlap_one_baker"), 0.0);
+    assert_eq!(number(&s, "one_baker_threads"), 1.0);
     // One thread cannot burn more than one core's worth of CPU while it mixes.
-    assert!(number(&stdout, "mixing_parallelism_one_baker") <= 1.05);
-    assert_eq!(value(&stdout, "results_equal"), "true");
+    assert!(number(&s, "mixing_parallelism_one_baker") <= 1.05);
+    assert_eq!(s["results_equal"], "true");
     // Every kitchen draws three rows, and one baker's `both` row stays empty.
     assert_eq!(stdout.matches("  cake 1 |").count(), 3);
     let one_baker = stdout
@@ -49,8 +51,9 @@ fn one_baker_never_mixes_both_cakes_at_once() {
 fn one_baker_beats_sequential_when_the_ovens_dominate() {
     // Four ovens of 300 ms back to back take 1.2 s; one baker overlaps them in pairs, 0.6 s.
     let (_, stdout) = run(&["--work-ms", "5", "--oven-ms", "300", "--steps", "2"]);
-    let sequential = number(&stdout, "sequential_s");
-    let one_baker = number(&stdout, "one_baker_s");
+    let s = summary(&stdout);
+    let sequential = number(&s, "sequential_s");
+    let one_baker = number(&s, "one_baker_s");
     assert!(sequential >= 1.2, "sequential took {sequential} s");
     assert!(
         one_baker < 0.75 * sequential,
@@ -61,8 +64,9 @@ fn one_baker_beats_sequential_when_the_ovens_dominate() {
 #[test]
 fn two_bakers_mix_at_the_same_time_where_there_are_two_cores() {
     let (_, stdout) = run(&["--work-ms", "100", "--oven-ms", "10", "--steps", "2"]);
-    assert_eq!(number(&stdout, "two_bakers_threads"), 2.0);
-    assert_eq!(value(&stdout, "results_equal"), "true");
+    let s = summary(&stdout);
+    assert_eq!(number(&s, "two_bakers_threads"), 2.0);
+    assert_eq!(s["results_equal"], "true");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if cores < 2 {
         println!("only one core available: skipped the check that two bakers' mixing overlaps");
@@ -70,7 +74,7 @@ fn two_bakers_mix_at_the_same_time_where_there_are_two_cores() {
     }
     // Both cakes start mixing at once and mix for 200 ms of CPU each: they overlap for most
     // of it. Asking for a quarter of that leaves room for a machine that is busy elsewhere.
-    let overlap = number(&stdout, "work_overlap_two_bakers");
+    let overlap = number(&s, "work_overlap_two_bakers");
     assert!(
         overlap > 0.05,
         "two bakers mixed at once for only {overlap} s"
@@ -80,7 +84,8 @@ fn two_bakers_mix_at_the_same_time_where_there_are_two_cores() {
 #[test]
 fn ideal_counts_only_the_ovens() {
     let (_, stdout) = run(&["--work-ms", "1", "--oven-ms", "10", "--steps", "2"]);
-    assert_eq!(number(&stdout, "ideal_s"), 0.08);
+    let s = summary(&stdout);
+    assert_eq!(number(&s, "ideal_s"), 0.08);
 }
 
 /// Pinned to one core (with `taskset`), two bakers can only take turns at it: the CPU
@@ -89,7 +94,7 @@ fn ideal_counts_only_the_ovens() {
 /// so other programs' load can lower it but not raise it.
 #[test]
 fn on_one_core_two_bakers_mix_with_one_cores_worth_at_most() {
-    let Some(pinned) = common::on_one_core(BIN) else {
+    let Some(pinned) = local::on_one_core(BIN) else {
         println!("skipped: no `taskset` here to pin the demo to one core");
         return;
     };
@@ -104,13 +109,14 @@ fn on_one_core_two_bakers_mix_with_one_cores_worth_at_most() {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(number(&stdout, "cores"), 1.0, "{stdout}");
-    assert_eq!(number(&stdout, "two_bakers_threads"), 2.0);
+    let s = summary(&stdout);
+    assert_eq!(number(&s, "cores"), 1.0, "{stdout}");
+    assert_eq!(number(&s, "two_bakers_threads"), 2.0);
     for key in [
         "mixing_parallelism_one_baker",
         "mixing_parallelism_two_bakers",
     ] {
-        let x = number(&stdout, key);
+        let x = number(&s, key);
         assert!(x <= 1.15, "{key}={x} on one core: {stdout}");
     }
 }
@@ -120,10 +126,13 @@ fn a_closed_pipe_ends_quietly() {
     // The first line is the recipe; tables, timelines and the summary are still to come.
     let mut command = Command::new(BIN);
     command.args(["--work-ms", "5", "--oven-ms", "5", "--steps", "1"]);
-    let (first, stderr, ok) = first_line_then_close(command);
+    let (first, status, stderr) = first_line_then_close(command);
     assert!(first.starts_with("Two cakes, 1 steps each"), "{first}");
     assert_eq!(stderr, "", "stderr after the reader closed the pipe");
-    assert!(ok, "exit status after the reader closed the pipe");
+    assert!(
+        status.success(),
+        "{status} after the reader closed the pipe"
+    );
 }
 
 #[test]
@@ -138,5 +147,18 @@ fn bad_flag_exits_2() {
             String::from_utf8_lossy(&out.stderr).contains(bad[0]),
             "{bad:?}"
         );
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    let mut demo = Command::new(BIN);
+    demo.args(["--work-ms", "5", "--oven-ms", "5", "--steps", "1"]);
+    common::assert_one_error_line_on_a_full_disk(demo);
+    common::assert_one_error_line_on_a_full_disk(Command::new(example("twocakes")));
+    if let Some(mut twin) = common::python_twin() {
+        twin.args(["--work-ms", "5", "--oven-ms", "5", "--steps", "1"]);
+        common::assert_one_error_line_on_a_full_disk(twin);
     }
 }

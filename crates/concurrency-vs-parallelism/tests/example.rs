@@ -59,8 +59,8 @@ fn one_baker_switches_at_the_oven_and_two_bakers_each_bake_their_own() {
 
 #[test]
 fn the_minimal_program_ends_quietly_on_a_closed_pipe() {
-    let (first, stderr, ok) = first_line_then_close(Command::new(example("twocakes")));
+    let (first, status, stderr) = first_line_then_close(Command::new(example("twocakes")));
     assert!(first.starts_with("One baker"), "{first}");
     assert_eq!(stderr, "");
-    assert!(ok);
+    assert!(status.success(), "{status}");
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{number, value};
+use common::{number, summary};
 
 #[test]
 fn python_twin_bakes_the_same_cakes() {
@@ -31,22 +31,19 @@ fn python_twin_bakes_the_same_cakes() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(number(&stdout, "work_overlap_one_baker"), 0.0);
-    assert_eq!(value(&stdout, "results_equal"), "true");
-    assert_eq!(value(&stdout, "one_baker_threads"), "1");
-    assert_eq!(value(&stdout, "two_bakers_threads"), "2");
+    let s = summary(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(number(&s, "work_overlap_one_baker"), 0.0);
+    assert_eq!(s["results_equal"], "true");
+    assert_eq!(s["one_baker_threads"], "1");
+    assert_eq!(s["two_bakers_threads"], "2");
     // The GIL: two threads of pure-Python mixing never get more than one core's worth of CPU.
-    let gil = number(&stdout, "mixing_parallelism_two_bakers");
+    let gil = number(&s, "mixing_parallelism_two_bakers");
     assert!(
         gil < 1.5,
         "two Python threads mixed with {gil} cores' worth of CPU"
     );
     // Four 200 ms ovens back to back take 0.8 s; one baker overlaps them in pairs.
-    let (sequential, one_baker) = (
-        number(&stdout, "sequential_s"),
-        number(&stdout, "one_baker_s"),
-    );
+    let (sequential, one_baker) = (number(&s, "sequential_s"), number(&s, "one_baker_s"));
     assert!(sequential >= 0.8, "sequential took {sequential} s");
     assert!(
         one_baker < 0.75 * sequential,
