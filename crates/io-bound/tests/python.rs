@@ -87,7 +87,7 @@ fn python_twin_server_takes_a_burst_of_1000_clients_with_no_listen_overflow() {
         .unwrap();
     let addr = format!("127.0.0.1:{}", port.trim());
     let before = common::listen_overflows();
-    let answered = local::burst_of_clients(&addr, 1000);
+    let answered = local::burst::burst_of_clients(&addr, 1000);
     let after = common::listen_overflows();
     drop(site.stdin.take()); // the site stops
     assert!(site.wait().unwrap().success());

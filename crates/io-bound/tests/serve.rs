@@ -116,7 +116,7 @@ fn serve_takes_a_burst_of_1000_clients_with_no_listen_overflow() {
     // Its per-request lines must be read, or a full pipe would stall the server.
     let drain = thread::spawn(move || lines.count());
     let before = common::listen_overflows();
-    let answered = local::burst_of_clients(&addr, 1000);
+    let answered = local::burst::burst_of_clients(&addr, 1000);
     let after = common::listen_overflows();
     kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
     assert!(child.wait().unwrap().success());

@@ -11,6 +11,7 @@ server on 127.0.0.1 with an OS-chosen port, answering after --latency-ms.
 """
 
 import argparse
+import errno
 import hashlib
 import os
 import shutil
@@ -57,7 +58,12 @@ def start_server(latency_s):
         def log_message(self, *args):
             pass  # keep the demo's output clean
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        # socketserver listens with a backlog of 5: a burst of clients connecting at once
+        # would overflow it, and those dropped retry a second later. tokio's is 1024.
+        request_queue_size = 1024
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="server", daemon=True).start()
     return server
@@ -156,8 +162,11 @@ def main():
         except BrokenPipeError:
             raise  # stdout closed by the reader, not a failed fetch
         except (urllib.error.URLError, OSError, ValueError) as e:
-            raise SystemExit(f"cannot fetch {url}: {e}; "
-                             "check the URL and that the server is reachable")
+            if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                raise  # stdout cannot be written: the frame says so
+            print(f"error: cannot fetch {url}: {e}; check the URL and that the server is "
+                  "reachable", file=sys.stderr)
+            return 1
         lines, t["format"] = timed(format_headers, headers)
         text, t["join"] = timed(join_lines, lines)
         # The default file exists only around the write step: made just before it, read
@@ -170,8 +179,9 @@ def main():
         try:
             _, t["write"] = timed(write_file, path, text, args.fsync)
         except OSError as e:
-            raise SystemExit(f"cannot write {path}: {e.strerror}; "
-                             "pass --out with a file in a writable directory")
+            print(f"error: cannot write {path}: {e.strerror}; pass --out with a file in a "
+                  "writable directory", file=sys.stderr)
+            return 1
 
         with open(path) as f:
             contents = f.read()
@@ -197,15 +207,58 @@ def main():
             shutil.rmtree(temp_dir, ignore_errors=True)
 
 
-if __name__ == "__main__":
+# ---- the command-line frame: the same in every twin (make test compares it with
+# ---- scripts/template/python/); change it there, then copy it.
+def run_as_a_command(main):
+    """Runs main() and ends the way a shell expects a command to end. Ctrl-C: status 130,
+    no traceback. A closed pipe (`twin | head`): the reader is done, status 0. Output that
+    cannot be written (a full disk): one `error:` line, status 1. A thread that meets the
+    closed pipe or the full disk ends the whole process the same way."""
+    import errno
+    import os
+    import sys
+    import threading
+
+    def status_for(error):
+        if isinstance(error, KeyboardInterrupt):
+            return 130
+        if isinstance(error, BrokenPipeError):
+            return 0
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            print(f"error: cannot write the output ({error.strerror}); free some space or "
+                  "write elsewhere", file=sys.stderr, flush=True)
+            return 1
+        return None
+
+    def end(status):
+        # What is still buffered for stdout must not fail again at exit: drop it.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        return status
+
+    default_hook = threading.excepthook
+
+    def thread_hook(args):
+        status = status_for(args.exc_value)
+        if status is None:
+            default_hook(args)
+        else:
+            os._exit(end(status))
+
+    threading.excepthook = thread_hook
     try:
-        main()
-    except KeyboardInterrupt:  # Ctrl-C: the finally blocks have cleaned up; no traceback
-        sys.exit(130)
-    except BrokenPipeError:  # `... | head`: the reader is gone; end quietly
-        sys.stderr.close()
-    except SystemExit as e:
-        if isinstance(e.code, str):
-            print(f"error: {e.code}", file=sys.stderr)
-            sys.exit(1)
-        raise
+        status = main()
+        sys.stdout.flush()  # inside the try: a closed pipe or a full disk may show only here
+    except (KeyboardInterrupt, OSError) as error:
+        status = status_for(error)
+        if status is None:
+            raise
+        sys.exit(end(status))
+    sys.exit(status)
+# ---- end of the frame
+
+
+if __name__ == "__main__":
+    run_as_a_command(main)

@@ -14,8 +14,16 @@
 //! nothing here; overlapping the waits would (that is the io-bound demo).
 
 mod outfile;
+mod output;
 mod report;
 mod server;
+
+#[cfg(test)]
+#[path = "../tests/local/burst.rs"]
+mod test_burst;
+#[cfg(test)]
+#[path = "../tests/common/mod.rs"]
+mod test_common;
 
 use std::fs::File;
 use std::io::Write;
@@ -23,6 +31,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use clap::Parser;
 use outfile::OutFile;
 use report::Summary;
@@ -52,29 +61,27 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = Args::parse();
+    // A failure at run time is one line that says what to do: `error: context: cause`.
     match run(&args) {
-        Ok(summary) => {
-            println!("{summary}");
-            ExitCode::SUCCESS
-        }
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(1)
+        Ok(summary) => println!("{summary}"),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::FAILURE;
         }
     }
+    ExitCode::SUCCESS
 }
 
-fn run(args: &Args) -> Result<Summary, String> {
+fn run(args: &Args) -> anyhow::Result<Summary> {
     let latency = Duration::from_millis(args.latency_ms);
     // The server must outlive the fetch; it stops when `_server` drops at the end of run.
     let (_server, url, latency_ms) = match &args.url {
         Some(url) => (None, url.clone(), 0),
         None => {
-            let server = server::Server::start(latency).map_err(|e| {
-                format!("cannot start the local server: {e}; check loopback networking")
-            })?;
+            let server = server::Server::start(latency)
+                .context("cannot start the local server; check loopback networking")?;
             let url = server.url();
             (Some(server), url, args.latency_ms)
         }
@@ -119,13 +126,11 @@ fn timed<T>(step: impl FnOnce() -> T) -> (T, Duration) {
 
 // ANCHOR: steps
 /// I/O: send the request, then wait for the reply's headers and body.
-fn fetch(agent: &ureq::Agent, url: &str) -> Result<Response<Vec<u8>>, String> {
-    let fail = |e: ureq::Error| {
-        format!("cannot fetch {url}: {e}; check the URL and that the server is reachable")
-    };
-    let response = agent.get(url).call().map_err(fail)?;
+fn fetch(agent: &ureq::Agent, url: &str) -> anyhow::Result<Response<Vec<u8>>> {
+    let fail = || format!("cannot fetch {url}; check the URL and that the server is reachable");
+    let response = agent.get(url).call().with_context(fail)?;
     let (parts, mut body) = response.into_parts();
-    let bytes = body.read_to_vec().map_err(fail)?;
+    let bytes = body.read_to_vec().with_context(fail)?;
     println!(
         "GET {url} -> {}, {} headers, {}-byte body",
         parts.status,
@@ -151,17 +156,15 @@ fn join_lines(lines: &[String]) -> String {
 }
 
 /// I/O: hand the bytes to the kernel (and with `--fsync`, wait until they are on disk).
-fn write_file(path: &Path, text: &str, fsync: bool) -> Result<(), String> {
-    let fail = |e: std::io::Error| {
-        format!(
-            "cannot write {}: {e}; pass --out with a file in a writable directory",
-            path.display()
-        )
+fn write_file(path: &Path, text: &str, fsync: bool) -> anyhow::Result<()> {
+    let fail = || {
+        let path = path.display();
+        format!("cannot write {path}; pass --out with a file in a writable directory")
     };
-    let mut file = File::create(path).map_err(fail)?;
-    file.write_all(text.as_bytes()).map_err(fail)?;
+    let mut file = File::create(path).with_context(fail)?;
+    file.write_all(text.as_bytes()).with_context(fail)?;
     if fsync {
-        file.sync_all().map_err(fail)?;
+        file.sync_all().with_context(fail)?;
     }
     Ok(())
 }
@@ -181,20 +184,6 @@ fn client(embedded: bool, latency: Duration) -> ureq::Agent {
     }
     config.build().into()
 }
-
-// ANCHOR: closed-pipe
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
-}
-// ANCHOR_END: closed-pipe
 
 #[cfg(test)]
 mod tests {

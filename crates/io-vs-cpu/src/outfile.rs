@@ -8,6 +8,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use anyhow::Context;
+
 /// The output file, ready for the write step.
 pub struct OutFile {
     pub path: PathBuf,
@@ -23,7 +25,7 @@ pub struct Written {
 
 impl OutFile {
     /// `out`, or a new temporary directory to hold `headers.txt`.
-    pub fn create(out: Option<&Path>) -> Result<OutFile, String> {
+    pub fn create(out: Option<&Path>) -> anyhow::Result<OutFile> {
         if let Some(path) = out {
             return Ok(OutFile {
                 path: path.to_path_buf(),
@@ -34,11 +36,9 @@ impl OutFile {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
         let dir = std::env::temp_dir().join(format!("io-vs-cpu-{}-{nanos}", std::process::id()));
-        fs::create_dir(&dir).map_err(|e| {
-            format!(
-                "cannot create {}: {e}; set TMPDIR to a writable directory or pass --out FILE",
-                dir.display()
-            )
+        fs::create_dir(&dir).with_context(|| {
+            let dir = dir.display();
+            format!("cannot create {dir}; set TMPDIR to a writable directory or pass --out FILE")
         })?;
         Ok(OutFile {
             path: dir.join("headers.txt"),
@@ -47,13 +47,9 @@ impl OutFile {
     }
 
     /// Reads the file back; a temporary directory is removed (also on error, by drop).
-    pub fn finish(self) -> Result<Written, String> {
-        let contents = fs::read_to_string(&self.path).map_err(|e| {
-            format!(
-                "cannot read back {}: {e}; check the disk",
-                self.path.display()
-            )
-        })?;
+    pub fn finish(self) -> anyhow::Result<Written> {
+        let contents = fs::read_to_string(&self.path)
+            .with_context(|| format!("cannot read back {}; check the disk", self.path.display()))?;
         Ok(Written {
             path: self.path.clone(),
             contents,

@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::outfile::Written;
+use crate::output::write_summary;
 
 pub struct Summary {
     pub latency_ms: u64,
@@ -97,25 +98,25 @@ pub fn print_file(written: &Written) {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = |d: Duration| d.as_secs_f64();
-        write!(
+        let s = |d: Duration| format!("{:.3}", d.as_secs_f64());
+        let us = |d: Duration| format!("{:.1}", d.as_secs_f64() * 1e6);
+        write_summary(
             f,
-            "summary: latency_ms={} fetch_s={:.3} format_s={:.3} join_s={:.3} write_s={:.3} \
-             io_s={:.3} cpu_s={:.3} io_share={:.3} headers={} ideal_s={:.3} cpu_us={:.1} \
-             write_us={:.1} total_s={:.3}",
-            self.latency_ms,
-            s(self.fetch),
-            s(self.format),
-            s(self.join),
-            s(self.write),
-            s(self.io()),
-            s(self.cpu()),
-            self.share(self.io()),
-            self.headers,
-            self.latency_ms as f64 / 1e3,
-            s(self.cpu()) * 1e6,
-            s(self.write) * 1e6,
-            s(self.total()),
+            &[
+                ("latency_ms", self.latency_ms.to_string()),
+                ("fetch_s", s(self.fetch)),
+                ("format_s", s(self.format)),
+                ("join_s", s(self.join)),
+                ("write_s", s(self.write)),
+                ("io_s", s(self.io())),
+                ("cpu_s", s(self.cpu())),
+                ("io_share", format!("{:.3}", self.share(self.io()))),
+                ("headers", self.headers.to_string()),
+                ("ideal_s", format!("{:.3}", self.latency_ms as f64 / 1e3)),
+                ("cpu_us", us(self.cpu())),
+                ("write_us", us(self.write)),
+                ("total_s", s(self.total())),
+            ],
         )
     }
 }

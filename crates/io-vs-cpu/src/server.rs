@@ -26,7 +26,7 @@ pub struct Server {
 impl Server {
     /// Binds an OS-chosen port on loopback and starts answering.
     pub fn start(latency: Duration) -> io::Result<Server> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let listener = listen("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
@@ -57,6 +57,16 @@ impl Drop for Server {
             }
         }
     }
+}
+
+/// std listens with a backlog of 128: a burst of clients connecting at once overflows
+/// it, and those dropped retry a second later. Listen again with tokio's 1024 (the kernel
+/// caps it at net.core.somaxconn).
+fn listen(addr: &str) -> io::Result<TcpListener> {
+    use nix::sys::socket::{Backlog, listen};
+    let listener = TcpListener::bind(addr)?;
+    listen(&listener, Backlog::new(1024)?)?;
+    Ok(listener)
 }
 
 fn accept_loop(listener: TcpListener, latency: Duration, started: SystemTime, stop: &AtomicBool) {
@@ -195,6 +205,26 @@ mod tests {
         assert_eq!(at(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
         assert_eq!(at(951_782_400), "Tue, 29 Feb 2000 00:00:00 GMT");
         assert_eq!(at(1_709_251_199), "Thu, 29 Feb 2024 23:59:59 GMT");
+    }
+
+    #[test]
+    fn a_burst_of_1000_clients_overflows_no_listen_queue() {
+        use crate::{test_burst::burst_of_clients, test_common::listen_overflows};
+        let server = Server::start(Duration::from_millis(100)).unwrap();
+        let addr = server.addr.to_string();
+        let before = listen_overflows();
+        let answered = burst_of_clients(&addr, 1000);
+        let after = listen_overflows();
+        assert_eq!(answered, 1000, "of 1000 clients");
+        match before.zip(after) {
+            Some((before, after)) => assert_eq!(
+                after,
+                before,
+                "{} connections overflowed the listen queue",
+                after - before
+            ),
+            None => println!("no /proc/net/netstat: skipped the listen-overflow check"),
+        }
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //! the I/O step takes at least the latency, failures are one `error:` line.
 
 mod common;
+mod local;
 
-use common::{TempDir, num, run, summary};
+use common::number;
+use local::{TempDir, run, summary_of};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::process::{Output, Stdio};
@@ -20,7 +22,7 @@ fn default_run_times_io_above_latency_and_leaves_nothing_behind() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let s = summary(&out.stdout);
+    let s = summary_of(&out);
     for key in [
         "latency_ms",
         "fetch_s",
@@ -35,10 +37,10 @@ fn default_run_times_io_above_latency_and_leaves_nothing_behind() {
     ] {
         assert!(s.contains_key(key), "missing {key}");
     }
-    assert!(num(&s, "fetch_s") >= 0.150);
-    assert!(num(&s, "io_s") >= 0.150);
-    assert!(num(&s, "io_share") > 0.5);
-    assert_eq!(num(&s, "ideal_s"), 0.150);
+    assert!(number(&s, "fetch_s") >= 0.150);
+    assert!(number(&s, "io_s") >= 0.150);
+    assert!(number(&s, "io_share") > 0.5);
+    assert_eq!(number(&s, "ideal_s"), 0.150);
     assert_eq!(s["headers"], "11");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("content-type: text/html; charset=utf-8"));
@@ -139,7 +141,7 @@ fn file_matches_exactly_what_a_test_server_sent() {
     expected.sort();
     got.sort();
     assert_eq!(got, expected);
-    assert_eq!(summary(&out.stdout)["headers"], "7");
+    assert_eq!(summary_of(&out)["headers"], "7");
 }
 
 fn assert_one_error_line(out: &Output) {
@@ -202,7 +204,7 @@ fn interrupted_while_waiting_for_the_server_it_leaves_nothing_behind() {
             continue;
         }
         let (cwd, tmp) = (TempDir::new("cwd"), TempDir::new("tmp"));
-        let mut child = common::command(env!("CARGO_BIN_EXE_io-vs-cpu"), &cwd.0, &tmp.0)
+        let mut child = local::command(env!("CARGO_BIN_EXE_io-vs-cpu"), &cwd.0, &tmp.0)
             .args(["--latency-ms", "5000"])
             .stdout(Stdio::piped())
             .spawn()
@@ -249,7 +251,7 @@ fn sigint_ignored() -> bool {
 fn a_closed_pipe_ends_the_program_quietly() {
     // The table and the file's contents are still 300 ms away when the reader goes.
     let (cwd, tmp) = (TempDir::new("cwd"), TempDir::new("tmp"));
-    let mut child = common::command(env!("CARGO_BIN_EXE_io-vs-cpu"), &cwd.0, &tmp.0)
+    let mut child = local::command(env!("CARGO_BIN_EXE_io-vs-cpu"), &cwd.0, &tmp.0)
         .args(["--latency-ms", "300"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -262,6 +264,26 @@ fn a_closed_pipe_ends_the_program_quietly() {
     assert!(first.starts_with("io-vs-cpu:"), "{first}");
     let out = child.wait_with_output().unwrap(); // stdout was dropped: the pipe is closed
     assert!(out.status.success(), "status {:?}", out.status);
-    assert_eq!(common::stderr(&out), "");
+    assert_eq!(local::stderr(&out), "");
     assert_eq!(tmp.entries(), 0, "left a temporary file behind");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    use common::{assert_one_error_line_on_a_full_disk, example, python_twin};
+    let (cwd, tmp) = (TempDir::new("cwd"), TempDir::new("tmp"));
+    let mut bin = local::command(env!("CARGO_BIN_EXE_io-vs-cpu"), &cwd.0, &tmp.0);
+    bin.args(["--latency-ms", "0"]);
+    assert_one_error_line_on_a_full_disk(bin);
+    let save_headers = local::command(example("save_headers"), &cwd.0, &tmp.0);
+    assert_one_error_line_on_a_full_disk(save_headers);
+    if let Some(mut py) = python_twin() {
+        py.args(["--latency-ms", "0"])
+            .current_dir(&cwd.0)
+            .env("TMPDIR", &tmp.0);
+        assert_one_error_line_on_a_full_disk(py);
+    }
+    assert_eq!(tmp.entries(), 0, "left a temporary file behind");
+    assert_eq!(cwd.entries(), 0, "wrote into the working directory");
 }

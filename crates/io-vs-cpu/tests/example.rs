@@ -2,16 +2,17 @@
 //! and the file it wrote is gone again.
 
 mod common;
+mod local;
 
-use common::TempDir;
+use local::TempDir;
 
 #[test]
 fn save_headers_times_io_above_cpu_and_leaves_nothing() {
     let (cwd, tmp) = (TempDir::new("ex-cwd"), TempDir::new("ex-tmp"));
-    let out = common::command(common::example("save_headers"), &cwd.0, &tmp.0)
+    let out = local::command(common::example("save_headers"), &cwd.0, &tmp.0)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(out.status.success(), "{}", local::stderr(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let ms = |step: &str| -> f64 {
         let line = stdout.lines().find(|l| l.starts_with(step)).expect(step);

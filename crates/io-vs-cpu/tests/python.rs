@@ -2,6 +2,7 @@
 //! behind. Skipped (with a message) when python3 is not on PATH.
 
 mod common;
+mod local;
 
 use std::collections::HashMap;
 use std::fs;
@@ -88,4 +89,48 @@ fn python_twin_stops_quietly_on_ctrl_c() {
     assert_eq!(run.code, Some(130), "{run:?}");
     assert_eq!(run.stderr, "", "{run:?}");
     assert_eq!(run.left, 0, "processes of its group still running: {run:?}");
+}
+
+/// Starts the twin's embedded server alone, imported from the script, for the test's own
+/// clients; it stops when its stdin closes.
+const SERVER_ALONE: &str = "import importlib.util, sys; \
+    spec = importlib.util.spec_from_file_location('twin', sys.argv[1]); \
+    twin = importlib.util.module_from_spec(spec); spec.loader.exec_module(twin); \
+    server = twin.start_server(0.1); print(server.server_address[1], flush=True); \
+    sys.stdin.read(); server.shutdown(); server.server_close()";
+
+#[test]
+fn python_twin_server_takes_a_burst_of_1000_clients_with_no_listen_overflow() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/io-vs-cpu.py");
+    if common::python_twin().is_none() {
+        return;
+    }
+    let mut server = Command::new("python3")
+        .args(["-c", SERVER_ALONE, script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let addr = format!("127.0.0.1:{}", port.trim());
+    let before = common::listen_overflows();
+    let answered = local::burst::burst_of_clients(&addr, 1000);
+    let after = common::listen_overflows();
+    drop(server.stdin.take()); // the server stops
+    assert!(server.wait().unwrap().success());
+    assert_eq!(answered, 1000, "of 1000 clients");
+    match before.zip(after) {
+        Some((before, after)) => assert_eq!(
+            after,
+            before,
+            "{} connections overflowed the listen queue",
+            after - before
+        ),
+        None => println!("no /proc/net/netstat: skipped the listen-overflow check"),
+    }
 }
