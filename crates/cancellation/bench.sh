@@ -7,7 +7,7 @@ if runs "$runs" "$bin/cancellation" --work-ms 200 --timeout-ms 50; then
   for ((i = 1; i <= runs_done; i++)); do
     got=""
     for k in timeout_future_completed timeout_future_cleanup timeout_handle_completed abort_completed abort_blocking_completed never_awaited_started spawned_started detached_completed; do
-      got+="$(val "$k" "$tmp/out.$i")"
+      got+="$(summary_value "$k" "$tmp/out.$i")"
     done
     [ "$got" = 01101011 ] && ok=$((ok + 1))
   done
