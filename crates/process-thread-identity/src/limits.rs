@@ -17,8 +17,8 @@ const MIB: u64 = 1 << 20;
 /// find the room taken by other things (glibc's malloc reserves 64 MiB for each arena it
 /// adds for busy threads, up to 8 per core); then the start that fails says so in one
 /// line, naming the same flag.
-pub fn check_room_for_threads(threads: u32, flag: &str) -> anyhow::Result<()> {
-    let threads = u64::from(threads);
+pub fn check_room_for_threads(threads: usize, flag: &str) -> anyhow::Result<()> {
+    let threads = threads as u64;
     if let Some(most) = most_threads_of_this_user() {
         if threads + 1 > most {
             bail!(

@@ -53,7 +53,7 @@ fn main() -> ExitCode {
 }
 
 fn run(threads: u32) -> anyhow::Result<()> {
-    limits::check_room_for_threads(threads, "--threads")?;
+    limits::check_room_for_threads(threads as usize, "--threads")?;
     let (pid, before) = describe_this_process()?;
     let during = start_named_threads(threads, before)?;
     let after = count_after_join(before)?;

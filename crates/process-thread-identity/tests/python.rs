@@ -91,3 +91,23 @@ fn python_twin_refuses_more_threads_than_the_memory_limit_holds() {
     let out = local::under_a_memory_limit("python3", &[script, "--threads", "120"]);
     local::assert_one_error_line(&out, &["--threads", "ulimit -v"]);
 }
+
+/// Ctrl-C while thousands of workers start or wait at the barrier: the twin stops at once,
+/// quietly (no traceback), with status 130; its daemon workers do not keep it alive.
+#[cfg(target_os = "linux")]
+#[test]
+fn python_twin_stops_quietly_on_ctrl_c() {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/python/process-thread-identity.py"
+    );
+    let after = std::time::Duration::from_millis(300);
+    let Some(run) = common::ctrl_c_python(script, &["--threads", "5000"], after) else {
+        return;
+    };
+    assert!(!run.ended_first, "the run ended before the signal: {run:?}");
+    assert!(!run.hung, "it did not stop within 10 s of Ctrl-C: {run:?}");
+    assert_eq!(run.code, Some(130), "{run:?}");
+    assert_eq!(run.stderr, "", "{run:?}");
+    assert_eq!(run.left, 0, "processes of its group still running: {run:?}");
+}
