@@ -134,3 +134,15 @@ fn python_twin_server_takes_a_burst_of_1000_clients_with_no_listen_overflow() {
         None => println!("no /proc/net/netstat: skipped the listen-overflow check"),
     }
 }
+
+#[test]
+fn the_python_twin_ends_quietly_on_a_closed_pipe() {
+    let Some(mut twin) = common::python_twin() else {
+        return;
+    };
+    twin.args(["--latency-ms", "0", "--out", "/dev/null"]);
+    // The reader is gone before the twin writes at all: its first write (or flush) fails.
+    let (status, stderr) = common::reader_gone_from_the_start(twin);
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(stderr, "");
+}

@@ -123,3 +123,15 @@ fn the_python_twin_checks_its_requests_against_the_address_space_ahead() {
     );
     assert!(out.stdout.is_empty(), "it started the run");
 }
+
+#[test]
+fn the_python_twin_ends_quietly_on_a_closed_pipe() {
+    let Some(mut twin) = common::python_twin() else {
+        return;
+    };
+    twin.args(["--requests", "4", "--limit", "2", "--latency-ms", "5"]);
+    // The reader is gone before the twin writes at all: its first write (or flush) fails.
+    let (status, stderr) = common::reader_gone_from_the_start(twin);
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(stderr, "");
+}
