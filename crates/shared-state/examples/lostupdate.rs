@@ -25,7 +25,7 @@ async fn increment_locked(counter: Arc<Mutex<u64>>) {
     *value = temp_counter;
 }
 
-async fn main_async() -> Result<(), tokio::task::JoinError> {
+async fn main_async() -> anyhow::Result<()> {
     let counter = Arc::new(AtomicU64::new(0));
     let tasks: Vec<_> = (0..100)
         .map(|_| tokio::spawn(increment(Arc::clone(&counter))))
@@ -49,23 +49,30 @@ async fn main_async() -> Result<(), tokio::task::JoinError> {
     Ok(())
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    end_quietly_on_closed_pipe();
+fn main() -> anyhow::Result<()> {
+    exit_when_output_fails(); // one error line, not a panic, if stdout fails (end of file)
     // One thread, as asyncio.run gives: the race needs no parallelism at all.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()?;
-    Ok(runtime.block_on(main_async())?)
+    runtime.block_on(main_async())
 }
 
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-fn end_quietly_on_closed_pipe() {
+// ANCHOR: output-hook
+/// Output that cannot be written ends the program: quietly when the reader closed the pipe
+/// (`program | head`), with one `error:` line and status 1 otherwise (a full disk).
+fn exit_when_output_fails() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
+        let message = info.to_string();
+        let Some((_, why)) = message.split_once("failed printing to stdout: ") else {
+            return default_hook(info);
+        };
+        if why.contains("Broken pipe") {
             std::process::exit(0);
         }
-        default_hook(info);
+        eprintln!("error: cannot write the output ({why}); free some space or write elsewhere");
+        std::process::exit(1);
     }));
 }
+// ANCHOR_END: output-hook

@@ -10,18 +10,21 @@ Last, what one uncontended update costs each way. Standard library only.
 
 import argparse
 import asyncio
-import sys
 import threading
 import time
+from functools import partial
 
 
 class Box:
     value = 0
 
 
-async def timed(work):
+async def timed(tasks, coroutine):
+    """Runs `tasks` copies of coroutine() as tasks and waits for all: how long it took."""
     start = time.perf_counter()
-    await work
+    async with asyncio.TaskGroup() as group:  # holds every task until it has ended
+        for _ in range(tasks):
+            group.create_task(coroutine())
     return time.perf_counter() - start
 
 
@@ -49,13 +52,13 @@ async def rows(tasks, delay):
         await asyncio.sleep(delay)
 
     for name, label, make in [
-        ("lost", "read, await, write", lambda b: read_await_write(b)),
-        ("tokio_mutex", "asyncio.Lock across the await", lambda b, l=asyncio.Lock(): locked(b, l)),
-        ("atomic", "+= 1, then await", lambda b: add_then_await(b)),
-        ("std_mutex", "threading.Lock, released first", lambda b, l=threading.Lock(): std_lock_then_await(b, l)),
+        ("lost", "read, await, write", read_await_write),
+        ("tokio_mutex", "asyncio.Lock across the await", partial(locked, lock=asyncio.Lock())),
+        ("atomic", "+= 1, then await", add_then_await),
+        ("std_mutex", "threading.Lock, released first", partial(std_lock_then_await, lock=threading.Lock())),
     ]:
         box = Box()
-        elapsed = await timed(asyncio.gather(*(make(box) for _ in range(tasks))))
+        elapsed = await timed(tasks, partial(make, box))
         print(f"{label:<32} counter {box.value:>6} (expected {tasks})   {elapsed:.3f} s   "
               f"on {threading.active_count()} thread(s)")
         results[name] = (box.value, elapsed)
@@ -122,14 +125,61 @@ def main():
     if not (2 <= args.tasks <= 100_000 and 1 <= args.delay_ms <= 1000
             and 1000 <= args.cost_updates <= 100_000_000):
         parser.error("a value is out of range (see --help)")
+    asyncio.run(main_async(args))
+
+
+# ---- the command-line frame: the same in every twin (make test compares it with
+# ---- scripts/template/python/); change it there, then copy it.
+def run_as_a_command(main):
+    """Runs main() and ends the way a shell expects a command to end. Ctrl-C: status 130,
+    no traceback. A closed pipe (`twin | head`): the reader is done, status 0. Output that
+    cannot be written (a full disk): one `error:` line, status 1. A thread that meets the
+    closed pipe or the full disk ends the whole process the same way."""
+    import errno
+    import os
+    import sys
+    import threading
+
+    def status_for(error):
+        if isinstance(error, KeyboardInterrupt):
+            return 130
+        if isinstance(error, BrokenPipeError):
+            return 0
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            print(f"error: cannot write the output ({error.strerror}); free some space or "
+                  "write elsewhere", file=sys.stderr, flush=True)
+            return 1
+        return None
+
+    def end(status):
+        # What is still buffered for stdout must not fail again at exit: drop it.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        return status
+
+    default_hook = threading.excepthook
+
+    def thread_hook(args):
+        status = status_for(args.exc_value)
+        if status is None:
+            default_hook(args)
+        else:
+            os._exit(end(status))
+
+    threading.excepthook = thread_hook
     try:
-        asyncio.run(main_async(args))
-    except BrokenPipeError:
-        sys.stderr.close()  # `| head` closed the pipe: end quietly
+        status = main()
+        sys.stdout.flush()  # inside the try: a closed pipe or a full disk may show only here
+    except (KeyboardInterrupt, OSError) as error:
+        status = status_for(error)
+        if status is None:
+            raise
+        sys.exit(end(status))
+    sys.exit(status)
+# ---- end of the frame
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
-        sys.exit(130)
+    run_as_a_command(main)

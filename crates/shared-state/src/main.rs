@@ -12,6 +12,8 @@
 //! not compile (src/lib.rs, src/mistake.rs).
 
 mod cost;
+mod limits;
+mod output;
 mod report;
 
 use std::process::ExitCode;
@@ -20,8 +22,9 @@ use std::sync::{Arc, PoisonError};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::{CommandFactory, Parser, error::ErrorKind};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinError, JoinHandle};
 
 use report::{Row, Summary};
 
@@ -41,7 +44,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    report::end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = Args::parse();
     // The locked row runs the tasks one after another: tasks x delay is its length.
     if u64::from(args.tasks) * args.delay_ms > 600_000 {
@@ -51,47 +54,58 @@ fn main() -> ExitCode {
             .error(ErrorKind::ArgumentConflict, msg)
             .exit();
     }
+    // A failure at run time is one line that says what to do: `error: context: cause`.
+    if let Err(error) = run(&args) {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+/// The demo, in the order it runs: the race, its three fixes, the cost of one update.
+fn run(args: &Args) -> anyhow::Result<()> {
     let (tasks, delay) = (args.tasks as usize, Duration::from_millis(args.delay_ms));
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+    limits::check_memory_for(tasks)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
-    else {
-        eprintln!("error: cannot build the tokio runtime; is the system out of threads or memory?");
-        return ExitCode::from(1);
-    };
+        .context("cannot build the tokio runtime; check the process's memory limit (ulimit -v)")?;
     println!(
         "{tasks} tasks on one thread, each: read the counter, await {} ms, write it + 1",
         args.delay_ms
     );
-    // Each version's tasks run to the end on the one thread, then its counter is read.
-    let run = |name: &str, work, counter: &dyn Fn() -> u64| {
-        Row::measure(&runtime, work, counter).print(name, tasks)
+    // Each version's tasks run to the end on the one thread, then its counter is read. A
+    // version whose task failed has no count to show: the run stops with its error.
+    let measure = |name: &str, work, counter: &dyn Fn() -> u64| {
+        Row::measure(&runtime, work, counter)
+            .with_context(|| format!("cannot count the updates of \"{name}\""))
+            .map(|row| row.print(name, tasks))
     };
     let _enter = runtime.enter(); // lets the idea functions call tokio::spawn
     let counter = Arc::new(AtomicU64::new(0));
-    let lost = run(
+    let lost = measure(
         "read, await, write",
         read_await_write(&counter, tasks, delay),
         &|| counter.load(SeqCst),
-    );
+    )?;
     let counter = Arc::new(tokio::sync::Mutex::new(0));
-    let locked = run(
+    let locked = measure(
         "tokio Mutex across the await",
         locked_across_await(&counter, tasks, delay),
         &|| *counter.blocking_lock(),
-    );
+    )?;
     let atomic = Arc::new(AtomicU64::new(0));
-    let added = run(
+    let added = measure(
         "atomic fetch_add, then await",
         atomic_add(&atomic, tasks, delay),
         &|| atomic.load(SeqCst),
-    );
+    )?;
     let counter = Arc::new(std::sync::Mutex::new(0));
-    let std_mutex = run(
+    let std_mutex = measure(
         "std Mutex, guard dropped first",
         std_lock_then_await(&counter, tasks, delay),
         &|| *counter.lock().unwrap_or_else(PoisonError::into_inner),
-    );
+    )?;
     let cost = cost::measure(&runtime, args.cost_updates as usize);
     cost.print();
     println!(
@@ -106,32 +120,33 @@ fn main() -> ExitCode {
             cost
         }
     );
-    ExitCode::SUCCESS
+    Ok(())
 }
 
-/// Spawns `tasks` copies of a task and waits for them all; each returns its thread.
+/// Every task of one version: when they have all ended, the thread each ran on, or the
+/// first failure (a task that panicked has no update to count).
+type Tasks = JoinHandle<Result<Vec<ThreadId>, JoinError>>;
+
+/// Spawns `tasks` copies of a task and a task that waits for them all; each returns
+/// its thread.
 fn spawn_all<F: Future<Output = ThreadId> + Send + 'static>(
     tasks: usize,
     task: impl Fn() -> F,
-) -> JoinHandle<Vec<ThreadId>> {
+) -> Tasks {
     let handles: Vec<_> = (0..tasks).map(|_| tokio::spawn(task())).collect();
     tokio::spawn(async move {
         let mut threads = Vec::with_capacity(handles.len());
         for handle in handles {
-            threads.extend(handle.await.ok());
+            threads.push(handle.await?);
         }
-        threads
+        Ok(threads)
     })
 }
 
 // ANCHOR: lost
 /// The race: read, `.await`, write. Every read happens before any write, so all but the
 /// last update are lost. An atomic does not help: each step is atomic, the three are not.
-fn read_await_write(
-    counter: &Arc<AtomicU64>,
-    tasks: usize,
-    delay: Duration,
-) -> JoinHandle<Vec<ThreadId>> {
+fn read_await_write(counter: &Arc<AtomicU64>, tasks: usize, delay: Duration) -> Tasks {
     spawn_all(tasks, || {
         let counter = Arc::clone(counter);
         async move {
@@ -151,7 +166,7 @@ fn locked_across_await(
     counter: &Arc<tokio::sync::Mutex<u64>>,
     tasks: usize,
     delay: Duration,
-) -> JoinHandle<Vec<ThreadId>> {
+) -> Tasks {
     spawn_all(tasks, || {
         let counter = Arc::clone(counter);
         async move {
@@ -168,11 +183,7 @@ fn locked_across_await(
 // ANCHOR: atomic
 /// Fix two, when nothing needs to await between the read and the write: do them in one
 /// step, then await. The waits overlap again: exactly `tasks`, in about one delay.
-fn atomic_add(
-    counter: &Arc<AtomicU64>,
-    tasks: usize,
-    delay: Duration,
-) -> JoinHandle<Vec<ThreadId>> {
+fn atomic_add(counter: &Arc<AtomicU64>, tasks: usize, delay: Duration) -> Tasks {
     spawn_all(tasks, || {
         let counter = Arc::clone(counter);
         async move {
@@ -190,7 +201,7 @@ fn std_lock_then_await(
     counter: &Arc<std::sync::Mutex<u64>>,
     tasks: usize,
     delay: Duration,
-) -> JoinHandle<Vec<ThreadId>> {
+) -> Tasks {
     spawn_all(tasks, || {
         let counter = Arc::clone(counter);
         async move {

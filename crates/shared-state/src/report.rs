@@ -1,15 +1,16 @@
-//! The harness: a printed line per way of counting, the closing summary line, and the
-//! closed-pipe hook.
+//! The harness: a printed line per way of counting, and the closing summary line.
 
 use std::collections::HashSet;
 use std::fmt;
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use tokio::runtime::Runtime;
-use tokio::task::JoinHandle;
 
+use crate::Tasks;
 use crate::cost::Cost;
+use crate::output::write_summary;
 
 /// What one way of counting measured.
 pub struct Row {
@@ -22,23 +23,25 @@ pub struct Row {
 
 impl Row {
     /// Runs `work`, the tasks of one version, to the end on `runtime`, timing it, then
-    /// reads the counter and counts the threads the tasks ran on.
+    /// reads the counter and counts the threads the tasks ran on. A task that failed
+    /// (panicked) is an error: the counter would hold one update too few, and say nothing.
     pub fn measure(
         runtime: &Runtime,
-        work: JoinHandle<Vec<ThreadId>>,
+        work: Tasks,
         counter: &dyn Fn() -> u64,
-    ) -> Row {
+    ) -> anyhow::Result<Row> {
         let start = Instant::now();
         let threads: HashSet<ThreadId> = runtime
             .block_on(work)
-            .unwrap_or_default()
+            .and_then(|all_ended| all_ended)
+            .context("one of its tasks failed, so the counter would miss its update; fix the task")?
             .into_iter()
             .collect();
-        Row {
+        Ok(Row {
             counter: counter(),
             elapsed: start.elapsed(),
             threads: threads.len(),
-        }
+        })
     }
 
     /// Prints the row, and hands it on for the summary.
@@ -73,36 +76,57 @@ impl fmt::Display for Summary {
             .map(|row| row.threads)
             .max()
             .unwrap_or(0);
-        write!(
+        write_summary(
             f,
-            "summary: tasks={} delay_ms={} counter_lost={} counter_tokio_mutex={} counter_atomic={} \
-             counter_std_mutex={} threads={threads} ratio_lost={:.3} ratio_tokio_mutex={:.3} \
-             ratio_atomic={:.3} ns_tokio_mutex={:.1} ns_std_mutex={:.1} ns_atomic={:.1} ideal_s={:.3}",
-            self.tasks,
-            self.delay.as_millis(),
-            self.lost.counter,
-            self.locked.counter,
-            self.atomic.counter,
-            self.std_mutex.counter,
-            ratio(&self.lost, 1),
-            ratio(&self.locked, self.tasks),
-            ratio(&self.atomic, 1),
-            self.cost.tokio_mutex_ns,
-            self.cost.std_mutex_ns,
-            self.cost.atomic_ns,
-            delay * (self.tasks + 3) as f64,
+            &[
+                ("tasks", self.tasks.to_string()),
+                ("delay_ms", self.delay.as_millis().to_string()),
+                ("counter_lost", self.lost.counter.to_string()),
+                ("counter_tokio_mutex", self.locked.counter.to_string()),
+                ("counter_atomic", self.atomic.counter.to_string()),
+                ("counter_std_mutex", self.std_mutex.counter.to_string()),
+                ("threads", threads.to_string()),
+                ("ratio_lost", format!("{:.3}", ratio(&self.lost, 1))),
+                (
+                    "ratio_tokio_mutex",
+                    format!("{:.3}", ratio(&self.locked, self.tasks)),
+                ),
+                ("ratio_atomic", format!("{:.3}", ratio(&self.atomic, 1))),
+                ("ns_tokio_mutex", format!("{:.1}", self.cost.tokio_mutex_ns)),
+                ("ns_std_mutex", format!("{:.1}", self.cost.std_mutex_ns)),
+                ("ns_atomic", format!("{:.1}", self.cost.atomic_ns)),
+                ("ideal_s", format!("{:.3}", delay * (self.tasks + 3) as f64)),
+            ],
         )
     }
 }
 
-/// `demo | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-pub fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::thread;
+
+    use super::Row;
+
+    /// One task of three panics: its version has no count to show, and says so, instead
+    /// of a counter one short on "0 threads".
+    #[test]
+    fn a_failed_task_is_an_error_not_a_figure() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let _enter = runtime.enter();
+        let started = AtomicUsize::new(0);
+        let work = crate::spawn_all(3, || {
+            let second = started.fetch_add(1, SeqCst) == 1;
+            async move {
+                assert!(!second, "the second task fails");
+                thread::current().id()
+            }
+        });
+        let error = Row::measure(&runtime, work, &|| 2).err().expect("an error");
+        let error = format!("{error:#}");
+        assert!(error.starts_with("one of its tasks failed"), "{error}");
+        assert!(error.contains("the second task fails"), "{error}");
+    }
 }

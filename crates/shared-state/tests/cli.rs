@@ -1,10 +1,12 @@
 //! Runs the built binary and its minimal program as a user does, and checks their claims.
 
 mod common;
+mod local;
 
 use std::process::Command;
 
-use common::{SCENARIO, assert_shared_state, example, first_line_then_close, summary};
+use common::{example, first_line_then_close, python_twin, summary};
+use local::{SCENARIO, assert_shared_state};
 
 const BIN: &str = env!("CARGO_BIN_EXE_shared-state");
 
@@ -85,4 +87,42 @@ fn a_closed_pipe_ends_it_quietly() {
         assert!(status.success(), "{status}: {stderr}");
         assert_eq!(stderr, "");
     }
+}
+
+/// stdout on a full disk: one `error:` line and status 1 from the demo, the minimal
+/// program and the twin, never a panic or a lost-output exit 0.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    use common::assert_one_error_line_on_a_full_disk;
+    let small = ["--tasks", "10", "--delay-ms", "1", "--cost-updates", "1000"];
+    let mut bin = Command::new(BIN);
+    bin.args(small);
+    assert_one_error_line_on_a_full_disk(bin);
+    assert_one_error_line_on_a_full_disk(Command::new(example("lostupdate")));
+    if let Some(mut py) = python_twin() {
+        py.args(small);
+        assert_one_error_line_on_a_full_disk(py);
+    }
+}
+
+/// More tasks than this process's memory limit can hold: one `error:` line naming the
+/// flag to lower, before any row runs (not "memory allocation failed" and an abort).
+#[cfg(target_os = "linux")]
+#[test]
+fn tasks_the_memory_limit_cannot_hold_fail_with_one_error_line() {
+    let out = Command::new("sh")
+        .args(["-c", "ulimit -v 50000; exec \"$0\" \"$@\"", BIN])
+        .args(["--tasks", "100000", "--delay-ms", "1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: 100000 tasks need about"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("lower --tasks"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing ran");
 }
