@@ -11,9 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Mutex, mpsc};
 
-type Error = Box<dyn std::error::Error>;
-
-async fn produce(queue: mpsc::Sender<u32>, start: Instant) -> Result<(), Error> {
+async fn produce(queue: mpsc::Sender<u32>, start: Instant) -> anyhow::Result<()> {
     for item in 0..12 {
         queue.send(item).await?; // waits here while 4 items are waiting
         let waiting = queue.max_capacity() - queue.capacity();
@@ -39,7 +37,7 @@ async fn consume(name: char, queue: Arc<Mutex<mpsc::Receiver<u32>>>, start: Inst
     }
 }
 
-async fn main_async() -> Result<(), Error> {
+async fn main_async() -> anyhow::Result<()> {
     let start = Instant::now();
     let (tx, rx) = mpsc::channel(4); // asyncio.Queue(maxsize=4)
     let rx = Arc::new(Mutex::new(rx)); // one receiver, shared by the consumers in turn
@@ -58,8 +56,8 @@ async fn main_async() -> Result<(), Error> {
     Ok(())
 }
 
-fn main() -> Result<(), Error> {
-    end_quietly_on_closed_pipe();
+fn main() -> anyhow::Result<()> {
+    exit_when_output_fails(); // one error line, not a panic, if stdout fails (end of file)
     // One thread and a timer, as asyncio.run gives.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -67,14 +65,21 @@ fn main() -> Result<(), Error> {
     runtime.block_on(main_async())
 }
 
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-fn end_quietly_on_closed_pipe() {
+// ANCHOR: output-hook
+/// Output that cannot be written ends the program: quietly when the reader closed the pipe
+/// (`program | head`), with one `error:` line and status 1 otherwise (a full disk).
+fn exit_when_output_fails() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
+        let message = info.to_string();
+        let Some((_, why)) = message.split_once("failed printing to stdout: ") else {
+            return default_hook(info);
+        };
+        if why.contains("Broken pipe") {
             std::process::exit(0);
         }
-        default_hook(info);
+        eprintln!("error: cannot write the output ({why}); free some space or write elsewhere");
+        std::process::exit(1);
     }));
 }
+// ANCHOR_END: output-hook

@@ -5,15 +5,15 @@ asyncio.Queue: bounded (maxsize=8: `await queue.put()` waits while it is full) a
 unbounded (put never waits). Measured: the most items waiting, the memory they hold
 (tracemalloc's peak, switched on for those two runs only), when the producer finished,
 and that every item was consumed exactly once. The consumers call task_done(); the main
-coroutine awaits queue.join() and then cancels them, the usual asyncio shutdown (the
-Rust side needs neither: dropping the sender ends its consumers). Last, items per
-second through one bounded queue with no work. Standard library only, one thread.
+coroutine awaits queue.join() and then cancels them, the usual asyncio shutdown before
+3.13's queue.shutdown() (the Rust side needs neither: dropping the sender ends its
+consumers). Last, items per second through one bounded queue with no work. Standard
+library only, one thread.
 """
 
 import argparse
 import asyncio
 import math
-import sys
 import time
 import tracemalloc
 
@@ -39,12 +39,12 @@ async def run_queue(queue, args, ledger):
             await asyncio.sleep(args.work_ms / 1000)  # sleep(0) is a bare yield
             queue.task_done()
 
-    consumers = [asyncio.create_task(consumer()) for _ in range(args.consumers)]
-    await producer()
-    await queue.join()  # every item taken and marked done
-    for c in consumers:
-        c.cancel()  # they wait in get() forever otherwise
-    await asyncio.gather(*consumers, return_exceptions=True)
+    async with asyncio.TaskGroup() as group:  # holds the consumers until they have ended
+        consumers = [group.create_task(consumer()) for _ in range(args.consumers)]
+        await producer()
+        await queue.join()  # every item taken and marked done
+        for c in consumers:
+            c.cancel()  # they wait in get() forever otherwise
 
 
 async def measured(name, queue, args):
@@ -75,7 +75,9 @@ async def throughput(items, capacity):
             await queue.get()
 
     start = time.perf_counter()
-    await asyncio.gather(producer(), consumer())
+    async with asyncio.TaskGroup() as group:
+        group.create_task(producer())
+        group.create_task(consumer())
     return items / (time.perf_counter() - start)
 
 
@@ -114,14 +116,61 @@ def main():
         parser.error("a value is out of range (see --help)")
     if args.capacity + args.consumers >= args.items:
         parser.error("--capacity plus --consumers must be below --items, or the bounded queue never fills")
+    asyncio.run(main_async(args))
+
+
+# ---- the command-line frame: the same in every twin (make test compares it with
+# ---- scripts/template/python/); change it there, then copy it.
+def run_as_a_command(main):
+    """Runs main() and ends the way a shell expects a command to end. Ctrl-C: status 130,
+    no traceback. A closed pipe (`twin | head`): the reader is done, status 0. Output that
+    cannot be written (a full disk): one `error:` line, status 1. A thread that meets the
+    closed pipe or the full disk ends the whole process the same way."""
+    import errno
+    import os
+    import sys
+    import threading
+
+    def status_for(error):
+        if isinstance(error, KeyboardInterrupt):
+            return 130
+        if isinstance(error, BrokenPipeError):
+            return 0
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            print(f"error: cannot write the output ({error.strerror}); free some space or "
+                  "write elsewhere", file=sys.stderr, flush=True)
+            return 1
+        return None
+
+    def end(status):
+        # What is still buffered for stdout must not fail again at exit: drop it.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        return status
+
+    default_hook = threading.excepthook
+
+    def thread_hook(args):
+        status = status_for(args.exc_value)
+        if status is None:
+            default_hook(args)
+        else:
+            os._exit(end(status))
+
+    threading.excepthook = thread_hook
     try:
-        asyncio.run(main_async(args))
-    except BrokenPipeError:
-        sys.stderr.close()  # `| head` closed the pipe: end quietly
+        status = main()
+        sys.stdout.flush()  # inside the try: a closed pipe or a full disk may show only here
+    except (KeyboardInterrupt, OSError) as error:
+        status = status_for(error)
+        if status is None:
+            raise
+        sys.exit(end(status))
+    sys.exit(status)
+# ---- end of the frame
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the status a shell gives it
-        sys.exit(130)
+    run_as_a_command(main)

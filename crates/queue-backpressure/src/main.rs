@@ -15,11 +15,14 @@
 mod heap;
 mod inbox;
 mod ledger;
+mod limits;
+mod output;
 mod report;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 use futures::future::join_all;
@@ -68,16 +71,24 @@ struct Plan {
 }
 
 fn main() -> ExitCode {
-    report::end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = Args::parse();
     let plan = check(&args);
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+    // A failure at run time is one line that says what to do: `error: context: cause`.
+    if let Err(error) = run(&args, plan) {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+/// The demo, in the order it runs: the bounded queue, the unbounded one, the throughput.
+fn run(args: &Args, plan: Plan) -> anyhow::Result<()> {
+    limits::check_memory_for(args.items, args.item_bytes)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
-    else {
-        eprintln!("error: cannot build the tokio runtime; is the system out of threads or memory?");
-        return ExitCode::from(1);
-    };
+        .context("cannot build the tokio runtime; check the process's memory limit (ulimit -v)")?;
     println!(
         "{} items of {} B; {} consumers taking {} ms each; bounded capacity {}; one thread",
         plan.items, plan.item_bytes, plan.consumers, args.work_ms, plan.capacity
@@ -101,7 +112,7 @@ fn main() -> ExitCode {
         items_per_s,
     };
     println!("{summary}");
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 /// Rejects what cannot show the idea, or cannot fit in memory, with exit 2.
@@ -116,7 +127,7 @@ fn check(args: &Args) -> Plan {
             "--capacity plus --consumers must be below --items, or the bounded queue never fills",
         );
     }
-    if u64::from(args.items) * (u64::from(args.item_bytes) + 64) > 2 << 30 {
+    if limits::unbounded_bytes(args.items, args.item_bytes) > 2 << 30 {
         conflict(
             "--items x --item-bytes is over 2 GiB, more than the unbounded queue should hold here",
         );

@@ -1,5 +1,4 @@
-//! The harness: a printed line per queue, the closing summary line, and the closed-pipe
-//! hook.
+//! The harness: a printed line per queue, and the closing summary line.
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -7,6 +6,7 @@ use std::time::{Duration, Instant};
 use crate::Plan;
 use crate::heap;
 use crate::ledger::Ledger;
+use crate::output::write_summary;
 
 /// What one run of the producer and consumers measured.
 pub struct Run {
@@ -77,40 +77,33 @@ impl fmt::Display for Summary {
                 "nan".to_string()
             }
         };
-        write!(
+        let plan = &self.plan;
+        write_summary(
             f,
-            "summary: items={} consumers={} capacity={} work_ms={} item_bytes={} \
-             waiting_bounded={} waiting_unbounded={} heap_bytes_bounded={} heap_bytes_unbounded={} \
-             producer_share_bounded={:.3} producer_share_unbounded={:.3} ratio_bounded={} \
-             ratio_unbounded={} consumed_once={} items_per_s={:.0} ideal_s={:.3}",
-            self.plan.items,
-            self.plan.consumers,
-            self.plan.capacity,
-            self.plan.work.as_millis(),
-            self.plan.item_bytes,
-            b.most_waiting,
-            u.most_waiting,
-            b.heap_bytes,
-            u.heap_bytes,
-            b.producer_share(),
-            u.producer_share(),
-            ratio(b),
-            ratio(u),
-            b.each_once && u.each_once,
-            self.items_per_s,
-            2.0 * ideal,
+            &[
+                ("items", plan.items.to_string()),
+                ("consumers", plan.consumers.to_string()),
+                ("capacity", plan.capacity.to_string()),
+                ("work_ms", plan.work.as_millis().to_string()),
+                ("item_bytes", plan.item_bytes.to_string()),
+                ("waiting_bounded", b.most_waiting.to_string()),
+                ("waiting_unbounded", u.most_waiting.to_string()),
+                ("heap_bytes_bounded", b.heap_bytes.to_string()),
+                ("heap_bytes_unbounded", u.heap_bytes.to_string()),
+                (
+                    "producer_share_bounded",
+                    format!("{:.3}", b.producer_share()),
+                ),
+                (
+                    "producer_share_unbounded",
+                    format!("{:.3}", u.producer_share()),
+                ),
+                ("ratio_bounded", ratio(b)),
+                ("ratio_unbounded", ratio(u)),
+                ("consumed_once", (b.each_once && u.each_once).to_string()),
+                ("items_per_s", format!("{:.0}", self.items_per_s)),
+                ("ideal_s", format!("{:.3}", 2.0 * ideal)),
+            ],
         )
     }
-}
-
-/// `demo | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-pub fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }

@@ -1,12 +1,15 @@
 //! Runs the built binary and its minimal program as a user does, and checks their claims.
 
 mod common;
+mod local;
 
 use std::process::Command;
 
-use common::{SCENARIO, assert_backpressure, example, first_line_then_close, summary};
+use common::{example, first_line_then_close, python_twin, summary};
+use local::{SCENARIO, assert_backpressure};
 
 const BIN: &str = env!("CARGO_BIN_EXE_queue-backpressure");
+
 #[test]
 fn a_bounded_queue_holds_the_producer_back_and_the_memory_down() {
     let out = Command::new(BIN).args(SCENARIO).output().unwrap();
@@ -105,4 +108,57 @@ fn a_closed_pipe_ends_it_quietly() {
         assert!(status.success(), "{status}: {stderr}");
         assert_eq!(stderr, "");
     }
+}
+
+/// stdout on a full disk: one `error:` line and status 1 from the demo, the minimal
+/// program and the twin, never a panic or a lost-output exit 0.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    use common::assert_one_error_line_on_a_full_disk;
+    let small = [
+        "--items",
+        "20",
+        "--work-ms",
+        "1",
+        "--throughput-items",
+        "100",
+    ];
+    let mut bin = Command::new(BIN);
+    bin.args(small);
+    assert_one_error_line_on_a_full_disk(bin);
+    assert_one_error_line_on_a_full_disk(Command::new(example("asyncq")));
+    if let Some(mut py) = python_twin() {
+        py.args(small);
+        assert_one_error_line_on_a_full_disk(py);
+    }
+}
+
+/// More waiting items than this process's memory limit can hold: one `error:` line naming
+/// the flags to lower, before either queue runs (not "memory allocation failed" and an
+/// abort once the unbounded queue has grown).
+#[cfg(target_os = "linux")]
+#[test]
+fn items_the_memory_limit_cannot_hold_fail_with_one_error_line() {
+    let out = Command::new("sh")
+        .args(["-c", "ulimit -v 300000; exec \"$0\" \"$@\"", BIN])
+        .args([
+            "--items",
+            "1000000",
+            "--item-bytes",
+            "400",
+            "--work-ms",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: 1000000 waiting items of 400 B need about"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("lower --items or --item-bytes"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing ran");
 }

@@ -1,18 +1,17 @@
 //! Runs the Python twin, when python3 is installed, and checks the same claims.
 
 mod common;
+mod local;
 
-use std::process::Command;
-
-use common::{SCENARIO, assert_backpressure, summary};
+use common::{python_twin, summary};
+use local::{SCENARIO, assert_backpressure};
 
 #[test]
 fn the_python_twin_shows_the_same_backpressure() {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/queue-backpressure.py");
-    let Ok(out) = Command::new("python3").arg(script).args(SCENARIO).output() else {
-        eprintln!("python3 not found: skipping the Python twin of queue-backpressure");
+    let Some(mut twin) = python_twin() else {
         return;
     };
+    let out = twin.args(SCENARIO).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
