@@ -14,6 +14,7 @@
 //! delay plus the thread's own work on each of them, which a measured timeline breaks down.
 
 mod events;
+mod output;
 mod report;
 
 use std::future::{Future, poll_fn};
@@ -22,11 +23,12 @@ use std::process::ExitCode;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use clap::Parser;
 use futures::future::join_all;
 
 use events::{EventLog, Word};
-use report::{Failure, Phases, Summary};
+use report::{Phases, Summary};
 
 /// The most coroutines one run may gather: about 2.4 GB at some 240 bytes each, and ten
 /// times the largest run the README shows.
@@ -60,19 +62,23 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    report::end_quietly_on_closed_pipe();
+    output::exit_when_output_fails();
     let args = Args::parse();
+    // A failure at run time is one line that says what to do: `error: context: cause`.
+    if let Err(error) = run(&args) {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+/// The demo, in the order it runs: gather the coroutines, then say what was observed.
+fn run(args: &Args) -> anyhow::Result<()> {
     let delay = Duration::from_millis(args.delay_ms);
     report::announce(args.count, args.delay_ms, args.blocking);
 
     let log = EventLog::new(args.count, args.count <= args.show);
-    let phases = match gather(&args, delay, &log) {
-        Ok(phases) => phases,
-        Err(failure) => {
-            eprintln!("error: {failure}");
-            return ExitCode::from(1);
-        }
-    };
+    let phases = gather(args, delay, &log)?;
 
     let summary = Summary::new(args.count, delay, args.blocking, &phases, &log);
     summary.print_order_and_time(&log);
@@ -81,7 +87,7 @@ fn main() -> ExitCode {
     }
     summary.explain();
     println!("{summary}");
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 // ANCHOR: count
@@ -104,7 +110,7 @@ async fn count_blocking(id: u32, delay: Duration, say: &impl Fn(Word, u32)) {
 /// `asyncio.run(main())` with `main` awaiting `gather(count(), count(), ...)`: one thread,
 /// one event loop, all coroutines joined. The clock runs from before the loop is built to
 /// after the last coroutine finished, as the notes time the whole `asyncio.run`.
-fn gather(args: &Args, delay: Duration, log: &EventLog) -> Result<Phases, Failure> {
+fn gather(args: &Args, delay: Duration, log: &EventLog) -> anyhow::Result<Phases> {
     let say = |word, id| log.record(word, id);
     report::check_memory_for(args.count, size_of_val(&count(0, delay, &say)))?;
     let start = Instant::now();
@@ -112,7 +118,7 @@ fn gather(args: &Args, delay: Duration, log: &EventLog) -> Result<Phases, Failur
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
-        .map_err(Failure::Runtime)?;
+        .context("cannot start the tokio runtime; check the process's thread and memory limits")?;
     let mut all_started = None;
     if args.blocking {
         let join = join_all((1..=args.count).map(|id| count_blocking(id, delay, &say)));

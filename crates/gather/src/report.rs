@@ -1,11 +1,13 @@
 //! The harness: what the run prints around the idea (the opening line, the order and time,
-//! the timeline, the explanation), the summary line, the memory check, the run-time
-//! failures with their hints, and the closed-pipe hook.
+//! the timeline, the explanation), the summary line, and the memory check.
 
 use std::fmt;
 use std::time::Duration;
 
+use anyhow::bail;
+
 use crate::events::{self, EventLog};
+use crate::output::write_summary;
 
 /// Moments of one run, measured from its start, and the size of one coroutine.
 pub struct Phases {
@@ -16,40 +18,22 @@ pub struct Phases {
     pub future_bytes: usize,
 }
 
-/// What can go wrong at run time, each with what to do about it.
-pub enum Failure {
-    Runtime(std::io::Error),
-    Memory { count: u32, bytes: usize },
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Failure::Runtime(e) => write!(
-                f,
-                "cannot start the tokio runtime: {e}; check the process's thread and memory limits"
-            ),
-            Failure::Memory { count, bytes } => write!(
-                f,
-                "{count} coroutines need about {:.0} MiB and this process cannot have it; \
-                 try a smaller --count or raise the memory limit (ulimit -v)",
-                *bytes as f64 / (1 << 20) as f64
-            ),
-        }
-    }
-}
-
 /// Asks for the memory the join will need before building it, so that a count the
 /// process cannot hold fails with one line instead of an allocation abort halfway. The
 /// estimate: the coroutine's state machine, 128 bytes of `join_all` bookkeeping (a little
 /// more than the 96 measured with /usr/bin/time: 240 bytes in all for the 144-byte
 /// `count()`), and its two one-byte events.
-pub fn check_memory_for(count: u32, future_bytes: usize) -> Result<(), Failure> {
+pub fn check_memory_for(count: u32, future_bytes: usize) -> anyhow::Result<()> {
     let bytes = count as usize * (future_bytes + 128 + 2);
     let mut probe: Vec<u8> = Vec::new();
-    probe
-        .try_reserve_exact(bytes)
-        .map_err(|_| Failure::Memory { count, bytes })
+    if probe.try_reserve_exact(bytes).is_err() {
+        bail!(
+            "{count} coroutines need about {:.0} MiB and this process cannot have it; \
+             try a smaller --count or raise the memory limit (ulimit -v)",
+            bytes as f64 / f64::from(1 << 20)
+        );
+    }
+    Ok(())
 }
 
 pub fn announce(count: u32, delay_ms: u64, blocking: bool) {
@@ -154,20 +138,20 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let overhead_ns =
             self.elapsed.saturating_sub(self.ideal).as_secs_f64() * 1e9 / f64::from(self.count);
-        write!(
+        write_summary(
             f,
-            "summary: count={} delay_ms={} mode={} elapsed_s={:.3} ratio={:.3} order_ok={} \
-             one_thread={} future_bytes={} overhead_ns_per_coroutine={overhead_ns:.0} \
-             ideal_s={:.3}",
-            self.count,
-            self.delay.as_millis(),
-            mode(self.blocking),
-            self.elapsed.as_secs_f64(),
-            self.ratio(),
-            self.order_ok,
-            self.one_thread,
-            self.future_bytes,
-            self.ideal.as_secs_f64()
+            &[
+                ("count", self.count.to_string()),
+                ("delay_ms", self.delay.as_millis().to_string()),
+                ("mode", mode(self.blocking).to_string()),
+                ("elapsed_s", format!("{:.3}", self.elapsed.as_secs_f64())),
+                ("ratio", format!("{:.3}", self.ratio())),
+                ("order_ok", self.order_ok.to_string()),
+                ("one_thread", self.one_thread.to_string()),
+                ("future_bytes", self.future_bytes.to_string()),
+                ("overhead_ns_per_coroutine", format!("{overhead_ns:.0}")),
+                ("ideal_s", format!("{:.3}", self.ideal.as_secs_f64())),
+            ],
         )
     }
 }
@@ -219,16 +203,4 @@ pub fn print_timeline(p: &Phases, delay: Duration, count: u32) {
         let line = format!("  {:7.3} s  {what:<15} {note}", at.as_secs_f64());
         println!("{}", line.trim_end());
     }
-}
-
-/// `demo | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-pub fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }

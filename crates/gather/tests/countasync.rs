@@ -3,10 +3,12 @@
 //! machine; the three sleeps gathered must not add up to three).
 
 mod common;
+mod local;
 
 use std::process::Command;
 
-use common::{example, first_line_then_close, words};
+use common::{example, first_line_then_close};
+use local::words;
 
 #[test]
 fn countasync_prints_one_one_one_two_two_two_in_about_one_second() {

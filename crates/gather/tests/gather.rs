@@ -3,10 +3,12 @@
 //! claims use wide margins (debug build, busy machine): under 2x one delay, not about 1x.
 
 mod common;
+mod local;
 
 use std::process::{Command, Output};
 
-use common::{first_line_then_close, number, summary, words};
+use common::{example, first_line_then_close, number, python_twin, summary};
+use local::words;
 
 const BIN: &str = env!("CARGO_BIN_EXE_gather");
 
@@ -151,4 +153,21 @@ fn a_closed_pipe_ends_it_quietly() {
     assert!(line.starts_with("gather: 3 count() coroutine(s)"), "{line}");
     assert!(status.success(), "{status}: {stderr}");
     assert_eq!(stderr, "");
+}
+
+/// stdout on a full disk: one `error:` line and status 1 from the demo, the minimal
+/// program and the twin, never a panic or a lost-output exit 0.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    use common::assert_one_error_line_on_a_full_disk;
+    let small = ["--count", "3", "--delay-ms", "1"];
+    let mut bin = Command::new(BIN);
+    bin.args(small);
+    assert_one_error_line_on_a_full_disk(bin);
+    assert_one_error_line_on_a_full_disk(Command::new(example("countasync")));
+    if let Some(mut py) = python_twin() {
+        py.args(small);
+        assert_one_error_line_on_a_full_disk(py);
+    }
 }

@@ -2,11 +2,13 @@
 //! the same claims as the Rust program. Skipped, with a message, when python3 is absent.
 
 mod common;
+mod local;
 
 use std::path::Path;
 use std::process::Command;
 
-use common::{number, summary, words};
+use common::{number, summary};
+use local::words;
 
 fn run_python(args: &[&str]) -> Option<String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/gather.py");
