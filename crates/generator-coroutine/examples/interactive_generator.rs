@@ -11,6 +11,8 @@ use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};
 
+use anyhow::Context as _; // `.context(..)`: a None becomes an error that says what it was
+
 /// One value each way between the generator and whoever calls `send`.
 #[derive(Default)]
 struct Mailbox {
@@ -54,27 +56,34 @@ fn show(value: Option<i64>) -> String {
     value.map_or("None".to_string(), |v| v.to_string())
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    end_quietly_on_closed_pipe();
+fn main() -> anyhow::Result<()> {
+    exit_when_output_fails(); // one error line, not a panic, if stdout fails (end of file)
     let mailbox = RefCell::new(Mailbox::default());
     // `gen = interactive_generator()`, the line the notes leave out: nothing runs yet.
     // (`gen` itself is a reserved word in Rust 2024, kept for generators to come.)
     let mut generator = pin!(interactive_generator(&mailbox));
-    let mut send = |value| send(generator.as_mut(), &mailbox, value).ok_or("StopIteration");
+    let mut send = |value| send(generator.as_mut(), &mailbox, value).context("StopIteration");
     println!("{}", send(None)?); // start it: it runs to its first yield
     println!("{}", send(Some(10))?); // x = 10 inside
     println!("{}", send(Some(20))?); // y = 20 inside
     Ok(())
 }
 
-/// `program | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-fn end_quietly_on_closed_pipe() {
+// ANCHOR: output-hook
+/// Output that cannot be written ends the program: quietly when the reader closed the pipe
+/// (`program | head`), with one `error:` line and status 1 otherwise (a full disk).
+fn exit_when_output_fails() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
+        let message = info.to_string();
+        let Some((_, why)) = message.split_once("failed printing to stdout: ") else {
+            return default_hook(info);
+        };
+        if why.contains("Broken pipe") {
             std::process::exit(0);
         }
-        default_hook(info);
+        eprintln!("error: cannot write the output ({why}); free some space or write elsewhere");
+        std::process::exit(1);
     }));
 }
+// ANCHOR_END: output-hook

@@ -19,10 +19,9 @@
 mod async_block;
 mod dialogue;
 mod notes;
+mod output;
 mod report;
 mod state_machine;
-
-use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
 
@@ -55,15 +54,16 @@ pub enum Style {
     Both,
 }
 
-fn main() -> ExitCode {
-    report::end_quietly_on_closed_pipe();
+/// Nothing here can fail at run time: the generators are driven by hand, on this thread,
+/// with no runtime, no file and no socket. Only the output can, and the hook handles it.
+fn main() {
+    output::exit_when_output_fails();
     let args = Args::parse();
     let styles = args.style.each();
     let runs: Vec<StyleRun> = styles.iter().map(|&style| run_style(style, args)).collect();
     report::print_checks(&runs);
     report::print_comparison(&runs, args.time_exchanges);
     println!("{}", Summary::new(args.n, &runs));
-    ExitCode::SUCCESS
 }
 
 /// Play both of the notes' programs with one style, then check them against what the notes'

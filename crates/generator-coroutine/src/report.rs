@@ -1,5 +1,5 @@
 //! The harness: what each style did, the checks printed against the notes, the two state
-//! machines' sizes and costs, the closing summary line, and the closed-pipe hook.
+//! machines' sizes and costs, and the closing summary line.
 
 use std::fmt;
 use std::hint::black_box;
@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use crate::async_block::{self, AsyncGenerator};
 use crate::dialogue::Dialogue;
+use crate::output::write_summary;
 use crate::{Args, Style, make_consumer, notes, state_machine};
 
 /// What one style did, as observed.
@@ -153,31 +154,25 @@ impl fmt::Display for Summary<'_> {
         let exchanges = |style| self.of(style).map_or(0, |r| r.exchanges);
         let ns = |style| self.of(style).map_or(0.0, |r| r.ns_per_exchange);
         let all = |check: fn(&StyleRun) -> bool| self.runs.iter().all(check);
-        write!(
+        write_summary(
             f,
-            "summary: n={} exchanges_state_machine={} exchanges_async={} dialogues_equal={} \
-             closed_cleanly={} two_way_equal={} ns_per_exchange_state_machine={:.1} \
-             ns_per_exchange_async={:.1} ideal_s=0.000",
-            self.n,
-            exchanges(Style::StateMachine),
-            exchanges(Style::Async),
-            all(|r| r.dialogue_equal),
-            all(|r| r.closed_cleanly),
-            all(|r| r.two_way_equal),
-            ns(Style::StateMachine),
-            ns(Style::Async),
+            &[
+                ("n", self.n.to_string()),
+                (
+                    "exchanges_state_machine",
+                    exchanges(Style::StateMachine).to_string(),
+                ),
+                ("exchanges_async", exchanges(Style::Async).to_string()),
+                ("dialogues_equal", all(|r| r.dialogue_equal).to_string()),
+                ("closed_cleanly", all(|r| r.closed_cleanly).to_string()),
+                ("two_way_equal", all(|r| r.two_way_equal).to_string()),
+                (
+                    "ns_per_exchange_state_machine",
+                    format!("{:.1}", ns(Style::StateMachine)),
+                ),
+                ("ns_per_exchange_async", format!("{:.1}", ns(Style::Async))),
+                ("ideal_s", "0.000".to_string()),
+            ],
         )
     }
-}
-
-/// `demo | head` closes the pipe early, and the next `println!` then panics with
-/// "Broken pipe". The reader is done, the program is not wrong: end quietly, status 0.
-pub fn end_quietly_on_closed_pipe() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default_hook(info);
-    }));
 }

@@ -2,10 +2,12 @@
 //! notes' Python program prints (the two-way one with the `gen = ...` line the notes miss).
 
 mod common;
+mod local;
 
 use std::process::Command;
 
-use common::{NOTES_PRODUCER_CONSUMER, NOTES_TWO_WAY, example, reader_gone_before_it_writes};
+use common::{example, reader_gone_from_the_start};
+use local::{NOTES_PRODUCER_CONSUMER, NOTES_TWO_WAY};
 
 fn lines_of(name: &str) -> Vec<String> {
     let out = Command::new(example(name)).output().unwrap();
@@ -34,7 +36,7 @@ fn both_end_quietly_on_a_closed_pipe() {
     for name in ["generator_consumer", "interactive_generator"] {
         let mut cmd = Command::new(example(name));
         cmd.env("RUST_BACKTRACE", "1");
-        let (status, stderr) = reader_gone_before_it_writes(cmd);
+        let (status, stderr) = reader_gone_from_the_start(cmd);
         assert!(status.success(), "{name}: {status}: {stderr}");
         assert_eq!(stderr, "", "{name}");
     }

@@ -3,13 +3,12 @@
 //! closes cleanly.
 
 mod common;
+mod local;
 
 use std::process::{Command, Output};
 
-use common::{
-    NOTES_PRODUCER_CONSUMER, NOTES_TWO_WAY, first_line_then_close, number, section, summary,
-    without_narration,
-};
+use common::{example, first_line_then_close, number, python_twin, summary};
+use local::{NOTES_PRODUCER_CONSUMER, NOTES_TWO_WAY, section, without_narration};
 
 const BIN: &str = env!("CARGO_BIN_EXE_generator-coroutine");
 
@@ -147,4 +146,23 @@ fn a_closed_pipe_ends_it_quietly() {
     );
     assert!(status.success(), "{status}: {stderr}");
     assert_eq!(stderr, "");
+}
+
+/// stdout on a full disk: one `error:` line and status 1 from the demo, both minimal
+/// programs and the twin, never a panic or a lost-output exit 0.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_gives_one_error_line() {
+    use common::assert_one_error_line_on_a_full_disk;
+    let small = ["--n", "2", "--time-exchanges", "0"];
+    let mut bin = Command::new(BIN);
+    bin.args(small);
+    assert_one_error_line_on_a_full_disk(bin);
+    for name in ["generator_consumer", "interactive_generator"] {
+        assert_one_error_line_on_a_full_disk(Command::new(example(name)));
+    }
+    if let Some(mut py) = python_twin() {
+        py.args(small);
+        assert_one_error_line_on_a_full_disk(py);
+    }
 }

@@ -3,13 +3,12 @@
 //! and the consumer closes cleanly. Skipped, with a message, when python3 is absent.
 
 mod common;
+mod local;
 
 use std::process::{Command, Output};
 
-use common::{
-    NOTES_PRODUCER_CONSUMER, NOTES_TWO_WAY, first_line_then_close, section, summary,
-    without_narration,
-};
+use common::{first_line_then_close, summary};
+use local::{NOTES_PRODUCER_CONSUMER, NOTES_TWO_WAY, section, without_narration};
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/python/generator-coroutine.py");
 

@@ -1,10 +1,13 @@
-//! Helpers shared by this crate's integration tests.
+//! Helpers shared by a crate's integration tests. This file is the same in every crate
+//! (`make test` compares each copy with scripts/template/tests/common/mod.rs): change it
+//! there, then copy it. Helpers only one crate needs live in that crate's `tests/local/`.
 #![allow(dead_code)] // each test file uses its own part of these
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 /// The `key=value` pairs of the closing `summary:` line.
 pub fn summary(stdout: &str) -> HashMap<String, String> {
@@ -37,10 +40,29 @@ pub fn example(name: &str) -> PathBuf {
     let path = dir.join("examples").join(name);
     assert!(
         path.exists(),
-        "{} is not built: run `cargo test -p generator-coroutine` (it builds the examples)",
-        path.display()
+        "{} is not built: run `cargo test -p {}` (it builds the examples)",
+        path.display(),
+        env!("CARGO_PKG_NAME")
     );
     path
+}
+
+/// `python3 python/<crate>.py`, the crate's Python twin, or None (saying so) when python3
+/// is not installed: the twins' tests then skip.
+pub fn python_twin() -> Option<Command> {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/python/",
+        env!("CARGO_PKG_NAME"),
+        ".py"
+    );
+    if Command::new("python3").arg("--version").output().is_err() {
+        println!("python3 not found: skipped a check of the Python twin");
+        return None;
+    }
+    let mut python = Command::new("python3");
+    python.arg(script);
+    Some(python)
 }
 
 /// Runs `cmd`, reads its first line and closes the pipe, as `| head -n 1` does; returns
@@ -64,74 +86,40 @@ pub fn first_line_then_close(mut cmd: Command) -> (String, ExitStatus, String) {
     )
 }
 
-/// Runs `cmd` with its stdout a pipe whose reader is gone before the program starts, as
-/// `| head -n 0` does: for a program whose whole output would otherwise fit in the pipe
-/// before a reader could close it. The pipe is the stdin of a `true` that has already
-/// exited, so the program's first write fails, every time. Returns how it ended, and its
-/// stderr.
-pub fn reader_gone_before_it_writes(mut cmd: Command) -> (ExitStatus, String) {
-    let mut reader = Command::new("true").stdin(Stdio::piped()).spawn().unwrap();
-    let write_end = reader.stdin.take().unwrap();
-    reader.wait().unwrap(); // the only reader has exited: nobody will ever read this pipe
-    let out = cmd
-        .stdout(Stdio::from(write_end))
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
+/// Runs `cmd` with its stdout on a pipe whose reader is closed before it starts, so its
+/// very first write fails, whatever the timing; returns how it ended and its stderr.
+pub fn reader_gone_from_the_start(mut cmd: Command) -> (ExitStatus, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = cmd.stdout(writer).stderr(Stdio::piped()).output().unwrap();
     (
         out.status,
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
 
-/// The lines printed under the heading that starts with `heading`, up to the next heading
-/// or blank line.
-pub fn section(text: &str, heading: &str) -> Vec<String> {
-    text.lines()
-        .skip_while(|l| !l.starts_with(heading))
-        .skip(1)
-        .take_while(|l| !l.starts_with("==") && !l.is_empty())
-        .map(str::to_string)
-        .collect()
+/// Runs `cmd` with its stdout on /dev/full, which fails every write as a full disk does,
+/// and checks the program says so in one `error:` line and exits 1: no panic, no
+/// backtrace, no traceback, and no exit 0 that would hide the lost output.
+#[cfg(target_os = "linux")]
+pub fn assert_one_error_line_on_a_full_disk(mut cmd: Command) {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = cmd.stdout(full).stderr(Stdio::piped()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{cmd:?} on a full disk: {stderr}"
+    );
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        lines.len() == 1 && lines[0].starts_with("error: "),
+        "{cmd:?} on a full disk should print one error line, not:\n{stderr}"
+    );
 }
-
-/// The lines the notes' programs print: everything but the demo's `  # ` narration.
-pub fn without_narration(lines: &[String]) -> Vec<String> {
-    lines
-        .iter()
-        .filter(|l| !l.starts_with("  # "))
-        .cloned()
-        .collect()
-}
-
-/// The notes' producer/consumer output for five messages, as the notes' Python prints it.
-pub const NOTES_PRODUCER_CONSUMER: [&str; 15] = [
-    "[PRODUCER] Producing 1",
-    "[CONSUMER] Consuming 1",
-    "[PRODUCER] Consumer return: 200 OK from iter 1",
-    "[PRODUCER] Producing 2",
-    "[CONSUMER] Consuming 2",
-    "[PRODUCER] Consumer return: 200 OK from iter 2",
-    "[PRODUCER] Producing 3",
-    "[CONSUMER] Consuming 3",
-    "[PRODUCER] Consumer return: 200 OK from iter 3",
-    "[PRODUCER] Producing 4",
-    "[CONSUMER] Consuming 4",
-    "[PRODUCER] Consumer return: 200 OK from iter 4",
-    "[PRODUCER] Producing 5",
-    "[CONSUMER] Consuming 5",
-    "[PRODUCER] Consumer return: 200 OK from iter 5",
-];
-
-/// The notes' two-way generator, with `gen = interactive_generator()` added.
-pub const NOTES_TWO_WAY: [&str; 6] = [
-    "Generator started",
-    "Ready",
-    "Received: 10",
-    "Got 10",
-    "Received: 20",
-    "Final: 20",
-];
 
 /// What a Ctrl-C in the middle of a run left: see [`ctrl_c_python`].
 #[derive(Debug)]
@@ -152,15 +140,8 @@ pub struct Interrupted {
 /// The SIGINT handler is put back first: a test run from a script started with `&` would
 /// otherwise hand Python SIGINT already ignored. None when python3 is not installed.
 #[cfg(target_os = "linux")]
-pub fn ctrl_c_python(
-    script: &str,
-    args: &[&str],
-    after: std::time::Duration,
-) -> Option<Interrupted> {
-    use std::io::{BufRead, BufReader, Read};
+pub fn ctrl_c_python(script: &str, args: &[&str], after: Duration) -> Option<Interrupted> {
     use std::os::unix::process::CommandExt;
-    use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
     const AS_FROM_A_TERMINAL: &str = "import runpy, signal, sys; \
         signal.signal(signal.SIGINT, signal.default_int_handler); \
         sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')";
@@ -178,7 +159,7 @@ pub fn ctrl_c_python(
             return None;
         }
     };
-    let group = child.id() as i32;
+    let group = child.id();
     let signal_group = |signal: &str| {
         let kill = format!("kill -{signal} -{group}"); // dash takes no "--"
         let _ = Command::new("sh").args(["-c", &kill]).status();
@@ -212,11 +193,11 @@ pub fn ctrl_c_python(
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let mut left = group_alive(group);
+    let mut left = processes_in_group(group).len();
     let ended = Instant::now();
     while left > 0 && ended.elapsed() < Duration::from_secs(2) {
         std::thread::sleep(Duration::from_millis(50));
-        left = group_alive(group);
+        left = processes_in_group(group).len();
     }
     if left > 0 {
         signal_group("KILL");
@@ -230,21 +211,38 @@ pub fn ctrl_c_python(
     })
 }
 
-/// Processes in process group `group` that are still running (zombies waiting for init to
-/// reap them are already gone as far as a learner is concerned).
-#[cfg(target_os = "linux")]
-fn group_alive(group: i32) -> usize {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return 0;
+/// The processes still running in process group `group` (Linux: from /proc; elsewhere,
+/// none seen). Zombies waiting for init to reap them are already gone for a learner.
+pub fn processes_in_group(group: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
     };
-    dir.filter_map(|entry| std::fs::read_to_string(entry.ok()?.path().join("stat")).ok())
-        .filter(|stat| {
-            // pid (comm) state ppid pgrp ...: comm may hold spaces, so split after ')'.
-            let Some((_, fields)) = stat.rsplit_once(')') else {
-                return false;
-            };
-            let fields: Vec<&str> = fields.split_whitespace().collect();
-            fields.len() > 2 && fields[0] != "Z" && fields[2] == group.to_string()
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // After the command's name in parentheses: state, ppid, pgrp.
+            let fields: Vec<&str> = stat
+                .rsplit_once(')')
+                .map_or("", |(_, rest)| rest)
+                .split_whitespace()
+                .collect();
+            fields.first() != Some(&"Z")
+                && fields.get(2).and_then(|g| g.parse::<u32>().ok()) == Some(group)
         })
-        .count()
+        .collect()
+}
+
+/// How many connections the kernel has dropped so far because a listen queue was full
+/// (`TcpExtListenOverflows`, what `nstat` shows; Linux only, None elsewhere). Count it
+/// before and after a burst of clients: a server whose backlog is too small makes it grow,
+/// and its clients wait out a one-second SYN retransmit.
+pub fn listen_overflows() -> Option<u64> {
+    let netstat = std::fs::read_to_string("/proc/net/netstat").ok()?;
+    let mut tcp_ext = netstat.lines().filter(|l| l.starts_with("TcpExt:"));
+    let (names, values) = (tcp_ext.next()?, tcp_ext.next()?);
+    let at = names
+        .split_whitespace()
+        .position(|n| n == "ListenOverflows")?;
+    values.split_whitespace().nth(at)?.parse().ok()
 }
