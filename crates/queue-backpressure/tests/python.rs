@@ -36,3 +36,22 @@ fn python_twin_stops_quietly_on_ctrl_c() {
     assert_eq!(run.stderr, "", "{run:?}");
     assert_eq!(run.left, 0, "processes of its group still running: {run:?}");
 }
+
+/// `twin | head` with the reader gone before the twin writes at all: quiet, status 0.
+#[test]
+fn the_python_twin_ends_quietly_on_a_closed_pipe() {
+    let Some(mut twin) = python_twin() else {
+        return;
+    };
+    twin.args([
+        "--items",
+        "20",
+        "--work-ms",
+        "1",
+        "--throughput-items",
+        "100",
+    ]);
+    let (status, stderr) = common::reader_gone_from_the_start(twin);
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(stderr, "");
+}
