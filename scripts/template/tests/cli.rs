@@ -27,6 +27,24 @@ fn the_minimal_program_sleeps_at_least_100_ms() {
 }
 
 #[test]
+fn the_trace_shows_one_sleep_as_long_as_the_measured_one() {
+    let dir = common::TempDir::new();
+    let path = dir.join("trace.json");
+    let out = Command::new(BIN)
+        .args(["--delay-ms", "50", "--trace"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let slept = number(&summary(&String::from_utf8(out.stdout).unwrap()), "slept_s");
+    let trace = common::read_trace(&path);
+    let sleeps = trace.slices_of("one sleep");
+    assert_eq!(sleeps.len(), 1, "{trace:?}");
+    let traced = (sleeps[0].end - sleeps[0].start) / 1e6;
+    assert!(traced >= 0.050 && (traced - slept).abs() < 0.002, "{traced} against {slept}");
+}
+
+#[test]
 fn a_bad_argument_exits_2() {
     let out = Command::new(BIN).arg("--delay-ms=0").output().unwrap();
     assert_eq!(out.status.code(), Some(2));

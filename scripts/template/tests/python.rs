@@ -18,6 +18,17 @@ fn the_python_twin_sleeps_at_least_as_long() {
 }
 
 #[test]
+fn the_python_twins_trace_shows_the_same_sleep() {
+    let Some(mut twin) = python_twin() else { return };
+    let dir = common::TempDir::new();
+    let path = dir.join("trace.json");
+    let out = twin.args(["--delay-ms", "50", "--trace"]).arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sleeps = common::read_trace(&path).slices_of("one sleep").len();
+    assert_eq!(sleeps, 1);
+}
+
+#[test]
 fn the_python_twin_ends_quietly_on_a_closed_pipe() {
     let Some(twin) = python_twin() else { return };
     let (line, status, stderr) = first_line_then_close(twin);
