@@ -23,5 +23,7 @@ cargo clippy --quiet --offline -p "$name" --all-targets -- -D warnings
 scripts/readme-code.sh "$name" >/dev/null
 scripts/check-copies.sh "$name" >/dev/null
 cargo test --quiet --offline -p "$name" >"$tmp/test.log" 2>&1 || { cat "$tmp/test.log"; exit 1; }
+git init --quiet && git add -A && git -c user.name=check -c user.email=check@localhost commit --quiet -m scaffold
+scripts/check-exercises.sh "$name" >/dev/null
 passed=$(awk '/^test result: ok\./ { n += $4 } END { print n + 0 }' "$tmp/test.log")
-echo "check-scaffold: a crate made by make new passes fmt, clippy, the README and copies checks and its $passed tests"
+echo "check-scaffold: a crate made by make new passes fmt, clippy, the README and copies checks, its $passed tests and its exercise's check both ways"

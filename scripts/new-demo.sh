@@ -43,7 +43,8 @@ while read -r f; do
   mkdir -p "$(dirname "$out")"
   sed -e "s/__NAME__/$name/g" -e "s/__SNAKE__/$snake/g" "scripts/template/$f" >"$out"
 done < <(cd scripts/template && find . -type f)
-rustfmt --edition 2024 "$work"/src/*.rs "$work"/examples/*.rs "$work"/tests/*.rs "$work"/tests/*/*.rs
+rustfmt --edition 2024 "$work"/src/*.rs "$work"/examples/*.rs "$work"/tests/*.rs "$work"/tests/*/*.rs \
+  "$work"/exercises/*.rs "$work"/exercises/solutions/*.rs
 mv "$work" "$dir"
 trap 'rm -rf "$tmp" "$dir"' EXIT
 scripts/readme-code.sh --fix "$name" >/dev/null
