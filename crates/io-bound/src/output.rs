@@ -29,6 +29,7 @@ pub fn exit_when_output_fails() {
         if why.contains("Broken pipe") {
             std::process::exit(0);
         }
+        let why = why.split(" (os error").next().unwrap_or(why);
         eprintln!("error: cannot write the output ({why}); free some space or write elsewhere");
         std::process::exit(1);
     }));

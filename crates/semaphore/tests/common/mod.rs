@@ -246,3 +246,214 @@ pub fn listen_overflows() -> Option<u64> {
         .position(|n| n == "ListenOverflows")?;
     values.split_whitespace().nth(at)?.parse().ok()
 }
+
+/// A folder of its own under the system's temp dir, removed with everything in it when
+/// dropped: where a test's trace files go.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new() -> Self {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let name = format!("{}-test-{}-{n}", env!("CARGO_PKG_NAME"), std::process::id());
+        let dir = std::env::temp_dir().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Something that took time on a track of a trace, in microseconds from the start.
+#[derive(Debug, Clone)]
+pub struct Slice {
+    pub group: String,
+    pub track: String,
+    pub kind: String,
+    pub name: String,
+    pub start: f64,
+    pub end: f64,
+}
+
+/// A moment on a track.
+#[derive(Debug, Clone)]
+pub struct Moment {
+    pub group: String,
+    pub track: String,
+    pub name: String,
+    pub at: f64,
+}
+
+/// One reading of a counter: the level `name` of `group` is `value` from `at` on.
+#[derive(Debug, Clone)]
+pub struct Level {
+    pub group: String,
+    pub name: String,
+    pub at: f64,
+    pub value: f64,
+}
+
+/// A `--trace` file read back: its groups and tracks by name, and its events.
+#[derive(Debug, Default)]
+pub struct Trace {
+    pub groups: Vec<String>,
+    pub tracks: Vec<(String, String)>,
+    pub slices: Vec<Slice>,
+    pub moments: Vec<Moment>,
+    pub levels: Vec<Level>,
+    pub notes: Vec<String>,
+}
+
+/// Reads and checks a `--trace` file: it must be JSON in the Chrome Trace Event Format
+/// (an object with `traceEvents`), every event of a known phase with a finite, non-negative
+/// `ts`, every slice with a `dur`, and every group and track it uses named by an `M` event
+/// with a non-empty name. Panics, saying what is wrong, otherwise.
+pub fn read_trace(path: &std::path::Path) -> Trace {
+    use serde_json::Value;
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read the trace {}: {e}", path.display()));
+    let json: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("the trace {} is not JSON: {e}", path.display()));
+    let events = json["traceEvents"]
+        .as_array()
+        .unwrap_or_else(|| panic!("the trace {} has no traceEvents array", path.display()));
+    let int = |e: &Value, key: &str| e[key].as_u64().unwrap_or_else(|| panic!("{key} of {e}"));
+    let text_of = |e: &Value, key: &str| -> String {
+        let s = e[key].as_str().unwrap_or_else(|| panic!("{key} of {e}"));
+        assert!(!s.trim().is_empty(), "an empty {key} in {e}");
+        s.to_string()
+    };
+    let mut groups: HashMap<u64, String> = HashMap::new();
+    let mut tracks: HashMap<(u64, u64), String> = HashMap::new();
+    let mut trace = Trace::default();
+    for e in events.iter().filter(|e| e["ph"] == "M") {
+        match e["name"].as_str() {
+            Some("process_name") => {
+                let name = text_of(&e["args"], "name");
+                trace.groups.push(name.clone());
+                groups.insert(int(e, "pid"), name);
+            }
+            Some("thread_name") => {
+                let name = text_of(&e["args"], "name");
+                tracks.insert((int(e, "pid"), int(e, "tid")), name);
+            }
+            _ => {}
+        }
+    }
+    let mut named: Vec<_> = tracks.iter().collect();
+    named.sort_by_key(|(key, _)| **key);
+    for ((pid, _), name) in named {
+        let group = groups
+            .get(pid)
+            .unwrap_or_else(|| panic!("track {name} is in group {pid}, which has no name"));
+        trace.tracks.push((group.clone(), name.clone()));
+    }
+    for e in events.iter().filter(|e| e["ph"] != "M") {
+        let at = e["ts"].as_f64().unwrap_or_else(|| panic!("no ts in {e}"));
+        assert!(at.is_finite() && at >= 0.0, "a bad ts in {e}");
+        let pid = int(e, "pid");
+        let group = groups
+            .get(&pid)
+            .unwrap_or_else(|| panic!("an event in group {pid}, which has no name: {e}"))
+            .clone();
+        let track = || -> String {
+            let key = (pid, int(e, "tid"));
+            let name = tracks.get(&key);
+            name.unwrap_or_else(|| panic!("an event on a track with no name: {e}"))
+                .clone()
+        };
+        match e["ph"].as_str() {
+            Some("X") => {
+                let dur = e["dur"].as_f64().unwrap_or_else(|| panic!("no dur in {e}"));
+                assert!(dur.is_finite() && dur >= 0.0, "a bad dur in {e}");
+                trace.slices.push(Slice {
+                    group,
+                    track: track(),
+                    kind: text_of(e, "cat"),
+                    name: text_of(e, "name"),
+                    start: at,
+                    end: at + dur,
+                });
+            }
+            Some("i") | Some("I") => trace.moments.push(Moment {
+                group,
+                track: track(),
+                name: text_of(e, "name"),
+                at,
+            }),
+            Some("C") => {
+                let args = e["args"].as_object().unwrap_or_else(|| panic!("{e}"));
+                let value = args.values().next().and_then(Value::as_f64);
+                trace.levels.push(Level {
+                    group,
+                    name: text_of(e, "name"),
+                    at,
+                    value: value.unwrap_or_else(|| panic!("a counter with no value: {e}")),
+                });
+            }
+            _ => panic!("an event of an unknown phase: {e}"),
+        }
+    }
+    if let Some(notes) = json["otherData"]["notes"].as_array() {
+        trace.notes = notes
+            .iter()
+            .filter_map(|n| n.as_str().map(String::from))
+            .collect();
+    }
+    trace
+}
+
+impl Trace {
+    /// The slices of the groups whose name starts with `group`.
+    pub fn slices_of(&self, group: &str) -> Vec<&Slice> {
+        self.slices
+            .iter()
+            .filter(|s| s.group.starts_with(group))
+            .collect()
+    }
+
+    /// The readings of counter `name` in the groups whose name starts with `group`, in time order.
+    pub fn levels_of(&self, group: &str, name: &str) -> Vec<&Level> {
+        let mut levels: Vec<&Level> = self
+            .levels
+            .iter()
+            .filter(|l| l.group.starts_with(group) && l.name == name)
+            .collect();
+        levels.sort_by(|a, b| a.at.total_cmp(&b.at));
+        levels
+    }
+
+    /// From the first slice's start to the last one's end, in microseconds.
+    pub fn span(slices: &[&Slice]) -> f64 {
+        let start = slices.iter().map(|s| s.start).fold(f64::INFINITY, f64::min);
+        let end = slices.iter().map(|s| s.end).fold(0.0, f64::max);
+        (end - start).max(0.0)
+    }
+}
+
+/// The most of `slices` that were in progress at one moment (slices that only touch, one
+/// ending as the next starts, do not count as overlapping).
+pub fn most_at_once(slices: &[&Slice]) -> usize {
+    let mut edges: Vec<(f64, i32)> = Vec::new();
+    for s in slices {
+        edges.push((s.start, 1));
+        edges.push((s.end, -1));
+    }
+    // Ends before starts at the same instant.
+    edges.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let (mut now, mut most) = (0i32, 0i32);
+    for (_, step) in edges {
+        now += step;
+        most = most.max(now);
+    }
+    most as usize
+}
