@@ -19,6 +19,7 @@ import math
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -82,7 +83,7 @@ async def bake_async(cake, steps, strokes, oven_s, opened):
 def sequential(recipe):
     opened = time.monotonic()
     cakes = [bake_blocking(c, *recipe, opened) for c in (0, 1)]
-    return "sequential", time.monotonic() - opened, cakes
+    return "sequential", time.monotonic() - opened, cakes, opened
 
 
 def one_baker(recipe):
@@ -93,7 +94,7 @@ def one_baker(recipe):
 
     opened = time.monotonic()
     cakes = asyncio.run(both(opened))
-    return "one baker", time.monotonic() - opened, list(cakes)
+    return "one baker", time.monotonic() - opened, list(cakes), opened
 
 
 def two_bakers(recipe):
@@ -108,7 +109,7 @@ def two_bakers(recipe):
         t.start()
     for t in threads:
         t.join()
-    return "two bakers", time.monotonic() - opened, cakes
+    return "two bakers", time.monotonic() - opened, cakes, opened
 
 
 def _bake_in_process(cake, recipe, opened, queue):
@@ -130,7 +131,7 @@ def two_processes(recipe):
         cakes[cake] = result
     for p in procs:
         p.join()
-    return "two procs", time.monotonic() - opened, cakes
+    return "two procs", time.monotonic() - opened, cakes, opened
 
 
 def time_in(spans, kind):
@@ -196,12 +197,56 @@ def units(cakes):
     return 1 if cakes[0][2:] == cakes[1][2:] else 2
 
 
+TRACK_NAMES = {
+    "sequential": ["baker: cake 1, then cake 2"] * 2,
+    "one baker": ["baker: both cakes in turn"] * 2,
+    "two bakers": ["baker-1 thread: cake 1", "baker-2 thread: cake 2"],
+    "two procs": ["baker 1 process: cake 1", "baker 2 process: cake 2"],
+}
+
+
+def cores_mixing(spans):
+    """At every start and end of a mixing span, the CPU per wall second of the mixes going
+    on, added up: two bakers that share one core (or one GIL) make 1, not 2."""
+    mixes = [s for s in spans if s[0] == "mix"]
+    edges = sorted({t for _, start, end, _ in mixes for t in (start, end)})
+    return [(t, sum(cpu / max(end - start, 1e-9) for _, start, end, cpu in mixes if start <= t < end))
+            for t in edges]
+
+
+def record(trace, kitchens):
+    """The kitchens as a trace, from the same spans the timelines are drawn from: the same
+    groups, tracks and slice names as the Rust side writes."""
+    for name, _, cakes, opened in kitchens:
+        group = trace.group(f"{name} ({units(cakes)} {'process' if name == 'two procs' else 'thread'}(s))")
+        names = TRACK_NAMES[name]
+        baker = trace.track(group, names[0])
+        bakers = [baker, baker] if names[0] == names[1] else [baker, trace.track(group, names[1])]
+        ovens = [trace.track(group, "cake 1's oven"), trace.track(group, "cake 2's oven")]
+        for c, (spans, *_) in enumerate(cakes):
+            steps = sum(1 for s in spans if s[0] == "mix")
+            counts = {"mix": 0, "oven": 0}
+            for kind, start, end, cpu in spans:
+                counts[kind] += 1
+                if kind == "mix":
+                    label = (f"cake {c + 1}: mix {counts[kind]} of {steps}, {cpu * 1e3:.0f} ms CPU in "
+                             f"{(end - start) * 1e3:.0f} ms")
+                    trace.slice(bakers[c], "mixing (CPU work)", label, opened + start, opened + end)
+                else:
+                    label = f"cake {c + 1}: oven {counts[kind]} of {steps}"
+                    trace.slice(ovens[c], "in the oven (a sleep)", label, opened + start, opened + end)
+        for t, level in cores_mixing([s for cake in cakes for s in cake[0]]):
+            trace.counter(group, "cores mixing", opened + t, level)
+
+
 def main():
     parser = argparse.ArgumentParser(description="Two cakes: one after the other, one baker, two bakers")
     parser.add_argument("--work-ms", type=int, default=150, help="ms of mixing (CPU work) in each step")
     parser.add_argument("--oven-ms", type=int, default=100, help="ms in the oven (a sleep) after each mixing")
     parser.add_argument("--steps", type=int, default=3, help="steps (mix, then oven) per cake")
     parser.add_argument("--width", type=int, default=72, help="width of the timelines, in characters")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)")
     args = parser.parse_args()
     if args.work_ms < 1 or args.oven_ms < 0 or args.steps < 1 or args.width < 20:
         parser.error("need --work-ms >= 1, --oven-ms >= 0, --steps >= 1, --width >= 20")
@@ -216,7 +261,7 @@ def main():
     base = kitchens[0][1]
     print(f"{'kitchen':<12} {'units':>5} {'total_s':>9} {'mixing_s':>9} {'both_mixing_s':>14} {'cores_mixing':>12} "
           f"{'speedup':>8}")
-    for name, total, cakes in kitchens:
+    for name, total, cakes, _ in kitchens:
         print(f"{name:<12} {units(cakes):>5} {total:>9.3f} {mixing(cakes):>9.3f} {both_mixing(cakes):>14.3f} "
               f"{parallelism(cakes):>12.2f} {base / total:>7.2f}x")
     print("units: threads, or processes for 'two procs'; mixing_s: both cakes' mixing added up;")
@@ -226,7 +271,7 @@ def main():
 
     cell = max(k[1] for k in kitchens) / args.width
     print(f"Timelines, one character = {cell * 1e3:.1f} ms: # mixing, ~ in the oven, . waiting, ^ both mixed at once.")
-    for name, total, cakes in kitchens:
+    for name, total, cakes, _ in kitchens:
         a, b = cakes[0][0], cakes[1][0]
         print(f"\n{name} ({total:.3f} s)")
         print(f"  cake 1 |{row(a, total, cell)}|")
@@ -241,6 +286,17 @@ def main():
     print("as long as on one thread: the GIL lets one thread run Python at a time.")
     print(f"Two bakers in processes: {parallelism(procs[2]):.2f} cores' worth; each mix took {stretch_procs:.2f}x.")
     print(f"Cakes identical in all four kitchens: {str(ok).lower()}")
+    if args.trace:
+        # The kitchens' clock is time.monotonic(), one clock for this process and its children.
+        trace = Trace(start=kitchens[0][3])
+        record(trace, kitchens)
+        try:
+            trace.write(args.trace)
+        except OSError as error:
+            print(f"error: cannot write the trace to {args.trace} ({error.strerror}); check that its folder exists",
+                  file=sys.stderr)
+            return 1
+        print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
     ideal = 5 * args.steps * args.oven_ms / 1000  # ovens: 2x back to back, then 1x in each other kitchen
     print(
         f"summary: cores={cores} sequential_s={seq[1]:.3f} one_baker_s={one[1]:.3f} two_bakers_s={two[1]:.3f} "

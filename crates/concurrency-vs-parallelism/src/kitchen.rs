@@ -15,7 +15,7 @@ use crate::timeline::{self, Kind, Span};
 
 /// One cake as it came out: what it did when, on which thread, and its checkable result.
 pub struct Cake {
-    spans: Vec<Span>,
+    pub spans: Vec<Span>,
     dough: u64,
     thread: ThreadId,
 }
@@ -77,9 +77,11 @@ impl Notebook {
 
 /// One way of baking both cakes.
 pub struct Kitchen {
-    name: &'static str,
-    total: f64,
-    cakes: [Cake; 2],
+    pub name: &'static str,
+    /// When it opened: the spans are seconds since then.
+    pub opened: Instant,
+    pub total: f64,
+    pub cakes: [Cake; 2],
 }
 
 impl Kitchen {
@@ -87,11 +89,12 @@ impl Kitchen {
     pub fn new(name: &'static str, opened: Instant, cakes: [Cake; 2]) -> Kitchen {
         Kitchen {
             name,
+            opened,
             total: opened.elapsed().as_secs_f64(),
             cakes,
         }
     }
-    fn threads(&self) -> usize {
+    pub fn threads(&self) -> usize {
         if self.cakes[0].thread == self.cakes[1].thread {
             1
         } else {

@@ -13,12 +13,17 @@
 //! other cake's `~` (oven); two bakers' `#` do stand above each other (`^` in the `both`
 //! row), and `cores_mixing` is near 2. On one core the two bakers still overlap in time,
 //! but each mix takes twice as long and `cores_mixing` stays at 1 or below.
+//! `--trace t.json` writes the same spans for Perfetto or vizviewer: a track per baker, a
+//! slice per mixing step that says how much CPU it got, and a counter of cores mixing.
 
 mod kitchen;
+mod kitchen_trace;
 mod output;
 mod timeline;
+mod trace;
 
 use std::hint::black_box;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -26,6 +31,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 use kitchen::{Cake, Kitchen, Notebook};
+use trace::Trace;
 
 /// Two cakes baked one after the other, by one baker (one thread, switching at the oven)
 /// and by two bakers (two threads).
@@ -44,6 +50,9 @@ struct Args {
     /// Width of the timelines, in characters.
     #[arg(long, default_value_t = 72, value_parser = clap::value_parser!(u32).range(20..=400))]
     width: u32,
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 /// What every cake needs; the same for both cakes in every kitchen.
@@ -81,10 +90,23 @@ fn run(args: &Args) -> anyhow::Result<()> {
     ];
     kitchen::print_totals(&kitchens);
     kitchen::print_timelines(&kitchens, args.width);
-    println!(
-        "{}",
-        kitchen::conclude(&kitchens, cores, args.steps, recipe.oven)
-    );
+    let summary = kitchen::conclude(&kitchens, cores, args.steps, recipe.oven);
+    if let Some(path) = &args.trace {
+        // The same spans the timelines above were drawn from.
+        let trace = Trace::new(kitchens[0].opened);
+        kitchen_trace::record(&trace, &kitchens);
+        trace.write(path).with_context(|| {
+            format!(
+                "cannot write the trace to {}; check that its folder exists",
+                path.display()
+            )
+        })?;
+        println!(
+            "trace written to {} (open it in ui.perfetto.dev or vizviewer)",
+            path.display()
+        );
+    }
+    println!("{summary}");
     Ok(())
 }
 
