@@ -56,7 +56,11 @@ def parse_args():
     default_poller = "epoll" if hasattr(selectors, "EpollSelector") else "poll"
     p.add_argument("--poller", choices=["epoll", "poll"], default=default_poller,
                    help="readiness call for the non-blocking side")
+    p.add_argument("--trace", metavar="FILE",
+                   help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev "
+                        "or vizviewer)")
     p.add_argument("--client-role", metavar="ADDR", help=argparse.SUPPRESS)
+    p.add_argument("--client-times", type=int, default=0, help=argparse.SUPPRESS)
     return p.parse_args()
 
 
@@ -105,7 +109,7 @@ def read_without_data(timeout):
     print("part one: read from a connected socket whose peer has sent nothing")
 
     client.setblocking(False)
-    t = time.perf_counter()
+    t1 = t = time.perf_counter()
     try:
         client.recv(64)
         raise RuntimeError("part one: expected BlockingIOError")
@@ -115,7 +119,7 @@ def read_without_data(timeout):
           % (wouldblock * 1e6))
 
     client.settimeout(timeout)  # blocking again, but bounded
-    t = time.perf_counter()
+    t2 = t = time.perf_counter()
     try:
         client.recv(64)
         raise RuntimeError("part one: expected a timeout")
@@ -128,7 +132,7 @@ def read_without_data(timeout):
     peer.sendall(b"hello")
     sel = selectors.DefaultSelector()
     sel.register(client, selectors.EVENT_READ)
-    t = time.perf_counter()
+    t3 = t = time.perf_counter()
     sel.select(1.0)
     ready_after = time.perf_counter() - t
     data = client.recv(64)
@@ -136,7 +140,8 @@ def read_without_data(timeout):
           % (ready_after * 1e6, len(data), data.decode()))
     for s in (sel, client, peer, listener):
         s.close()
-    return wouldblock, blocking_wait
+    steps = [(t1, wouldblock), (t2, blocking_wait), (t3, ready_after)]  # for --trace
+    return wouldblock, blocking_wait, steps
 
 
 # ----------------------------------------------------------------------------------------
@@ -144,9 +149,10 @@ def read_without_data(timeout):
 
 def blocking_server(listener, clients, start, patience):
     """accept, greet, recv (the thread sleeps through the client's think time), echo."""
-    served_at = []
+    served_at, greeted = [], []
     for _ in range(clients):
         conn, _ = listener.accept()
+        greeted.append(time.perf_counter() - start)
         with conn:
             conn.settimeout(patience)
             conn.sendall(GREETING)
@@ -158,7 +164,8 @@ def blocking_server(listener, clients, start, patience):
                 line += chunk
             conn.sendall(line)
         served_at.append(time.perf_counter() - start)
-    return {"served_at": served_at, "wakeups": 0, "most_open": 1, "last_greeted": 0.0}
+    return {"served_at": served_at, "wakeups": 0, "most_open": 1, "last_greeted": 0.0,
+            "greeted": greeted, "woke": []}
 
 
 def nonblocking_server(listener, clients, start, poller):
@@ -166,12 +173,14 @@ def nonblocking_server(listener, clients, start, poller):
     listener.setblocking(False)
     sel = make_selector(poller)
     sel.register(listener, selectors.EVENT_READ, None)
-    served_at = []
+    served_at, greeted, woke = [], [], []
     wakeups = open_now = most_open = 0
     last_greeted = 0.0
     while len(served_at) < clients:
         events = sel.select()
         wakeups += 1
+        if len(woke) < 2000:
+            woke.append((time.perf_counter() - start, len(events)))
         for key, mask in events:
             if key.data is None:  # the listener: take everyone in the accept queue
                 while True:
@@ -186,6 +195,7 @@ def nonblocking_server(listener, clients, start, poller):
                     open_now += 1
                     most_open = max(most_open, open_now)
                     last_greeted = time.perf_counter() - start
+                    greeted.append(last_greeted)
                 continue
             conn, state = key.fileobj, key.data
             if mask & selectors.EVENT_READ and not state["echoing"]:
@@ -206,7 +216,7 @@ def nonblocking_server(listener, clients, start, poller):
                 sel.modify(conn, interest(state), state)
     sel.close()
     return {"served_at": served_at, "wakeups": wakeups, "most_open": most_open,
-            "last_greeted": last_greeted}
+            "last_greeted": last_greeted, "greeted": greeted, "woke": woke}
 
 
 def interest(state):
@@ -230,9 +240,17 @@ def flush(conn, state):
 # ----------------------------------------------------------------------------------------
 # Part two: the clients (a child process)
 
-def run_clients(addr, clients, delay, poller):
+def run_clients(addr, clients, delay, poller, t0=0.0, timed=0):
     """Connect (at most CONNECT_WINDOW waiting for a greeting), think D after the greeting,
-    send the line, check the echo. One thread, non-blocking sockets, a timer queue."""
+    send the line, check the echo. One thread, non-blocking sockets, a timer queue. The
+    first `timed` clients note their moments (connect, connected, greeted, sent, echoed)
+    in seconds from t0, for --trace; returns (echoed, those moments)."""
+    times = [[i, 0.0, 0.0, 0.0, 0.0, 0.0] for i in range(min(timed, clients))]
+
+    def note(i, moment):
+        if i < len(times):
+            times[i][moment] = time.perf_counter() - t0
+
     host, port = addr.rsplit(":", 1)
     target = (host, int(port))
     sel = make_selector(poller)
@@ -242,10 +260,12 @@ def run_clients(addr, clients, delay, poller):
     last_progress = time.monotonic()
     while echoed < clients:
         while nxt < clients and ungreeted < CONNECT_WINDOW:
+            note(nxt, 1)
             try:
                 s = socket.create_connection(target)
             except OSError as e:
                 raise RuntimeError("client %d cannot connect to %s: %s" % (nxt, addr, e))
+            note(nxt, 2)
             s.setblocking(False)
             sel.register(s, selectors.EVENT_READ, {"i": nxt, "in": b"", "phase": "greeting"})
             nxt += 1
@@ -259,6 +279,7 @@ def run_clients(addr, clients, delay, poller):
             _, s = thinking.popleft()
             sel.get_key(s).data["phase"] = "echo"
             s.sendall(message(sel.get_key(s).data["i"]))  # a few bytes: fits the buffer
+            note(sel.get_key(s).data["i"], 4)
             last_progress = now
         for key, _ in events:
             s, st = key.fileobj, key.data
@@ -271,10 +292,12 @@ def run_clients(addr, clients, delay, poller):
             line, _, st["in"] = st["in"].partition(b"\n")
             line += b"\n"
             if st["phase"] == "greeting" and line == GREETING:
+                note(st["i"], 3)
                 st["phase"] = "thinking"
                 thinking.append((time.monotonic() + delay, s))
                 ungreeted -= 1
             elif st["phase"] == "echo" and line == message(st["i"]):
+                note(st["i"], 5)
                 sel.unregister(s)
                 s.close()
                 echoed += 1
@@ -283,7 +306,7 @@ def run_clients(addr, clients, delay, poller):
         if time.monotonic() - last_progress > patience:
             raise RuntimeError("no answer from the server for %d s (%d of %d echoed)"
                                % (patience, echoed, clients))
-    return echoed
+    return echoed, times
 
 
 # ----------------------------------------------------------------------------------------
@@ -301,7 +324,8 @@ def serve(which, args):
     cpu_before = cpu_used()
     child = subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), "--client-role", addr,
-         "--clients", str(clients), "--delay-ms", str(args.delay_ms), "--poller", args.poller],
+         "--clients", str(clients), "--delay-ms", str(args.delay_ms), "--poller", args.poller,
+         "--client-times", str(DRAWN_CLIENTS if args.trace else 0)],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     # The clock starts when the child is ready to connect: interpreter start-up is not
     # the server's work.
@@ -344,6 +368,10 @@ def serve(which, args):
     run["echoed"] = int(fields.get("echoed", 0))
     run["total"] = max(run["served_at"])
     run["cpu"] = cpu_used() - cpu_before
+    run["start"] = start
+    run["client_times"] = [[float(x) for x in line.split()[2:]]
+                           for line in out.decode().splitlines()
+                           if line.startswith("client-role: times ")]
     return run
 
 
@@ -389,6 +417,54 @@ def report(args, blocking, nonblocking):
               % (blocking["total"] / nonblocking["total"]))
 
 
+# ----------------------------------------------------------------------------------------
+# --trace: the same groups, tracks and slice names as the Rust demo
+
+DRAWN_CLIENTS = 100  # clients with a track of their own; the counter counts them all
+
+
+def draw(trace, args, steps, blocking, nonblocking):
+    main = trace.track(trace.group("part one: read a socket with no data"), "main thread")
+    names = [("read", "non-blocking read: WouldBlock at once"),
+             ("blocked in read", "blocking read: asleep until the %d ms timeout"
+              % args.read_timeout_ms),
+             ("waits in poll", "poll() until readable, then read")]
+    for (kind, name), (t, took) in zip(names, steps):
+        trace.slice(main, kind, name, t, t + took)
+    for blocking_kind, run in ((True, blocking), (False, nonblocking)):
+        if run:
+            draw_server(trace, blocking_kind, args.delay_ms, run)
+
+
+def draw_server(trace, blocking, delay_ms, run):
+    group = trace.group("blocking server: ONE thread, one client at a time" if blocking
+                        else "non-blocking server: ONE thread, every client at once")
+    thread = trace.track(group, "the server's one thread")
+    start = run["start"]
+    edges = sorted([(t, 1) for t in run["greeted"]] + [(t, -1) for t in run["served_at"]])
+    now = 0
+    trace.counter(group, "clients being served", start, 0)
+    for t, step in edges:
+        now += step
+        trace.counter(group, "clients being served", start + t, now)
+    if blocking:
+        for n, (t0, t1) in enumerate(zip(run["greeted"], run["served_at"]), 1):
+            trace.slice(thread, "serves one client", "serves client #%d" % n, start + t0,
+                        start + t1)
+    else:
+        for n, (t, ready) in enumerate(run["woke"], 1):
+            trace.instant(thread, "wake-up #%d: %d socket(s) ready" % (n, ready), start + t)
+    for i, connect, connected, greeted, sent, echoed in run["client_times"]:
+        n = int(i) + 1
+        track = trace.track(group, "client #%d" % n)
+        for kind, name, t0, t1 in (
+                ("connect", "connect", connect, connected),
+                ("waits for the server", "waits for ready", connected, greeted),
+                ("thinks", "thinks %d ms" % delay_ms, greeted, sent),
+                ("echo", "sends, gets the echo", sent, echoed)):
+            trace.slice(track, kind, name, start + t0, start + t1)
+
+
 def na(x, fmt):
     return "na" if x is None else fmt % x
 
@@ -413,8 +489,11 @@ def demo(args):
     if args.client_role:
         ensure_open_files(args.clients + 64, args.clients)
         print("client-role: ready", flush=True)  # the parent starts its clock here
-        echoed = run_clients(args.client_role, args.clients, args.delay_ms / 1000.0,
-                             args.poller)
+        t0 = time.perf_counter()
+        echoed, times = run_clients(args.client_role, args.clients, args.delay_ms / 1000.0,
+                                    args.poller, t0, args.client_times)
+        for t in times:
+            print("client-role: times %d %s" % (t[0], " ".join("%.6f" % x for x in t[1:])))
         print("client-role: echoed=%d" % echoed)
         return
     run_blocking = args.server in ("both", "blocking")
@@ -424,10 +503,26 @@ def demo(args):
         if old is not None:
             print("raised the soft open-file limit (RLIMIT_NOFILE) from %d" % old)
     timeout = args.read_timeout_ms / 1000.0
-    wouldblock, blocking_wait = read_without_data(timeout)
+    trace = Trace(on=bool(args.trace))
+    wouldblock, blocking_wait, steps = read_without_data(timeout)
     blocking = serve("blocking", args) if run_blocking else None
     nonblocking = serve("nonblocking", args) if run_nonblocking else None
     report(args, blocking, nonblocking)
+    if args.trace:
+        draw(trace, args, steps, blocking, nonblocking)
+        if args.clients > DRAWN_CLIENTS:
+            sample = ("%d clients per server: the first %d have a track each; the counter "
+                      "\"clients being served\" counts them all" % (args.clients, DRAWN_CLIENTS))
+            trace.note(sample)
+            print("trace: " + sample)
+        try:
+            trace.write(args.trace)
+        except OSError as e:
+            if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                raise
+            raise RuntimeError("cannot write the trace to %s: %s; check that its folder exists"
+                               % (args.trace, e.strerror))
+        print("trace written to %s (open it in ui.perfetto.dev or vizviewer)" % args.trace)
 
     k, d = args.clients, args.delay_ms / 1000.0
     b = blocking["total"] if blocking else None

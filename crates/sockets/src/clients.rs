@@ -23,10 +23,25 @@ use crate::server::{Conn, GREETING, message};
 /// kernel may give less (macOS's default limit is 128): 128 fits everywhere.
 pub const CONNECT_WINDOW: usize = 128;
 
-/// What the client process saw; printed as one `client-role:` line for the parent.
+/// What the client process saw; printed as `client-role:` lines for the parent.
 pub struct ClientReport {
     /// How many clients got their own line back, byte for byte.
     pub echoed: usize,
+    /// For `--trace`: when each of the first clients did what (empty when not asked).
+    pub times: Vec<ClientTimes>,
+}
+
+/// One client's moments, measured in the client process from its `ready` line: the
+/// parent draws them as the client's track of the trace.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClientTimes {
+    pub client: usize,
+    /// connect() called, connect() returned, the greeting read, the line sent, the echo read.
+    pub connect: Duration,
+    pub connected: Duration,
+    pub greeted: Duration,
+    pub sent: Duration,
+    pub echoed: Duration,
 }
 
 #[derive(PartialEq)]
@@ -36,11 +51,13 @@ enum Phase {
     AwaitEcho,
 }
 
+/// Runs the clients; the first `timed` of them note their moments, measured from `t0`.
 pub fn run_clients(
     addr: SocketAddr,
     clients: usize,
     delay: Duration,
     backend: Backend,
+    (t0, timed): (Instant, usize),
 ) -> anyhow::Result<ClientReport> {
     let patience = delay + Duration::from_secs(10);
     let mut poller = Poller::new(backend).context("cannot create the poller")?;
@@ -51,17 +68,30 @@ pub fn run_clients(
     let mut last_progress = Instant::now();
     let mut events: Vec<Event> = Vec::new();
     let io_err = |what: &str, i: usize| format!("client {i}: cannot {what}");
+    let mut times: Vec<ClientTimes> = (0..timed.min(clients))
+        .map(|client| ClientTimes {
+            client,
+            ..ClientTimes::default()
+        })
+        .collect();
+    let mut note = |i: usize, moment: fn(&mut ClientTimes) -> &mut Duration| {
+        if let Some(t) = times.get_mut(i) {
+            *moment(t) = t0.elapsed();
+        }
+    };
 
     while echoed < clients {
         // On loopback a connect completes inside the call while the accept queue has room,
         // which the window guarantees; so this plain connect never stalls the loop.
         while next < clients && ungreeted < CONNECT_WINDOW {
+            note(next, |t| &mut t.connect);
             let stream = TcpStream::connect(addr).with_context(|| {
                 format!(
                     "client {next} cannot connect to {addr} (out of local ports? try fewer \
                      --clients)"
                 )
             })?;
+            note(next, |t| &mut t.connected);
             stream
                 .set_nonblocking(true)
                 .with_context(|| io_err("set_nonblocking", next))?;
@@ -100,6 +130,7 @@ pub fn run_clients(
             };
             conn.outbuf.extend_from_slice(&message(i));
             let sent = conn.flush().with_context(|| io_err("send", i))?;
+            note(i, |t| &mut t.sent);
             *phase = Phase::AwaitEcho;
             let want = Interest {
                 read: true,
@@ -135,11 +166,13 @@ pub fn run_clients(
             };
             match phase {
                 Phase::AwaitGreeting if line == GREETING => {
+                    note(i, |t| &mut t.greeted);
                     *phase = Phase::Thinking;
                     thinking.push_back((Instant::now() + delay, i));
                     ungreeted -= 1;
                 }
                 Phase::AwaitEcho if line == message(i) => {
+                    note(i, |t| &mut t.echoed);
                     slots[i] = None; // closes the socket
                     echoed += 1;
                 }
@@ -159,5 +192,5 @@ pub fn run_clients(
             );
         }
     }
-    Ok(ClientReport { echoed })
+    Ok(ClientReport { echoed, times })
 }

@@ -20,11 +20,14 @@ mod readiness;
 mod report;
 mod serve;
 mod server;
+mod timeline;
+mod trace;
 mod trial;
 
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsFd;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -35,6 +38,7 @@ use nix::poll::{PollFd, PollFlags, PollTimeout};
 use cli::Which;
 use readiness::Backend;
 use report::{PartOne, Summary};
+use trace::Trace;
 use trial::{Kind, Load};
 
 /// Blocking vs non-blocking sockets: a read that waits vs WouldBlock, and an echo server on
@@ -67,12 +71,20 @@ struct Args {
     /// Keep one echo server up for your own clients (nc, telnet) until Ctrl-C, printing
     /// each event; ADDR defaults to 127.0.0.1:8000 (port 0: a free port).
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8000",
-          conflicts_with_all = ["clients", "delay_ms", "read_timeout_ms"])]
+          conflicts_with_all = ["clients", "delay_ms", "read_timeout_ms", "trace"])]
     serve: Option<SocketAddr>,
+
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 
     /// Internal: run as the client process, connecting to this address.
     #[arg(long, hide = true, value_name = "ADDR")]
     client_role: Option<SocketAddr>,
+
+    /// Internal: how many of the client process's clients report their moments.
+    #[arg(long, hide = true, default_value_t = 0)]
+    client_times: usize,
 }
 
 fn main() -> ExitCode {
@@ -82,6 +94,10 @@ fn main() -> ExitCode {
         clients: args.clients as usize,
         delay: Duration::from_millis(args.delay_ms),
         poller: args.poller,
+        timed: match args.trace {
+            Some(_) => args.client_times.max(timeline::DRAWN_CLIENTS),
+            None => args.client_times,
+        },
     };
     let result = match (args.serve, args.client_role) {
         (Some(addr), _) => serve::serve(addr, cli::serve_blocking(args.server), args.poller),
@@ -102,9 +118,14 @@ fn demo(args: &Args, load: Load) -> anyhow::Result<Summary> {
     if which != Which::Blocking {
         limits::make_room_for(load.clients)?;
     }
+    let trace = match args.trace {
+        Some(_) => Trace::new(Instant::now()),
+        None => Trace::off(),
+    };
     let read_timeout = Duration::from_millis(args.read_timeout_ms);
     let one = read_without_data(read_timeout)
         .context("part one failed; is the loopback interface up?")?;
+    timeline::part_one(&trace, &one, read_timeout);
     let blocking = match which {
         Which::Nonblocking => None,
         _ => Some(trial::time_server(Kind::Blocking, load)?),
@@ -115,6 +136,9 @@ fn demo(args: &Args, load: Load) -> anyhow::Result<Summary> {
     };
     let summary = Summary::new(load, read_timeout, one, blocking, nonblocking);
     report::part_two(&summary);
+    if let Some(path) = &args.trace {
+        timeline::write(&trace, &summary, path)?;
+    }
     Ok(summary)
 }
 
@@ -130,9 +154,9 @@ fn read_without_data(timeout: Duration) -> io::Result<PartOne> {
 
     // Non-blocking: with no bytes there, read fails at once with WouldBlock.
     client.set_nonblocking(true)?;
-    let t = Instant::now();
+    let t1 = Instant::now();
     let got = client.read(&mut buf);
-    let wouldblock = t.elapsed();
+    let wouldblock = t1.elapsed();
     report::expect_wouldblock(got, "the non-blocking read")?;
     report::nonblocking_read(wouldblock);
 
@@ -140,24 +164,26 @@ fn read_without_data(timeout: Duration) -> io::Result<PartOne> {
     // reports an expired read timeout as WouldBlock too, but only after the wait).
     client.set_nonblocking(false)?;
     client.set_read_timeout(Some(timeout))?;
-    let t = Instant::now();
+    let t2 = Instant::now();
     let got = client.read(&mut buf);
-    let blocking_wait = t.elapsed();
+    let blocking_wait = t2.elapsed();
     report::expect_wouldblock(got, "the blocking read with a timeout")?;
     report::blocking_read(blocking_wait, timeout);
 
     // The readiness way: the peer writes, poll() says "readable", and only then we read.
     client.set_nonblocking(true)?;
     peer.write_all(b"hello")?;
-    let t = Instant::now();
+    let t3 = Instant::now();
     let mut fds = [PollFd::new(client.as_fd(), PollFlags::POLLIN)];
     nix::poll::poll(&mut fds, PollTimeout::from(1000u16))?;
-    let ready_after = t.elapsed();
+    let ready_after = t3.elapsed();
     let n = client.read(&mut buf)?; // ready: this read cannot wait
     report::poll_then_read(ready_after, &buf[..n]);
     Ok(PartOne {
         wouldblock,
         blocking_wait,
+        ready_after,
+        started: [t1, t2, t3], // for --trace
     })
 }
 // ANCHOR_END: part-one

@@ -20,6 +20,9 @@ pub struct Setup {
 pub struct PartOne {
     pub wouldblock: Duration,
     pub blocking_wait: Duration,
+    pub ready_after: Duration,
+    /// When each of the three reads began (the trace draws them).
+    pub started: [std::time::Instant; 3],
 }
 
 /// Part one's reads have no data to return: anything but WouldBlock (or TimedOut) is wrong.
@@ -262,6 +265,9 @@ mod tests {
             wakeups: 0,
             most_open: 1,
             cpu: Duration::ZERO,
+            start: std::time::Instant::now(),
+            moments: Default::default(),
+            client_times: vec![],
         }
     }
 
@@ -276,6 +282,8 @@ mod tests {
             one: PartOne {
                 wouldblock: Duration::from_micros(2),
                 blocking_wait: Duration::from_millis(200),
+                ready_after: Duration::from_micros(20),
+                started: [std::time::Instant::now(); 3],
             },
             blocking,
             nonblocking,

@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 
-use crate::clients::ClientReport;
+use crate::clients::{ClientReport, ClientTimes};
 use crate::limits::cpu_used;
 use crate::readiness::Backend;
-use crate::server::{self, Protocol, Totals, Watcher};
+use crate::server::{self, Protocol, Ready, Totals, Watcher};
 
 /// What the clients are told to do.
 #[derive(Clone, Copy)]
@@ -22,6 +22,8 @@ pub struct Load {
     pub clients: usize,
     pub delay: Duration,
     pub poller: Backend,
+    /// How many clients note their moments for `--trace` (0: no trace).
+    pub timed: usize,
 }
 
 /// Which of the two servers a trial runs.
@@ -42,7 +44,27 @@ pub struct ServerRun {
     pub most_open: usize,
     /// CPU time that the server process and the client process used during the run.
     pub cpu: Duration,
+    /// The clock's zero for `served_at` and the moments below: the client process's ready line.
+    pub start: Instant,
+    /// What the server did when, for `--trace` (empty without it).
+    pub moments: ServerMoments,
+    /// What the first clients did when, measured in the client process (for `--trace`).
+    pub client_times: Vec<ClientTimes>,
 }
+
+/// The server's moments, noted by the demo's watcher when `--trace` asks for them.
+#[derive(Default)]
+pub struct ServerMoments {
+    /// (client id, when it was accepted and greeted)
+    pub greeted: Vec<(u64, Duration)>,
+    /// (client id, when its echo was written and its socket closed)
+    pub served: Vec<(u64, Duration)>,
+    /// (when, how many sockets were ready) for each wake-up of the non-blocking server
+    pub wakeups: Vec<(Duration, usize)>,
+}
+
+/// At most this many wake-ups are noted for the trace; the count is always exact.
+const MOST_WAKEUPS_NOTED: usize = 2_000;
 
 /// The demo's watcher: serve `clients`, then stop; note when each was greeted and done.
 struct Stopwatch {
@@ -50,17 +72,33 @@ struct Stopwatch {
     start: Instant,
     served_at: Vec<Duration>,
     last_greeted: Duration,
+    /// Note the moments for `--trace`: only when asked, so a run without it does no more.
+    noting: bool,
+    moments: ServerMoments,
 }
 
 impl Watcher for Stopwatch {
     fn keep_going(&self) -> bool {
         self.served_at.len() < self.clients
     }
-    fn connected(&mut self, _id: u64, _peer: SocketAddr, _open: usize) {
+    fn connected(&mut self, id: u64, _peer: SocketAddr, _open: usize) {
         self.last_greeted = self.start.elapsed();
+        if self.noting {
+            self.moments.greeted.push((id, self.last_greeted));
+        }
     }
-    fn served(&mut self, _id: u64) {
-        self.served_at.push(self.start.elapsed());
+    fn served(&mut self, id: u64) {
+        let at = self.start.elapsed();
+        self.served_at.push(at);
+        if self.noting {
+            self.moments.served.push((id, at));
+        }
+    }
+    fn woke(&mut self, _wakeup: u64, ready: &[Ready]) {
+        if self.noting && self.moments.wakeups.len() < MOST_WAKEUPS_NOTED {
+            let at = self.start.elapsed();
+            self.moments.wakeups.push((at, ready.len()));
+        }
     }
 }
 
@@ -87,6 +125,8 @@ pub fn time_server(kind: Kind, load: Load) -> anyhow::Result<ServerRun> {
         start: Instant::now(),
         served_at: Vec::with_capacity(load.clients),
         last_greeted: Duration::ZERO,
+        noting: load.timed > 0,
+        moments: ServerMoments::default(),
     };
     let (tx, rx) = mpsc::channel();
     let server = thread::Builder::new()
@@ -125,6 +165,9 @@ pub fn time_server(kind: Kind, load: Load) -> anyhow::Result<ServerRun> {
     let _ = server.join();
     Ok(ServerRun {
         cpu: cpu_used().saturating_sub(cpu_before),
+        start: watch.start,
+        moments: watch.moments,
+        client_times: report.times,
         total: watch.served_at.iter().max().copied().unwrap_or_default(),
         echoed: report.echoed,
         last_greeted: watch.last_greeted,
@@ -157,6 +200,7 @@ impl ClientProcess {
             .args(["--clients", &load.clients.to_string()])
             .args(["--delay-ms", &load.delay.as_millis().to_string()])
             .args(["--poller", load.poller.name()])
+            .args(["--client-times", &load.timed.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -216,9 +260,11 @@ impl ClientProcess {
                 .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
                 .and_then(|v| v.parse::<u64>().ok())
         };
+        let times = out.lines().filter_map(parse_times).collect();
         match field("echoed") {
             Some(echoed) => Ok(ClientReport {
                 echoed: echoed as usize,
+                times,
             }),
             None => bail!("the client process sent no report: {:?}", out.trim()),
         }
@@ -234,12 +280,46 @@ impl Drop for ClientProcess {
     }
 }
 
-/// The child process of part two: run the clients, then report on one line.
+/// The child process of part two: run the clients, then report: for `--trace`, one line
+/// of moments per timed client (microseconds since the ready line), then the count.
 pub fn client_role(addr: SocketAddr, load: Load) -> anyhow::Result<()> {
     crate::limits::ensure_open_files(load.clients)?;
     // The parent starts its clock on this line.
     println!("client-role: ready");
-    let report = crate::clients::run_clients(addr, load.clients, load.delay, load.poller)?;
+    let t0 = Instant::now();
+    let report = crate::clients::run_clients(
+        addr,
+        load.clients,
+        load.delay,
+        load.poller,
+        (t0, load.timed),
+    )?;
+    for t in &report.times {
+        let us = |d: Duration| d.as_micros().to_string();
+        let moments = [t.connect, t.connected, t.greeted, t.sent, t.echoed].map(us);
+        println!("client-role: times {} {}", t.client, moments.join(" "));
+    }
     println!("client-role: echoed={}", report.echoed);
     Ok(())
+}
+
+/// A `client-role: times CLIENT CONNECT CONNECTED GREETED SENT ECHOED` line, read back.
+fn parse_times(line: &str) -> Option<ClientTimes> {
+    let fields: Vec<u64> = line
+        .strip_prefix("client-role: times ")?
+        .split_whitespace()
+        .map(|f| f.parse().ok())
+        .collect::<Option<_>>()?;
+    let &[client, connect, connected, greeted, sent, echoed] = fields.as_slice() else {
+        return None;
+    };
+    let us = Duration::from_micros;
+    Some(ClientTimes {
+        client: client as usize,
+        connect: us(connect),
+        connected: us(connected),
+        greeted: us(greeted),
+        sent: us(sent),
+        echoed: us(echoed),
+    })
 }
