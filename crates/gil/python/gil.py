@@ -56,12 +56,57 @@ def share(total, n, k):
     return total * k // n, total * (k + 1) // n
 
 
-def cpu_threads(iterations, n):
+CHUNK = 64  # loop steps between two clock readings: tens of microseconds of bytecode
+TURN_GAP = 0.0005  # a longer silence between two readings: the thread had lost the GIL
+
+
+def timed_bytecode(start, end, stamps):
+    """bytecode(start, end), with a clock reading before it and after every CHUNK steps.
+    A thread reads the clock only while it runs bytecode, so only while it holds the GIL:
+    readings close together are one turn holding it, a gap is another thread's turn."""
+    total = 0
+    stamps.append(time.perf_counter())
+    for at in range(start, end, CHUNK):
+        total = (total + bytecode(at, min(at + CHUNK, end))) & MASK
+        stamps.append(time.perf_counter())
+    return total
+
+
+def turns(stamps):
+    """The stretches of readings with no gap longer than TURN_GAP: (from, to) of each."""
+    out = []
+    if not stamps:
+        return out
+    first = last = stamps[0]
+    for t in stamps[1:]:
+        if t - last > TURN_GAP:
+            if last > first:
+                out.append((first, last))
+            first = t
+        last = t
+    if last > first:
+        out.append((first, last))
+    return out
+
+
+def record_turns(trace, group, per_worker, kind, label, who="worker"):
+    """One track per worker, one slice per turn its clock readings show."""
+    if not trace.on:
+        return
+    g = trace.group(group)
+    for k, stamps in enumerate(per_worker):
+        track = trace.track(g, f"{who}-{k}")
+        for i, (t0, t1) in enumerate(turns(stamps), 1):
+            trace.slice(track, kind, label(k, i), t0, t1)
+
+
+def cpu_threads(iterations, n, trace, group):
     """N threads share the work; returns (seconds, result, CPU seconds the process used)."""
     results = [0] * n
+    stamps = [[] for _ in range(n)]
 
     def worker(k):
-        results[k] = bytecode(*share(iterations, n, k))
+        results[k] = timed_bytecode(*share(iterations, n, k), stamps[k])
 
     cpu_before = time.process_time()
     start = time.perf_counter()
@@ -71,32 +116,43 @@ def cpu_threads(iterations, n):
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - start
+    record_turns(trace, group, stamps, "holds the GIL",
+                 lambda k, i: f"worker-{k} holds the GIL, turn {i}")
     return elapsed, sum(results) & MASK, time.process_time() - cpu_before
 
 
 def _process_share(job):
     iterations, n, k = job
-    return bytecode(*share(iterations, n, k))
+    stamps = []
+    # perf_counter is the system's monotonic clock: the parent can place these readings.
+    return timed_bytecode(*share(iterations, n, k), stamps), stamps
 
 
-def cpu_processes(iterations, n):
+def cpu_processes(iterations, n, trace):
     start = time.perf_counter()
     with multiprocessing.Pool(n) as pool:
         parts = pool.map(_process_share, [(iterations, n, k) for k in range(n)])
-    return time.perf_counter() - start, sum(parts) & MASK
+    elapsed = time.perf_counter() - start
+    record_turns(trace, f"CPU: {n} processes, one GIL each", [s for _, s in parts],
+                 "runs bytecode, its own GIL",
+                 lambda k, i: f"process-{k} runs bytecode under its own GIL, stretch {i}", "process")
+    return elapsed, sum(r for r, _ in parts) & MASK
 
 
 NATIVE_CHUNK = bytes(range(256)) * 16384  # 4 MiB for each call into C
 
 
-def native_threads(megabytes, n):
+def native_threads(megabytes, n, trace, group):
     """A C extension's loop on N threads: hashlib hashes data of more than 2047 bytes with
     the GIL released, as NumPy runs its array loops. Returns (seconds, CPU seconds)."""
     calls = max(1, megabytes // 4)
+    spans = [[] for _ in range(n)]
 
     def worker(k):
         for _ in range(*share(calls, n, k)):
+            t0 = time.perf_counter()
             hashlib.sha256(NATIVE_CHUNK).digest()  # the GIL is off during the hashing
+            spans[k].append((t0, time.perf_counter()))
 
     cpu_before = time.process_time()
     start = time.perf_counter()
@@ -105,13 +161,21 @@ def native_threads(megabytes, n):
         t.start()
     for t in threads:
         t.join()
-    return time.perf_counter() - start, time.process_time() - cpu_before
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_before
+    if trace.on:
+        g = trace.group(group)
+        for k, calls_of_k in enumerate(spans):
+            track = trace.track(g, f"worker-{k}")
+            for i, (t0, t1) in enumerate(calls_of_k, 1):
+                trace.slice(track, "native code, GIL off", f"worker-{k}: sha256 call {i}, GIL off", t0, t1)
+    return elapsed, cpu
 
 
-def io_threads(ops, n, wait, hold_a_lock):
+def io_threads(ops, n, wait, hold_a_lock, trace, group):
     """Each operation: a little bytecode, a wait, a little more bytecode."""
     held_across_wait = threading.Lock()
     results = [0] * n
+    waits = [[] for _ in range(n)]
 
     def worker(k):
         total = 0
@@ -119,9 +183,13 @@ def io_threads(ops, n, wait, hold_a_lock):
             request = bytecode(*request_steps(op))  # build the request
             if hold_a_lock:
                 with held_across_wait:
+                    t0 = time.perf_counter()
                     time.sleep(wait)
+                    waits[k].append((t0, time.perf_counter()))
             else:
+                t0 = time.perf_counter()
                 time.sleep(wait)  # releases the GIL while it waits
+                waits[k].append((t0, time.perf_counter()))
             total = (total + bytecode(*reply_steps(request))) & MASK  # handle what came back
         results[k] = total
 
@@ -131,7 +199,16 @@ def io_threads(ops, n, wait, hold_a_lock):
         t.start()
     for t in threads:
         t.join()
-    return time.perf_counter() - start, sum(results) & MASK
+    elapsed = time.perf_counter() - start
+    if trace.on:
+        g = trace.group(group)
+        kind = "waits, holding a lock" if hold_a_lock else "waits, GIL released"
+        for k, spans in enumerate(waits):
+            track = trace.track(g, f"worker-{k}")
+            for i, (t0, t1) in enumerate(spans, 1):
+                what = "a lock held (everyone waits)" if hold_a_lock else "GIL released"
+                trace.slice(track, kind, f"worker-{k}: I/O wait {i}, {what}", t0, t1)
+    return elapsed, sum(results) & MASK
 
 
 def main():
@@ -146,6 +223,8 @@ def main():
                         help="data hashed by the C-extension row, in MiB (default 256)")
     parser.add_argument("--io-ms", type=int, default=50, help="how long one I/O operation waits, in ms")
     parser.add_argument("--io-ops", type=int, default=8, help="total number of I/O operations")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)")
     args = parser.parse_args()
     if min(args.threads, args.io_ms, args.io_ops, args.native_mb) < 1 or args.work <= 0:
         parser.error("--threads, --work, --native-mb, --io-ms and --io-ops must be positive")
@@ -154,13 +233,14 @@ def main():
     iterations = round(args.work * 1e6)
     wait = args.io_ms / 1000
     gil_enabled = getattr(sys, "_is_gil_enabled", lambda: True)()
+    trace = Trace(on=bool(args.trace))
     print(f"gil.py: {n} threads on {cores} cores; CPU work {args.work} M iterations, "
           f"switch interval {sys.getswitchinterval() * 1e6:.0f} us; "
           f"I/O {args.io_ops} operations of {args.io_ms} ms; GIL enabled: {gil_enabled}\n")
 
-    cpu_1, result_1, cpu_used_1 = cpu_threads(iterations, 1)
-    cpu_gil, result_gil, cpu_used = cpu_threads(iterations, n)
-    cpu_proc, result_proc = cpu_processes(iterations, n)
+    cpu_1, result_1, cpu_used_1 = cpu_threads(iterations, 1, trace, "CPU: 1 thread")
+    cpu_gil, result_gil, cpu_used = cpu_threads(iterations, n, trace, f"CPU: {n} threads, CPython's GIL")
+    cpu_proc, result_proc = cpu_processes(iterations, n, trace)
     # Speedups against the 1-thread run's CPU time, not its wall time: a busy machine
     # stretches wall times and gives N threads N shares of a contended core.
     print("CPU-bound work, the same total shared out")
@@ -175,8 +255,9 @@ def main():
     print(f"  the {n} threads used {cpu_used:.3f} s of CPU in {cpu_gil:.3f} s: "
           f"{cpu_used / cpu_gil:.2f} cores busy at a time\n")
 
-    native_1, native_cpu_1 = native_threads(args.native_mb, 1)
-    native_n, native_cpu_n = native_threads(args.native_mb, n)
+    native_1, native_cpu_1 = native_threads(args.native_mb, 1, trace, "CPU: 1 thread, native code, GIL off")
+    native_n, native_cpu_n = native_threads(args.native_mb, n, trace,
+                                            f"CPU: {n} threads, native code, GIL off")
     speedup_native = native_cpu_1 / native_n
     print(f"C extension: hashlib.sha256 over {args.native_mb} MiB, GIL released while it hashes")
     print(f"  {'run':<38} {'seconds':>8} {'speedup':>8}  cores busy")
@@ -185,9 +266,11 @@ def main():
     print(f"  {f'{n} threads, native code, GIL off':<38} {native_n:>8.3f} {speedup_native:>7.2f}x  "
           f"{native_cpu_n / native_n:.2f}\n")
 
-    io_1, io_result_1 = io_threads(args.io_ops, 1, wait, False)
-    io_n, io_result_n = io_threads(args.io_ops, n, wait, False)
-    io_held, io_result_held = io_threads(args.io_ops, n, wait, True)
+    io_1, io_result_1 = io_threads(args.io_ops, 1, wait, False, trace, "I/O: 1 thread")
+    io_n, io_result_n = io_threads(args.io_ops, n, wait, False, trace,
+                                   f"I/O: {n} threads, GIL released in I/O")
+    io_held, io_result_held = io_threads(args.io_ops, n, wait, True, trace,
+                                         f"I/O: {n} threads, a lock held in I/O")
     print("I/O-bound work, the same operations shared out")
     print(f"  {'run':<38} {'seconds':>8} {'speedup':>8}")
     for name, secs in [("1 thread", io_1), (f"{n} threads, GIL released in sleep", io_n),
@@ -195,6 +278,9 @@ def main():
         print(f"  {name:<38} {secs:>8.3f} {io_1 / secs:>7.2f}x")
 
     results_equal = result_gil == result_1 == result_proc and io_result_n == io_result_1 == io_result_held
+    if args.trace:
+        trace.write(args.trace)
+        print(f"\ntrace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
     per_thread = -(-args.io_ops // n)
     ideal = wait * (args.io_ops + 2 * per_thread)
     print(f"\nsummary: threads={n} cores={cores} cpu_1_s={cpu_1:.3f} cpu_n_s={cpu_proc:.3f} "

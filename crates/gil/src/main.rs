@@ -12,23 +12,30 @@
 //! to N times faster (as many as there are cores); with the GIL they are no faster than
 //! one thread, keep one core busy at most, and the timeline shows them taking turns. I/O
 //! threads that release the GIL overlap their waits; holding it across the wait does not.
+//! `--trace t.json` writes the run for Perfetto or vizviewer: one lane per thread, the
+//! GIL's holds taking turns, the no-lock threads' work side by side.
 
 mod gil;
 mod output;
+mod recording;
 mod report;
 mod threads;
+mod trace;
 mod work;
 
 use std::ops::Range;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use clap::Parser;
 
 use gil::Gil;
 use report::{CpuFigures, IoFigures, Summary};
 use threads::{Spans, on_threads, share};
+use trace::Trace;
 use work::{CHUNK, bytecode, reply_steps, request_steps};
 
 /// What an emulated Global Interpreter Lock does to CPU threads, to native code that
@@ -53,6 +60,9 @@ struct Args {
     /// (CPython's switch interval is 5000).
     #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     switch_us: u64,
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -73,9 +83,27 @@ fn run(args: &Args) -> anyhow::Result<Summary> {
     let threads = args.threads.map_or(cores.max(2), |n| n as usize);
     let switch = Duration::from_micros(args.switch_us);
     let wait = Duration::from_millis(args.io_ms);
+    let trace = match args.trace {
+        Some(_) => Trace::new(Instant::now()),
+        None => Trace::off(),
+    };
     report::print_plan(args, threads, cores);
     let cpu = cpu_bound_work_under_the_gil(threads, work::iterations(args.work), switch)?;
+    recording::record_cpu(&trace, threads, &cpu);
     let io = io_bound_work_releases_the_gil(threads, args.io_ops, wait)?;
+    recording::record_io(&trace, threads, &io);
+    if let Some(path) = &args.trace {
+        trace.write(path).with_context(|| {
+            format!(
+                "cannot write the trace to {}; check that its folder exists",
+                path.display()
+            )
+        })?;
+        println!(
+            "trace written to {} (open it in ui.perfetto.dev or vizviewer)",
+            path.display()
+        );
+    }
     Ok(Summary::new(threads, cores, cpu, io, args.io_ops, wait))
 }
 

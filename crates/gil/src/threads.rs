@@ -35,6 +35,8 @@ impl Spans {
 
 /// What one run on one or more threads measured.
 pub struct Run {
+    /// When the run began: the spans are measured from it.
+    pub t0: Instant,
     pub elapsed: Duration,
     /// CPU time the whole process used during the run, on all its cores together.
     pub cpu: Duration,
@@ -78,6 +80,7 @@ where
         .fold(0u64, |acc, (r, _)| acc.wrapping_add(*r));
     let spans = outcomes.into_iter().map(|(_, spans)| spans).collect();
     Ok(Run {
+        t0,
         elapsed,
         cpu,
         result,
