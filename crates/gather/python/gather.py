@@ -34,6 +34,7 @@ class EventLog:
         self.first_one = self.last_one = self.first_two = None
         self.main_thread = threading.get_ident()
         self.off_main_thread = 0
+        self.recorder = None
 
     def record(self, word, ident):
         self.words.append(word)
@@ -46,9 +47,67 @@ class EventLog:
             now = self.first_two = time.perf_counter()
         if threading.get_ident() != self.main_thread:
             self.off_main_thread += 1
+        if self.recorder is not None:
+            self.recorder.record(word, ident)
         if self.echo:
             now = now or time.perf_counter()
             print(f"{NAMES[word]:<4} at {now - self.start:6.3f} s  (coroutine {ident})")
+
+
+SAMPLE = 100  # the most coroutines drawn as tracks of their own
+
+
+class Recorder:
+    """--trace: the same lanes as the Rust demo. One track per count() coroutine (the first
+    SAMPLE of them) with its sleep as a slice and One and Two as instants, a counter of the
+    coroutines asleep (all of them), and the one thread's own phases."""
+
+    def __init__(self, trace, count, delay_ms, blocking):
+        if blocking:
+            name = f"--blocking: {count} count()s, time.sleep inside, one thread"
+        else:
+            name = f"gather: {count} count()s joined on one thread"
+        self.trace, self.count, self.delay_ms = trace, count, delay_ms
+        self.group = trace.group(name)
+        self.kind = "blocking sleep" if blocking else "sleep"
+        self.lanes = [[trace.track(self.group, f"count #{i}"), None] for i in range(1, min(count, SAMPLE) + 1)]
+        self.asleep = 0
+        self.step = max(1, count // SAMPLE)
+        if count > SAMPLE:
+            trace.note(self.sample_note())
+
+    def sample_note(self):
+        return (f"a sample: only coroutines #1 to #{SAMPLE} of {self.count} have tracks of their own; "
+                f"the counter 'coroutines asleep' covers all {self.count}")
+
+    def record(self, word, ident):
+        self.asleep += 1 if word == ONE else -1
+        sampled = ident <= SAMPLE
+        on_counter = self.count <= SAMPLE or self.asleep % self.step == 0 or self.asleep in (0, self.count)
+        if not sampled and not on_counter:
+            return
+        now = time.perf_counter()
+        if on_counter:
+            self.trace.counter(self.group, "coroutines asleep", now, self.asleep)
+        if not sampled:
+            return
+        lane = self.lanes[ident - 1]
+        self.trace.instant(lane[0], NAMES[word], now)
+        if word == ONE:
+            lane[1] = now
+        else:
+            self.trace.slice(lane[0], self.kind, f"count #{ident}: sleep {self.delay_ms} ms", lane[1], now)
+
+    def thread_phases(self, start, log, end):
+        thread = self.trace.track(self.group, "the one thread")
+        first_one, last_one, first_two = (t or start for t in (log.first_one, log.last_one, log.first_two))
+        for kind, name, t0, t1 in [("work", "build the join", start, first_one),
+                                   ("work", "poll each: One, arm its timer", first_one, last_one),
+                                   ("idle", "nothing to run: all asleep", last_one, first_two),
+                                   ("work", "wake each: Two, free it", first_two, end)]:
+            if t1 > t0:
+                self.trace.slice(thread, kind, name, t0, t1)
+        self.trace.counter(self.group, "coroutines asleep", end, 0)
 
 
 async def count(ident, delay, log):
@@ -107,6 +166,9 @@ def main():
     p.add_argument("--delay-ms", type=in_range(1, 3_600_000), default=1000, help="how long each sleeps, in milliseconds (at most an hour)")
     p.add_argument("--blocking", action="store_true", help="the mistake: time.sleep inside the coroutine")
     p.add_argument("--show", type=int, default=10, help="print each line live when count is at most this")
+    p.add_argument("--trace", metavar="FILE",
+                   help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer); "
+                        f"above {SAMPLE} coroutines, only the first {SAMPLE} get tracks of their own")
     args = p.parse_args()
 
     delay = args.delay_ms / 1000
@@ -114,11 +176,17 @@ def main():
     print(f"{mode}: {args.count} count() coroutine(s), each sleeping {args.delay_ms} ms, on one thread")
 
     log = EventLog(args.count, args.count <= args.show)
+    trace = Trace(on=args.trace is not None)
+    if trace.on:
+        log.recorder = Recorder(trace, args.count, args.delay_ms, args.blocking)
     start = time.perf_counter()
     log.start = start
     coroutine = count_blocking if args.blocking else count
     asyncio.run(gather_all(coroutine, args.count, delay, log))
-    elapsed = time.perf_counter() - start
+    end = time.perf_counter()
+    elapsed = end - start
+    if trace.on and not args.blocking:
+        log.recorder.thread_phases(start, log, end)
 
     words = bytes(log.words)
     order_ok = is_alternating(words, args.count) if args.blocking else is_gathered(words, args.count)
@@ -148,6 +216,11 @@ def main():
         print(f"why: each coroutine awaited asyncio.sleep and handed the loop back, so the sleeps overlapped: "
               f"{args.count} x {args.delay_ms} ms = {slept:.2f} s of sleeping took {elapsed:.2f} s.")
 
+    if trace.on:
+        if args.count > SAMPLE:
+            print(f"trace: {log.recorder.sample_note()}")
+        trace.write(args.trace)
+        print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
     probe = count(0, delay, log)
     future_bytes = sys.getsizeof(probe)  # the coroutine object, frame included
     probe.close()

@@ -12,12 +12,17 @@
 //! Look for: One One One, Two Two Two, elapsed about 1.00 s (ratio about 1.0); with
 //! `--blocking`, One Two One Two One Two in about 3 s. A million coroutines still take one
 //! delay plus the thread's own work on each of them, which a measured timeline breaks down.
+//! `--trace t.json` writes the run for Perfetto or vizviewer: a lane per coroutine, its
+//! sleep a slice, its One and Two instants (the first 100 coroutines; a counter for all).
 
 mod events;
 mod output;
+mod recording;
 mod report;
+mod trace;
 
 use std::future::{Future, poll_fn};
+use std::path::PathBuf;
 use std::pin::pin;
 use std::process::ExitCode;
 use std::thread;
@@ -28,7 +33,9 @@ use clap::Parser;
 use futures::future::join_all;
 
 use events::{EventLog, Word};
+use recording::Recorder;
 use report::{Phases, Summary};
+use trace::Trace;
 
 /// The most coroutines one run may gather: about 2.4 GB at some 240 bytes each, and ten
 /// times the largest run the README shows.
@@ -59,6 +66,11 @@ struct Args {
     /// the demo lifts it, as large counts then slow down quadratically.
     #[arg(long)]
     coop_budget: bool,
+
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
+    /// Above 100 coroutines, only the first 100 get tracks of their own.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -78,7 +90,15 @@ fn run(args: &Args) -> anyhow::Result<()> {
     report::announce(args.count, args.delay_ms, args.blocking);
 
     let log = EventLog::new(args.count, args.count <= args.show);
-    let phases = gather(args, delay, &log)?;
+    let trace = match args.trace {
+        Some(_) => Trace::new(Instant::now()),
+        None => Trace::off(),
+    };
+    let recorder = Recorder::new(&trace, args.count, args.delay_ms, args.blocking);
+    let phases = gather(args, delay, &log, &recorder)?;
+    if !args.blocking {
+        recorder.thread_phases(log.start.get(), &phases);
+    }
 
     let summary = Summary::new(args.count, delay, args.blocking, &phases, &log);
     summary.print_order_and_time(&log);
@@ -86,6 +106,9 @@ fn run(args: &Args) -> anyhow::Result<()> {
         report::print_timeline(&phases, delay, args.count);
     }
     summary.explain();
+    if let Some(path) = &args.trace {
+        recording::write(&trace, args.count, path)?;
+    }
     println!("{summary}");
     Ok(())
 }
@@ -110,8 +133,11 @@ async fn count_blocking(id: u32, delay: Duration, say: &impl Fn(Word, u32)) {
 /// `asyncio.run(main())` with `main` awaiting `gather(count(), count(), ...)`: one thread,
 /// one event loop, all coroutines joined. The clock runs from before the loop is built to
 /// after the last coroutine finished, as the notes time the whole `asyncio.run`.
-fn gather(args: &Args, delay: Duration, log: &EventLog) -> anyhow::Result<Phases> {
-    let say = |word, id| log.record(word, id);
+fn gather(args: &Args, delay: Duration, log: &EventLog, rec: &Recorder) -> anyhow::Result<Phases> {
+    let say = |word, id| {
+        log.record(word, id);
+        rec.record(word, id); // --trace: one branch when off
+    };
     report::check_memory_for(args.count, size_of_val(&count(0, delay, &say)))?;
     let start = Instant::now();
     log.start.set(start);
