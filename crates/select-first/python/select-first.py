@@ -30,16 +30,45 @@ class Tally:
     notes (`show`) from the main coroutine: a task that prints could meet a closed pipe or
     a full disk, and its error would end up inside a TaskGroup's ExceptionGroup."""
 
-    def __init__(self):
+    def __init__(self, trace, part):
         self.start = time.perf_counter()
         self.started = self.finished = self.dropped = 0
         self.notes = []
+        self.trace, self.group = trace, trace.group(part)  # a group of the trace per part
+        self.caller = None  # its track, made at its first moment
 
     def running(self):
         return self.started - self.finished - self.dropped
 
-    def end(self, ms, finished):
-        at = time.perf_counter() - self.start
+    def mark(self, what):
+        """A moment of the caller's the lesson turns on: "wait() returns"."""
+        if self.caller is None:
+            self.caller = self.trace.track(self.group, "the caller")
+        self.trace.instant(self.caller, what, time.perf_counter())
+
+    def span(self, track, kind, name, t0):
+        self.trace.slice(self.trace.track(self.group, track), kind, name, t0, time.perf_counter())
+
+    def count_running(self, t):
+        self.trace.counter(self.group, "naps running", t, self.running())
+
+    def begin(self, ms):
+        self.started += 1
+        t0 = time.perf_counter()
+        self.count_running(t0)
+        return self.trace.track(self.group, f"nap {ms} ms"), t0
+
+    def end(self, ms, finished, track, t0):
+        now = time.perf_counter()
+        at = now - self.start
+        if finished:
+            self.trace.slice(track, "slept to the end", f"nap {ms} ms: slept to the end", t0, now)
+        else:
+            self.trace.slice(track, "dropped mid-sleep", f"nap {ms} ms: cancelled before its end, cleanup ran", t0, now)
+        self.end_counted(ms, finished, at)
+        self.count_running(now)
+
+    def end_counted(self, ms, finished, at):
         if finished:
             self.finished += 1
             self.notes.append(f"    +{at:.3f} s  {ms:>5} ms nap finished")
@@ -54,14 +83,14 @@ class Tally:
 
 
 async def nap(tally, ms):
-    tally.started += 1
+    track, t0 = tally.begin(ms)
     finished = False
     try:
         await asyncio.sleep(ms / 1000)  # cancel() raises CancelledError here
         finished = True
         return ms
     finally:
-        tally.end(ms, finished)  # runs however the coroutine ends, as Rust's Drop
+        tally.end(ms, finished, track, t0)  # runs however the coroutine ends, as Rust's Drop
 
 
 async def settle(start, unit):
@@ -69,17 +98,19 @@ async def settle(start, unit):
     await asyncio.sleep(max(0.0, start + 3.5 * unit - time.perf_counter()))
 
 
-async def first_of_three(unit_ms):
-    tally, start = Tally(), time.perf_counter()
+async def first_of_three(unit_ms, tally):
+    start = time.perf_counter()
     # The TaskGroup owns the three tasks: none outlives the `async with`.
     async with asyncio.TaskGroup() as group:
         tasks = [group.create_task(nap(tally, k * unit_ms)) for k in (1, 2, 3)]
         done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         elapsed = time.perf_counter() - start
         running_after = tally.running()  # the losers are still running here
+        tally.mark(f"wait() returns: {running_after} naps still running")
         winner = min(task.result() for task in done)  # if the loop woke late, the shortest
         for task in pending:
             task.cancel()  # without this they would run to the end
+        tally.mark("cancel() the losers, by hand")
     # Leaving the group waited until the cancelled ones had run their cleanup.
     await settle(start, unit_ms / 1000)
     tally.show()
@@ -89,16 +120,15 @@ async def first_of_three(unit_ms):
                 losers_cleanup=tally.dropped, losers_finished=tally.finished - 1)
 
 
-async def in_completion_order(unit_ms):
-    tally = Tally()
+async def in_completion_order(unit_ms, tally):
     order = [await done for done in asyncio.as_completed([nap(tally, k * unit_ms) for k in (3, 1, 2)])]
     tally.show()
     print(f"  results, in the order as_completed yielded them: {','.join(map(str, order))} ms")
     return dict(completion_order=",".join(map(str, order)), in_completion_order=str(order == sorted(order)).lower())
 
 
-async def stop_waiting_for_the_tasks(unit_ms):
-    tally, start = Tally(), time.perf_counter()
+async def stop_waiting_for_the_tasks(unit_ms, tally):
+    start = time.perf_counter()
     running = set()  # the docs' pattern: a strong reference to each task until it is done
     for k in (1, 2, 3):
         task = asyncio.create_task(nap(tally, k * unit_ms))
@@ -106,6 +136,7 @@ async def stop_waiting_for_the_tasks(unit_ms):
         task.add_done_callback(running.discard)
     done, pending = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
     held = len(pending)
+    tally.mark(f"wait() returns; we look away: {tally.running()} naps run on")
     # We look at them no more, as Rust drops its JoinSet here; they are not cancelled.
     await settle(start, unit_ms / 1000)
     finished_after = tally.finished - len(done)
@@ -120,9 +151,9 @@ async def fails(unit_ms):
     raise RuntimeError(f"failed after {unit_ms} ms")
 
 
-async def task_group_with_an_error(unit_ms):
+async def task_group_with_an_error(unit_ms, tally):
     """try_join!'s twin: the first error cancels the other tasks of the group."""
-    tally, start = Tally(), time.perf_counter()
+    start = time.perf_counter()
     error = None
     try:
         async with asyncio.TaskGroup() as group:
@@ -132,6 +163,7 @@ async def task_group_with_an_error(unit_ms):
     except* RuntimeError as errors:
         error = errors.exceptions[0]
     error_after = time.perf_counter() - start
+    tally.mark("the TaskGroup raises the error: the others are cancelled")
     tally.show()  # the two cancelled ones ended before the group raised
     if error is not None:
         print(f"  the TaskGroup raised {error!r} after {error_after:.3f} s")
@@ -142,14 +174,15 @@ async def task_group_with_an_error(unit_ms):
                 try_join_others_cleanup=tally.dropped, try_join_others_finished=tally.finished)
 
 
-async def gather_with_an_error(unit_ms):
+async def gather_with_an_error(unit_ms, tally):
     """The older way: gather raises the first error and leaves the others running."""
-    tally, start = Tally(), time.perf_counter()
+    start = time.perf_counter()
     tasks = [asyncio.create_task(nap(tally, 2 * unit_ms)), asyncio.create_task(fails(unit_ms)),
              asyncio.create_task(nap(tally, 3 * unit_ms))]  # kept until they are done
     try:
         await asyncio.gather(*tasks)
     except RuntimeError as e:
+        tally.mark("gather raises the error: the others run on")
         print(f"  gather raised {e!r} after {time.perf_counter() - start:.3f} s")
     await settle(start, unit_ms / 1000)
     tally.show()
@@ -222,35 +255,41 @@ async def safe_loop(queue, ticks, acks):
     return received
 
 
-async def cancel_safety(messages, loop):
+async def cancel_safety(messages, loop, tally):
     queue, ticks, acks = asyncio.Queue(), asyncio.Queue(), asyncio.Queue()
+    t0 = time.perf_counter()
     async with asyncio.TaskGroup() as group:
         sending = group.create_task(producer(messages, queue, ticks, acks))
         received = await loop(queue, ticks, acks)
-    return sending.result(), received
+    sent = sending.result()
+    tally.span("the wait() loop", "loop", f"the loop: received {received} of {sent}, lost {sent - received}", t0)
+    return sent, received
 
 
-async def demo(unit, messages):
+async def demo(unit, messages, trace):
     k = [unit, 2 * unit, 3 * unit]
     summary = {}
     print(f"1. asyncio.wait(FIRST_COMPLETED) over sleeps of {k[0]}, {k[1]} and {k[2]} ms")
-    summary.update(await first_of_three(unit))
+    summary.update(await first_of_three(unit, Tally(trace, "1 first of three: wait(FIRST_COMPLETED)")))
     print(f"\n2. asyncio.as_completed over {k[2]}, {k[0]}, {k[1]} ms")
-    summary.update(await in_completion_order(unit))
+    summary.update(await in_completion_order(unit, Tally(trace, "2 completion order: as_completed")))
     print(f"\n3. tasks of {k[0]}, {k[1]} and {k[2]} ms, no longer waited for after the first result")
-    summary.update(await stop_waiting_for_the_tasks(unit))
+    summary.update(await stop_waiting_for_the_tasks(unit, Tally(trace, "3 stop waiting: wait(), then look away")))
     print(f"\n4. a TaskGroup of {k[1]} ms, an error after {k[0]} ms, and {k[2]} ms")
-    summary.update(await task_group_with_an_error(unit))
+    summary.update(await task_group_with_an_error(unit, Tally(trace, "4 first error: TaskGroup")))
     print("  and with asyncio.gather instead of the TaskGroup:")
-    summary.update(await gather_with_an_error(unit))
+    summary.update(await gather_with_an_error(unit, Tally(trace, "4b first error: gather")))
     print("\n5. cancel safety: a tick after every third message")
-    sent, lossy = await cancel_safety(messages, lossy_loop)
+    sent, lossy = await cancel_safety(messages, lossy_loop, Tally(trace, "5 cancel safety: reads two in a row"))
     print(f"  a loop that reads two in a row: sent {sent}, received {lossy}, lost {sent - lossy}")
-    _, safe = await cancel_safety(messages, safe_loop)
+    _, safe = await cancel_safety(messages, safe_loop, Tally(trace, "5 cancel safety: one get() kept pending"))
     print(f"  a loop that keeps one get() pending: sent {sent}, received {safe}, lost {sent - safe}")
     # The deliberate waits: parts 1, 3, 4 and gather's contrast wait 3.5 units each, part 2 three.
     summary.update(messages=sent, lossy_received=lossy, lossy_lost=sent - lossy, safe_received=safe,
                    safe_lost=sent - safe, ideal_s=f"{17 * unit / 1000:.3f}")
+    if trace.on:
+        trace.write(trace.path)
+        print(f"trace written to {trace.path} (open it in ui.perfetto.dev or vizviewer)")
     print("summary: " + " ".join(f"{key}={value}" for key, value in summary.items()))
 
 
@@ -269,8 +308,12 @@ def main():
                         help="the shortest sleep; the others take two and three times as long")
     parser.add_argument("--messages", type=in_range(3, 1_000_000), default=30,
                         help="messages sent to each cancel-safety loop; a tick follows every third")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)")
     args = parser.parse_args()
-    asyncio.run(demo(args.delay_ms, args.messages))
+    trace = Trace(on=args.trace is not None)
+    trace.path = args.trace
+    asyncio.run(demo(args.delay_ms, args.messages, trace))
 
 
 # ---- the trace writer: the same in every twin (make test compares it with

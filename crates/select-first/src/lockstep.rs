@@ -5,11 +5,16 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinError;
 
 use crate::report::Delivered;
+use crate::tally::Tally;
 
 /// A producer that sends `messages` numbered messages and, after every third, a tick; then
 /// it waits until the loop has handled the tick. Sent in this lockstep, the loop always
 /// finds three messages and a tick waiting, so what a loop loses is certain, not luck.
-pub async fn cancel_safety<F, Fut>(messages: u32, reader: F) -> Result<Delivered, JoinError>
+pub async fn cancel_safety<F, Fut>(
+    messages: u32,
+    reader: F,
+    tally: &Tally,
+) -> Result<Delivered, JoinError>
 where
     F: FnOnce(UnboundedReceiver<u32>, UnboundedReceiver<()>, UnboundedSender<()>) -> Fut,
     Fut: Future<Output = u32>,
@@ -27,9 +32,13 @@ where
         }
         sent
     });
+    let from = std::time::Instant::now();
     let received = reader(rx, ticks, ack).await;
-    Ok(Delivered {
-        sent: producer.await?,
-        received,
-    })
+    let sent = producer.await?;
+    let name = format!(
+        "the loop: received {received} of {sent}, lost {}",
+        sent - received
+    );
+    tally.span("the select! loop", "loop", &name, from);
+    Ok(Delivered { sent, received })
 }

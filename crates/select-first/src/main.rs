@@ -11,13 +11,17 @@
 //!
 //! What to look for: `losers_finished=0`, `dropped_set_finished=0`,
 //! `try_join_others_finished=0`, and `lossy_lost` = messages / 3 while `safe_lost=0`.
+//! `--trace t.json` draws each nap from its start to its end: the losers' end with the winner's.
 
 mod lockstep;
 mod output;
 mod report;
 mod tally;
+mod trace;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -28,6 +32,7 @@ use tokio::time::{Instant, sleep_until};
 
 use report::{DroppedSet, FirstOf, Summary, TryJoin};
 use tally::{Tally, nap};
+use trace::Trace;
 
 /// select!, JoinSet and try_join!: who finishes, who is dropped, and what a dropped future loses.
 #[derive(Parser, Debug)]
@@ -39,6 +44,9 @@ struct Args {
     /// Messages sent to each cancel-safety loop; a tick follows every third one.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(3..=1_000_000))]
     messages: u32,
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -59,21 +67,30 @@ fn run(args: &Args) -> anyhow::Result<()> {
         .enable_time()
         .build()
         .context("cannot start the runtime; check the process's limits (ulimit -u, -v)")?;
+    let trace = Arc::new(match args.trace {
+        Some(_) => Trace::new(std::time::Instant::now()),
+        None => Trace::off(),
+    });
+    let part = |name: &str| Tally::new(&trace, name); // one group of the trace per part
     let summary = runtime.block_on(async {
         report::part(1, unit);
-        let first = report::first_of(first_of_three(unit).await);
+        let first = first_of_three(unit, part("1 first of three: select!")).await;
+        let first = report::first_of(first);
         report::part(2, unit);
-        let order = join_in_completion_order(unit).await;
+        let order = join_in_completion_order(unit, part("2 completion order: JoinSet")).await;
         let order = report::order(order.context("a task of part 2 panicked")?);
         report::part(3, unit);
-        let dropped = drop_a_join_set(unit).await;
+        let dropped = drop_a_join_set(unit, part("3 stop waiting: drop the JoinSet")).await;
         let dropped = report::dropped_set(dropped.context("a task of part 3 panicked")?);
         report::part(4, unit);
-        let try_join = report::try_join(try_join_stops_at_first_error(unit).await);
+        let try_join = try_join_stops_at_first_error(unit, part("4 first error: try_join!"));
+        let try_join = report::try_join(try_join.await);
         report::part(5, unit);
-        let lossy = lockstep::cancel_safety(args.messages, lossy_loop).await;
+        let lossy_part = part("5 cancel safety: reads two in a row");
+        let lossy = lockstep::cancel_safety(args.messages, lossy_loop, &lossy_part).await;
         let lossy = report::delivered("reads two in a row", lossy.context(PRODUCER)?);
-        let safe = lockstep::cancel_safety(args.messages, safe_loop).await;
+        let safe_part = part("5 cancel safety: reads one per poll");
+        let safe = lockstep::cancel_safety(args.messages, safe_loop, &safe_part).await;
         let safe = report::delivered("reads one per poll", safe.context(PRODUCER)?);
         anyhow::Ok(Summary {
             unit,
@@ -85,6 +102,14 @@ fn run(args: &Args) -> anyhow::Result<()> {
             safe,
         })
     })?;
+    if let Some(path) = &args.trace {
+        let wrote = trace.write(path);
+        wrote.with_context(|| format!("cannot write the trace to {}", path.display()))?;
+        println!(
+            "trace written to {} (open it in ui.perfetto.dev or vizviewer)",
+            path.display()
+        );
+    }
     println!("{summary}");
     Ok(())
 }
@@ -94,8 +119,7 @@ const PRODUCER: &str = "the producer of part 5 panicked";
 // ANCHOR: first
 /// asyncio.wait(FIRST_COMPLETED), but the losers do not run on: select! drops them before
 /// its handler runs, so none is running when we look.
-async fn first_of_three(unit: Duration) -> FirstOf {
-    let tally = Tally::new();
+async fn first_of_three(unit: Duration, tally: Tally) -> FirstOf {
     let start = Instant::now();
     let (winner, running_after) = tokio::select! {
         biased; // if the thread wakes late and two are ready, take them as written
@@ -104,6 +128,7 @@ async fn first_of_three(unit: Duration) -> FirstOf {
         ms = nap(&tally, 3 * unit) => (ms, tally.running()),
     };
     let elapsed = start.elapsed();
+    tally.mark("select! returns: the losers are already dropped");
     sleep_until(start + unit * 7 / 2).await; // past the slowest one's end
     let losers_finished = tally.finished() - 1;
     FirstOf {
@@ -118,8 +143,7 @@ async fn first_of_three(unit: Duration) -> FirstOf {
 
 // ANCHOR: joinset
 /// asyncio.as_completed: spawned as 3, 1, 2 units, joined as 1, 2, 3.
-async fn join_in_completion_order(unit: Duration) -> Result<Vec<u64>, JoinError> {
-    let tally = Tally::new();
+async fn join_in_completion_order(unit: Duration, tally: Tally) -> Result<Vec<u64>, JoinError> {
     let mut set = JoinSet::new();
     for units in [3, 1, 2] {
         set.spawn(nap(&tally, unit * units));
@@ -132,8 +156,7 @@ async fn join_in_completion_order(unit: Duration) -> Result<Vec<u64>, JoinError>
 }
 
 /// Dropping a JoinSet aborts every task it still holds (a dropped JoinHandle would not).
-async fn drop_a_join_set(unit: Duration) -> Result<DroppedSet, JoinError> {
-    let tally = Tally::new();
+async fn drop_a_join_set(unit: Duration, tally: Tally) -> Result<DroppedSet, JoinError> {
     let start = Instant::now();
     let mut set = JoinSet::new();
     for units in [1, 2, 3] {
@@ -142,6 +165,7 @@ async fn drop_a_join_set(unit: Duration) -> Result<DroppedSet, JoinError> {
     let first = set.join_next().await.transpose()?;
     let held = set.len();
     drop(set); // the two tasks still inside are aborted
+    tally.mark("drop(set): the tasks still inside are aborted");
     sleep_until(start + unit * 7 / 2).await; // past the slowest one's end
     let finished_after_drop = tally.finished() - usize::from(first.is_some());
     Ok(DroppedSet {
@@ -155,8 +179,7 @@ async fn drop_a_join_set(unit: Duration) -> Result<DroppedSet, JoinError> {
 // ANCHOR: try_join
 /// The first error ends try_join! and drops the other futures; asyncio.gather would
 /// raise it but leave the others running.
-async fn try_join_stops_at_first_error(unit: Duration) -> TryJoin {
-    let tally = Tally::new();
+async fn try_join_stops_at_first_error(unit: Duration, tally: Tally) -> TryJoin {
     let start = Instant::now();
     let fails = async {
         tokio::time::sleep(unit).await;
@@ -166,6 +189,7 @@ async fn try_join_stops_at_first_error(unit: Duration) -> TryJoin {
     let three = async { Ok(nap(&tally, 3 * unit).await) };
     let result = tokio::try_join!(two, fails, three);
     let error_after = start.elapsed();
+    tally.mark("try_join! returns the error: the others are dropped");
     sleep_until(start + unit * 7 / 2).await; // past the slowest one's end
     TryJoin {
         result,
