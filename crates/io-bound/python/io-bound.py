@@ -159,28 +159,86 @@ def settle():
 
 
 class InFlight:
-    """Requests the client has in flight, and the most at once."""
+    """Requests the client has in flight, and the most at once; with --trace, each one's
+    slice on its track and the count as the row's 'requests in flight' counter."""
 
-    def __init__(self):
+    DRAWN = 100  # requests drawn as tracks per row; the counter counts them all
+
+    def __init__(self, trace):
         self.lock, self.now, self.most = threading.Lock(), 0, 0
+        self.trace, self.group, self.method = trace, None, None
+
+    def begin_row(self, method, name):
+        if self.trace.on:
+            with self.lock:
+                self.group, self.method, self.started, self.threads = \
+                    self.trace.group(name), method, 0, {}
+                self.trace.counter(self.group, "requests in flight", time.perf_counter(), 0)
+
+    def request(self):
+        """`with target.in_flight.request():` counts one request in flight while inside."""
+        return Request(self)
+
+    def _track(self, number):
+        if number > self.DRAWN:
+            return None
+        if self.method in ("sequential", "pool"):  # the thread is the unit
+            me = threading.get_ident()
+            if me not in self.threads:
+                name = ("the one thread" if self.method == "sequential"
+                        else f"worker thread {len(self.threads) + 1}")
+                self.threads[me] = self.trace.track(self.group, name)
+            return self.threads[me]
+        return self.trace.track(self.group, TRACK[self.method].format(n=number))
+
+
+class Request:
+    def __init__(self, counts):
+        self.counts = counts
 
     def __enter__(self):
-        with self.lock:
-            self.now += 1
-            self.most = max(self.most, self.now)
+        c = self.counts
+        with c.lock:
+            c.now += 1
+            c.most = max(c.most, c.now)
+            if c.group is not None:
+                c.started += 1
+                self.number, self.at = c.started, time.perf_counter()
+                c.trace.counter(c.group, "requests in flight", self.at, c.now)
+                self.track = c._track(self.number)
 
     def __exit__(self, *exc):
-        with self.lock:
-            self.now -= 1
+        c = self.counts
+        with c.lock:
+            c.now -= 1
+            if c.group is not None:
+                at = time.perf_counter()
+                c.trace.counter(c.group, "requests in flight", at, c.now)
+                if self.track is not None:
+                    kind, name = TRACED[c.method]
+                    c.trace.slice(self.track, kind, name.format(n=self.number), self.at, at)
+
+
+# --trace: the track of each request, and what its slice is and says, per row.
+BLOCKED, AWAITS, BLOCKS_ALL = ("a thread blocked on its request", "a task awaits its request",
+                               "a task blocks the only thread")
+TRACK = {"threads": "thread of request #{n}", "async": "task #{n}",
+         "threads_behind_async": "task #{n} (a pool thread)", "blocked_async": "task #{n}"}
+TRACED = {"sequential": (BLOCKED, "request #{n}: the thread waits"),
+          "pool": (BLOCKED, "request #{n}: the thread waits"),
+          "threads": (BLOCKED, "request #{n}: its thread waits"),
+          "async": (AWAITS, "request #{n}: await, the thread runs others"),
+          "threads_behind_async": (BLOCKED, "request #{n}: a pool thread waits"),
+          "blocked_async": (BLOCKS_ALL, "request #{n}: urlopen blocks the loop's only thread")}
 
 
 class Target:
-    def __init__(self, url, page, timeout):
+    def __init__(self, url, page, timeout, trace):
         self.url, self.page, self.timeout = url, page, timeout
         parts = urllib.parse.urlsplit(url)
         self.host, self.port, self.path = parts.hostname, parts.port or 80, parts.path or "/"
         self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy
-        self.in_flight = InFlight()
+        self.in_flight = InFlight(trace)
 
     def check(self, status, body):
         if status != 200 or (self.page is not None and body != self.page):
@@ -189,13 +247,13 @@ class Target:
 
 def get(target):
     """One blocking request with urllib: GET the page, read all of it, check it."""
-    with target.in_flight, target.opener.open(target.url, timeout=target.timeout) as response:
+    with target.in_flight.request(), target.opener.open(target.url, timeout=target.timeout) as response:
         target.check(response.status, response.read())
 
 
 async def get_async(target):
     """One request over asyncio streams: every await hands the thread back to the loop."""
-    with target.in_flight:
+    with target.in_flight.request():
         reader, writer = await asyncio.open_connection(target.host, target.port)
         try:
             writer.write(f"GET {target.path} HTTP/1.1\r\nHost: {target.host}:{target.port}\r\n"
@@ -354,6 +412,9 @@ def main():
     p.add_argument("--only", type=lambda v: v.split(","), default=[],
                    help="run only these methods, comma-separated: " + ",".join(METHODS)
                         + " (default: all, in table order)")
+    p.add_argument("--trace", metavar="FILE",
+                   help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev "
+                        "or vizviewer)")
     args = p.parse_args()
     if unknown := [m for m in args.only if m not in METHODS]:
         p.error(f"--only: unknown method {unknown[0]!r} (choose from {', '.join(METHODS)})")
@@ -388,7 +449,8 @@ def main():
         return 1
     try:
         url = args.url or f"http://127.0.0.1:{site.port}/"
-        target = Target(url, None if args.url else PAGE, latency + 30)
+        trace = Trace(on=args.trace is not None)
+        target = Target(url, None if args.url else PAGE, latency + 30, trace)
         print(f"io-bound (Python): {n} requests to {url}, latency {args.latency_ms} ms")
         print()
         methods = [
@@ -406,6 +468,7 @@ def main():
             if site:
                 site.take_peak()
             target.in_flight.most = 0
+            target.in_flight.begin_row(key, name)
             settle()
             before = Probe.status()
             probe = Probe()
@@ -448,6 +511,19 @@ def main():
                   f"(first: {r['errors'][0]}); check the server, or lower --requests",
                   file=sys.stderr)
             return 1
+    if args.trace is not None:
+        if n > InFlight.DRAWN:
+            note = (f"each row draws its first {InFlight.DRAWN} of {n} requests as tracks; "
+                    f"its 'requests in flight' counter counts all {n}")
+            trace.note(note)
+            print(f"trace: {note}")
+        try:
+            trace.write(args.trace)
+        except OSError as e:
+            print(f"error: cannot write the trace to {args.trace} ({e.strerror}); check that "
+                  "its folder exists", file=sys.stderr)
+            return 1
+        print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
     served = site.served if site else None
     all_ok = served is None or served == len(rows) * n
     ideal_s = sum(r["rounds"] for r in rows) * latency

@@ -47,6 +47,18 @@ pub fn make_room_for_sockets(requests: usize, embedded: bool) -> anyhow::Result<
     Ok(())
 }
 
+/// The row that starts the most threads (the first of equals) must fit the limits.
+pub fn check_most_threads(rows: impl Iterator<Item = ThreadRow>) -> anyhow::Result<()> {
+    let most = rows.reduce(|most, row| {
+        if row.threads > most.threads {
+            row
+        } else {
+            most
+        }
+    });
+    most.map_or(Ok(()), |row| check_threads(&row))
+}
+
 /// Checks that `row`'s threads fit in the process limit (`ulimit -u`) and in its address
 /// space (`ulimit -v`). With glibc each new thread also gets a malloc arena that reserves
 /// 64 MiB of address space, up to 8 arenas per processor (MALLOC_ARENA_MAX sets that):

@@ -18,18 +18,27 @@ mod limits;
 mod measure;
 mod output;
 mod probe;
+mod recording;
 mod report;
 mod serve;
 mod server;
+mod trace;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::{thread, time::Duration};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
 use clap::{Parser, ValueEnum};
-use measure::{Outcome, Target, async_client, blocking_client, embedded_server, http_url, measure};
+use measure::{
+    Outcome, Target, async_client, blocking_client, embedded_server, gather_on_one_thread,
+    http_url, measure,
+};
+use recording::Recorder;
+use trace::Trace;
 
 /// N slow requests: sequential, one thread each, a pool, async tasks on one thread,
 /// threads behind async, and the blocking-inside-async mistake.
@@ -53,8 +62,11 @@ struct Args {
     url: Option<String>,
     /// Only serve the slow site, on ADDR (port 0: any free port), until Ctrl-C
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8000",
-          conflicts_with_all = ["url", "only", "requests", "pool"])]
+          conflicts_with_all = ["url", "only", "requests", "pool", "trace"])]
     serve: Option<SocketAddr>,
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 /// The methods, in table order (their names and keys are in report.rs).
@@ -90,22 +102,20 @@ fn run(args: &Args) -> anyhow::Result<report::Summary> {
     let (n, pool) = (args.requests as usize, args.pool as usize);
     let latency = Duration::from_millis(args.latency_ms);
     let chosen = |m: &Method| args.only.is_empty() || args.only.contains(m);
-    // The row that starts the most threads (the first of equals) must fit the limits.
-    let thread_rows = Method::value_variants().iter().filter(|m| chosen(m));
-    let most = thread_rows
-        .filter_map(|m| m.threads(n, pool, BLOCKING_THREADS))
-        .reduce(|most, row| {
-            if row.threads > most.threads {
-                row
-            } else {
-                most
-            }
-        });
-    if let Some(row) = most {
-        limits::check_threads(&row)?;
-    }
+    let rows = Method::value_variants().iter().filter(|m| chosen(m));
+    limits::check_most_threads(rows.filter_map(|m| m.threads(n, pool, BLOCKING_THREADS)))?;
     let server = embedded_server(args.url.is_none(), n, latency)?;
-    let t = &Target::new(args.url.as_deref(), server.as_ref(), latency);
+    let trace = args
+        .trace
+        .as_ref()
+        .map_or_else(Trace::off, |_| Trace::new(Instant::now()));
+    let recorder = Recorder::new(trace);
+    let t = &Target::new(
+        args.url.as_deref(),
+        server.as_ref(),
+        latency,
+        recorder.clone(),
+    );
     println!(
         "io-bound: {n} requests to {}, latency {} ms\n",
         t.url, args.latency_ms
@@ -123,12 +133,16 @@ fn run(args: &Args) -> anyhow::Result<report::Summary> {
     for &method in Method::value_variants() {
         if chosen(&method) {
             let about = method.describe(n, pool, BLOCKING_THREADS);
+            recorder.begin_row(method, &about.1);
             rows.push(measure(server.as_ref(), t, about, || send(method))?);
         }
     }
     let summary = report::Summary::new(n, args.latency_ms, pool, rows, server.as_ref());
     summary.print_table();
     summary.check()?;
+    if let Some(path) = &args.trace {
+        recording::write(&recorder.trace, path, n)?;
+    }
     Ok(summary)
 }
 
@@ -237,23 +251,3 @@ fn blocking_mistake(target: &Target, n: usize) -> anyhow::Result<Vec<Outcome>> {
     })
 }
 // ANCHOR_END: behind
-
-/// Spawns n tasks on a current-thread runtime and waits for all: asyncio.gather.
-fn gather_on_one_thread<F>(n: usize, task: impl Fn() -> F) -> anyhow::Result<Vec<Outcome>>
-where
-    F: std::future::Future<Output = Outcome> + Send + 'static,
-{
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .max_blocking_threads(BLOCKING_THREADS)
-        .build()
-        .context("cannot start the tokio runtime; check the process's limits (ulimit -a)")?;
-    Ok(runtime.block_on(async {
-        let handles: Vec<_> = (0..n).map(|_| tokio::spawn(task())).collect();
-        let mut outcomes = Vec::with_capacity(n);
-        for handle in handles {
-            outcomes.push(handle.await.unwrap_or_else(|e| Err(e.into())));
-        }
-        outcomes
-    }))
-}

@@ -9,6 +9,7 @@ use anyhow::Context;
 
 use crate::limits;
 use crate::probe::{self, Sampler};
+use crate::recording::{Recorder, Started};
 use crate::report::Row;
 use crate::server::Server;
 
@@ -23,20 +24,30 @@ pub struct Target {
     pub latency: Duration,
     /// Requests the client has in flight now, and the most since the last reset.
     pub in_flight: Arc<[AtomicUsize; 2]>,
+    /// `--trace`: each request in flight, on the row's group.
+    pub recorder: Arc<Recorder>,
 }
 
 /// Counts one request as in flight until it drops.
-pub struct InFlight(Arc<[AtomicUsize; 2]>);
+pub struct InFlight(Arc<[AtomicUsize; 2]>, Option<(Arc<Recorder>, Started)>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.0[0].fetch_sub(1, Ordering::SeqCst);
+        if let Some((recorder, started)) = self.1.take() {
+            recorder.end(started);
+        }
     }
 }
 
 impl Target {
     /// The embedded server's page, or `url` when one is given.
-    pub fn new(url: Option<&str>, server: Option<&Server>, latency: Duration) -> Target {
+    pub fn new(
+        url: Option<&str>,
+        server: Option<&Server>,
+        latency: Duration,
+        recorder: Arc<Recorder>,
+    ) -> Target {
         Target {
             url: url.map_or_else(
                 || server.map(Server::url).unwrap_or_default(),
@@ -45,6 +56,7 @@ impl Target {
             page: server.map(|_| crate::server::PAGE),
             latency,
             in_flight: Arc::default(),
+            recorder,
         }
     }
 
@@ -56,11 +68,15 @@ impl Target {
         }
     }
 
-    /// Marks a request in flight (for the memory per request in flight).
+    /// Marks a request in flight (for the memory per request in flight, and the trace).
     pub fn start_request(&self) -> InFlight {
         let now = self.in_flight[0].fetch_add(1, Ordering::SeqCst) + 1;
         self.in_flight[1].fetch_max(now, Ordering::SeqCst);
-        InFlight(Arc::clone(&self.in_flight))
+        let traced = self
+            .recorder
+            .start()
+            .map(|s| (Arc::clone(&self.recorder), s));
+        InFlight(Arc::clone(&self.in_flight), traced)
     }
 
     /// Generous limits, so a stuck server is an error and never a hang.
@@ -153,4 +169,24 @@ pub fn http_url(url: &str) -> Result<String, String> {
         true => Ok(url.to_owned()),
         false => Err("only http:// URLs (the async client is built without TLS)".into()),
     }
+}
+
+/// Spawns n tasks on a current-thread runtime and waits for all: asyncio.gather.
+pub fn gather_on_one_thread<F>(n: usize, task: impl Fn() -> F) -> anyhow::Result<Vec<Outcome>>
+where
+    F: std::future::Future<Output = Outcome> + Send + 'static,
+{
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(crate::BLOCKING_THREADS)
+        .build()
+        .context("cannot start the tokio runtime; check the process's limits (ulimit -a)")?;
+    Ok(runtime.block_on(async {
+        let handles: Vec<_> = (0..n).map(|_| tokio::spawn(task())).collect();
+        let mut outcomes = Vec::with_capacity(n);
+        for handle in handles {
+            outcomes.push(handle.await.unwrap_or_else(|e| Err(e.into())));
+        }
+        outcomes
+    }))
 }

@@ -127,3 +127,52 @@ fn the_python_twin_ends_quietly_on_a_closed_pipe() {
     assert!(status.success(), "{status}: {stderr}");
     assert_eq!(stderr, "");
 }
+
+#[test]
+fn the_python_twins_trace_shows_the_same_overlaps() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/io-bound.py");
+    let dir = common::TempDir::new();
+    let path = dir.join("trace.json");
+    let args = [
+        "--requests",
+        "12",
+        "--latency-ms",
+        "100",
+        "--pool",
+        "4",
+        "--trace",
+    ];
+    let Ok(out) = local::command("python3")
+        .arg(&script)
+        .args(args)
+        .arg(&path)
+        .output()
+    else {
+        eprintln!("python3 not found on PATH: skipping the Python twin's trace test");
+        return;
+    };
+    assert!(out.status.success(), "{}", local::stderr(&out));
+    let trace = common::read_trace(&path);
+    assert_eq!(
+        trace.groups.len(),
+        6,
+        "one group per row: {:?}",
+        trace.groups
+    );
+    let of = |group: &str| -> Vec<_> { trace.slices.iter().filter(|s| s.group == group).collect() };
+    for group in &trace.groups {
+        assert_eq!(of(group).len(), 12, "{group}: one slice per request");
+    }
+    for group in ["sequential", "async mistake: blocking call"] {
+        assert_eq!(common::most_at_once(&of(group)), 1, "{group}");
+    }
+    for group in ["threads (one per request)", "async: asyncio streams"] {
+        assert!(common::most_at_once(&of(group)) >= 9, "{group}");
+        let levels = trace.levels_of(group, "requests in flight");
+        let most = levels.iter().map(|l| l.value).fold(0.0, f64::max);
+        assert!(most >= 9.0, "{group}: {most}");
+    }
+    let tracks = |group: &str| trace.tracks.iter().filter(|(g, _)| g == group).count();
+    assert_eq!(tracks("sequential"), 1);
+    assert_eq!(tracks("async: asyncio streams"), 12);
+}
