@@ -17,8 +17,30 @@ import time
 
 
 class Counts:
-    def __init__(self):
+    """A case's counters, and its group of the trace: the job's track shows it from its
+    start until it really stopped, the caller's track the moment it gave up."""
+
+    def __init__(self, trace, case):
         self.started = self.completed = self.cleanup = self.cleanup_awaited = 0
+        self.trace, group = trace, trace.group(case)
+        self.job, self.caller_track = trace.track(group, "the job"), trace.track(group, "the caller")
+        self.started_at = None
+
+    def start(self):
+        self.started += 1
+        self.started_at = time.perf_counter()
+
+    def stopped(self, finished):
+        now = time.perf_counter()
+        ms = round((now - self.started_at) * 1000)
+        if finished:
+            self.trace.slice(self.job, "ran to the end", f"the job: ran to its end, {ms} ms", self.started_at, now)
+        else:
+            name = f"the job: cancelled at its await after {ms} ms, cleanup ran"
+            self.trace.slice(self.job, "stopped at its .await", name, self.started_at, now)
+
+    def caller(self, what):
+        self.trace.instant(self.caller_track, what, time.perf_counter())
 
     async def until(self, what: str) -> "Counts":
         deadline = time.monotonic() + 60
@@ -30,7 +52,7 @@ class Counts:
 
 
 async def job(counts: Counts, work: float) -> None:
-    counts.started += 1
+    counts.start()
     finished = False
     try:
         await asyncio.sleep(work)  # a cancelled job gets CancelledError here
@@ -41,28 +63,29 @@ async def job(counts: Counts, work: float) -> None:
             counts.cleanup += 1
             await asyncio.sleep(0)  # a finally may still await: Rust's Drop cannot
             counts.cleanup_awaited += 1
+        counts.stopped(finished)
 
 
 def blocking_job(counts: Counts, work: float) -> None:
-    counts.started += 1
+    counts.start()
     time.sleep(work)  # in a thread: nothing can interrupt it
     counts.completed += 1
+    counts.stopped(True)
 
 
-async def timeout_future(work, limit):
-    c = Counts()
+async def timeout_future(work, limit, c):
     try:
         async with asyncio.timeout(limit):
             await job(c, work)  # cancelled when time is up: CancelledError inside the job
         got = "Ok"
     except TimeoutError:  # what the timeout turns the cancellation into, outside the block
         got = "TimeoutError"
+        c.caller("timeout: time is up, the coroutine is cancelled")
     await asyncio.sleep(work)  # the job would have finished by now, had it run on
     return c, got
 
 
-async def timeout_task(work, limit):
-    c = Counts()
+async def timeout_task(work, limit, c):
     task = asyncio.create_task(job(c, work))
     try:
         async with asyncio.timeout(limit):
@@ -70,12 +93,12 @@ async def timeout_task(work, limit):
         got = "Ok"
     except TimeoutError:
         got = "TimeoutError"
+        c.caller("timeout: time is up, the task is cancelled")
     await asyncio.sleep(work)
     return c, got
 
 
-async def timeout_handle(work, limit):
-    c = Counts()
+async def timeout_handle(work, limit, c):
     task = asyncio.create_task(job(c, work))
     try:
         async with asyncio.timeout(limit):
@@ -83,52 +106,52 @@ async def timeout_handle(work, limit):
         got = "Ok"
     except TimeoutError:
         got = "TimeoutError"
+        c.caller("timeout: time is up, only the shield is cancelled")
     await c.until("completed")
     return c, got
 
 
-async def abort(work, limit):
-    c = Counts()
+async def abort(work, limit, c):
     task = asyncio.create_task(job(c, work))
     await asyncio.sleep(limit)
     task.cancel()
+    c.caller("task.cancel()")
     await asyncio.wait({task})  # until it has ended; `await task` would raise its CancelledError
     got = "CancelledError" if task.cancelled() else "Ok"
     await asyncio.sleep(work)
     return c, got
 
 
-async def abort_blocking(work, limit):
-    c = Counts()
+async def abort_blocking(work, limit, c):
     task = asyncio.create_task(asyncio.to_thread(blocking_job, c, work))
     await c.until("started")
     task.cancel()  # stops the waiting, not the thread
+    c.caller("task.cancel(): the thread runs on")
     await asyncio.wait({task})
     got = "CancelledError" if task.cancelled() else "Ok"
     await c.until("completed")
     return c, got
 
 
-async def never_awaited(work, limit):
-    c = Counts()
+async def never_awaited(work, limit, c):
     coro = job(c, work)  # a coroutine object: nothing has run
     try:
         await asyncio.sleep(work)
     finally:  # also when Ctrl-C cancels this case mid-sleep
         coro.close()  # closed without a single step (close() also spares the "never awaited" warning)
+        c.caller("the coroutine closed, never run")
     return c, "-"
 
 
-async def spawned(work, limit):
-    c = Counts()
+async def spawned(work, limit, c):
     task = asyncio.create_task(job(c, work))  # kept, never awaited
+    c.caller("create_task, the task never awaited")
     await c.until("completed")
     del task
     return c, "-"
 
 
-async def detached(work, limit):
-    c = Counts()
+async def detached(work, limit, c):
     # Rust's dropped JoinHandle: the caller keeps no handle. The docs' pattern holds a
     # reference in a set until the task is done (a task nobody references may be
     # garbage-collected mid-way); nothing waits for it.
@@ -137,6 +160,7 @@ async def detached(work, limit):
     background.add(task)
     task.add_done_callback(background.discard)
     del task
+    c.caller("no reference kept to the task")
     await c.until("completed")
     return c, "-"
 
@@ -144,19 +168,20 @@ async def detached(work, limit):
 # What the caller got, in the summary line's words (the same as the Rust program's).
 WORDS = {"Ok": "ok", "TimeoutError": "elapsed", "CancelledError": "cancelled"}
 
+# Each case is a group of the trace, named as the Rust program's where the two do the same.
 CASES = [
-    ("timeout_future", "timeout(): await coro", timeout_future),
-    ("timeout_task", "timeout(): await task", timeout_task),
-    ("timeout_handle", "timeout(): await shield(task)", timeout_handle),
-    ("abort", "task.cancel()", abort),
-    ("abort_blocking", "cancel a to_thread task", abort_blocking),
-    ("never_awaited", "coroutine never awaited", never_awaited),
-    ("spawned", "create_task, never awaited", spawned),
-    ("detached", "create_task, no handle kept", detached),
+    ("timeout_future", "timeout(): await coro", timeout_future, "timeout on the future: await coro"),
+    ("timeout_task", "timeout(): await task", timeout_task, "timeout on the task: await task"),
+    ("timeout_handle", "timeout(): await shield(task)", timeout_handle, "timeout on the JoinHandle: shield(task)"),
+    ("abort", "task.cancel()", abort, "abort() on a task: task.cancel()"),
+    ("abort_blocking", "cancel a to_thread task", abort_blocking, "abort() on spawn_blocking: to_thread"),
+    ("never_awaited", "coroutine never awaited", never_awaited, "a future never awaited: a coroutine"),
+    ("spawned", "create_task, never awaited", spawned, "spawned, never awaited: create_task"),
+    ("detached", "create_task, no handle kept", detached, "JoinHandle dropped: no reference kept"),
 ]
 
 
-async def demo(work_ms: int, timeout_ms: int) -> None:
+async def demo(work_ms: int, timeout_ms: int, trace) -> None:
     work, limit = work_ms / 1000, timeout_ms / 1000
     print(f"a job: start, wait {work_ms} ms at an await, finish; its finally is its cleanup")
     print(f"the caller stops waiting after {timeout_ms} ms, {len(CASES)} ways")
@@ -165,8 +190,8 @@ async def demo(work_ms: int, timeout_ms: int) -> None:
     start = time.perf_counter()
     fields = []
     awaited = 0
-    for key, how, case in CASES:
-        c, got = await case(work, limit)
+    for key, how, case, group in CASES:
+        c, got = await case(work, limit, Counts(trace, group))
         print(f"{how:<34} {got:<15} {c.started:>7} {c.completed:>9} {c.cleanup:>7} {c.cleanup_awaited:>8}")
         fields.append(f"{key}_started={c.started} {key}_completed={c.completed} {key}_cleanup={c.cleanup}")
         if got != "-":
@@ -178,6 +203,9 @@ async def demo(work_ms: int, timeout_ms: int) -> None:
     ideal = work * len(CASES) + limit * 3
     print()
     print("cleanup: the finally ran after CancelledError; awaited: and an await inside it completed.")
+    if trace.on:
+        trace.write(trace.path)
+        print(f"trace written to {trace.path} (open it in ui.perfetto.dev or vizviewer)")
     print(
         f"summary: work_ms={work_ms} timeout_ms={timeout_ms} {' '.join(fields)} "
         f"cleanup_awaited={awaited} elapsed_s={elapsed:.3f} ideal_s={ideal:.3f}"
@@ -188,12 +216,16 @@ def main():
     parser = argparse.ArgumentParser(description="what stops a coroutine, and what does not")
     parser.add_argument("--work-ms", type=int, default=200, help="how long the job waits, in ms (20..5000)")
     parser.add_argument("--timeout-ms", type=int, default=50, help="when the caller gives up, in ms (at most half of --work-ms)")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)")
     args = parser.parse_args()
     if not 20 <= args.work_ms <= 5000:
         parser.error("argument --work-ms: must be 20..5000")
     if not 1 <= args.timeout_ms * 2 <= args.work_ms:
         parser.error("argument --timeout-ms: must be at least 1 and at most half of --work-ms")
-    asyncio.run(demo(args.work_ms, args.timeout_ms))
+    trace = Trace(on=args.trace is not None)
+    trace.path = args.trace
+    asyncio.run(demo(args.work_ms, args.timeout_ms, trace))
 
 
 # ---- the trace writer: the same in every twin (make test compares it with

@@ -1,13 +1,29 @@
 //! Counters a job reports to: how many times it started, finished, and was cleaned up
-//! before the end (its guard dropped while it was unfinished: cancelled).
+//! before the end (its guard dropped while it was unfinished: cancelled). Each case is
+//! also a group of the `--trace` file: the job's track shows it from its start until it
+//! really stopped, the caller's track the moment it gave up.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::trace::{Trace, Track};
+
 /// Shared by a job and the code that cancels it; cloned into the job.
-#[derive(Clone, Default)]
-pub struct Counts(Arc<[AtomicU32; 3]>);
+#[derive(Clone)]
+pub struct Counts(Arc<Shared>);
+
+struct Shared {
+    n: [AtomicU32; 3],
+    trace: Arc<Trace>,
+    job: Track,
+    caller: Track,
+    started_at: Mutex<Option<Instant>>,
+}
+
+/// The legend's words: how the job's slice ended.
+pub const RAN: &str = "ran to the end";
+pub const STOPPED: &str = "stopped at its .await";
 
 const STARTED: usize = 0;
 const COMPLETED: usize = 1;
@@ -22,9 +38,27 @@ pub struct Tally {
 }
 
 impl Counts {
+    /// The counts of one case, drawn as the group `case` of `trace`.
+    pub fn drawn(trace: &Arc<Trace>, case: &str) -> Counts {
+        let group = trace.group(case);
+        Counts(Arc::new(Shared {
+            n: Default::default(),
+            trace: Arc::clone(trace),
+            job: trace.track(group, "the job"),
+            caller: trace.track(group, "the caller"),
+            started_at: Mutex::new(None),
+        }))
+    }
+
+    /// The moment the caller stops waiting, or does what the case is about: "abort()".
+    pub fn caller(&self, what: &str) {
+        self.0.trace.instant(self.0.caller, what, Instant::now());
+    }
+
     /// The job has started; the guard it gets back records how it ended.
     pub fn start(&self) -> Guard {
-        self.0[STARTED].fetch_add(1, SeqCst);
+        *self.0.started_at.lock().unwrap() = Some(Instant::now());
+        self.0.n[STARTED].fetch_add(1, SeqCst);
         Guard {
             counts: self.clone(),
             finished: false,
@@ -32,7 +66,7 @@ impl Counts {
     }
 
     pub fn tally(&self) -> Tally {
-        let read = |i: usize| self.0[i].load(SeqCst);
+        let read = |i: usize| self.0.n[i].load(SeqCst);
         Tally {
             started: read(STARTED),
             completed: read(COMPLETED),
@@ -83,14 +117,28 @@ impl Guard {
     /// The job reached its end.
     pub fn finish(mut self) {
         self.finished = true;
-        self.counts.0[COMPLETED].fetch_add(1, SeqCst);
+        self.counts.0.n[COMPLETED].fetch_add(1, SeqCst);
     }
 }
 
 impl Drop for Guard {
     fn drop(&mut self) {
         if !self.finished {
-            self.counts.0[CLEANUP].fetch_add(1, SeqCst); // dropped mid-way: cancelled
+            self.counts.0.n[CLEANUP].fetch_add(1, SeqCst); // dropped mid-way: cancelled
+        }
+        let shared = &self.counts.0;
+        let from = *shared.started_at.lock().unwrap();
+        if let (true, Some(from)) = (shared.trace.is_on(), from) {
+            let now = Instant::now();
+            let ms = now.duration_since(from).as_millis();
+            let (kind, name) = match self.finished {
+                true => (RAN, format!("the job: ran to its end, {ms} ms")),
+                false => (
+                    STOPPED,
+                    format!("the job: dropped at its .await after {ms} ms, cleanup ran"),
+                ),
+            };
+            shared.trace.slice(shared.job, kind, &name, from, now);
         }
     }
 }
