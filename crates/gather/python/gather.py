@@ -160,6 +160,18 @@ def in_range(low, high):
     return parse
 
 
+def write_trace(trace, path):
+    """Writes the trace; False, after one `error:` line, when it cannot."""
+    try:
+        trace.write(path)
+    except OSError as error:
+        print(f"error: cannot write the trace to {path} ({error.strerror}); check that its folder exists",
+              file=sys.stderr)
+        return False
+    print(f"trace written to {path} (open it in ui.perfetto.dev or vizviewer)")
+    return True
+
+
 def main():
     p = argparse.ArgumentParser(description="asyncio.gather: N coroutines sleeping at once on one thread.")
     p.add_argument("--count", type=in_range(1, 10_000_000), default=3, help="how many count() coroutines to run together (at most 10,000,000)")
@@ -219,8 +231,8 @@ def main():
     if trace.on:
         if args.count > SAMPLE:
             print(f"trace: {log.recorder.sample_note()}")
-        trace.write(args.trace)
-        print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
+        if not write_trace(trace, args.trace):
+            return 1
     probe = count(0, delay, log)
     future_bytes = sys.getsizeof(probe)  # the coroutine object, frame included
     probe.close()

@@ -10,6 +10,7 @@ Last, what one uncontended update costs each way. Standard library only.
 
 import argparse
 import asyncio
+import sys
 import threading
 import time
 from functools import partial
@@ -19,37 +20,90 @@ class Box:
     value = 0
 
 
-async def timed(tasks, coroutine):
-    """Runs `tasks` copies of coroutine() as tasks and waits for all: how long it took."""
+SAMPLE = 100  # the most tasks of one row recorded as tracks
+
+
+class Lane:
+    """One task's track in the trace: each call closes the step that just ended, from the
+    end of the previous one (or the task's creation) to now; the same names as the Rust."""
+
+    def __init__(self, trace, group, n, delay_ms):
+        self.trace, self.group, self.delay_ms = trace, group, delay_ms
+        self.track = trace.track(group, f"task #{n}") if trace.on and n <= SAMPLE else None
+        self.mark, self.seen = time.perf_counter(), 0
+
+    def _step(self, kind, name):
+        if self.track is not None:
+            now = time.perf_counter()
+            self.trace.slice(self.track, kind, name, self.mark, now)
+            self.mark = now
+
+    def locked(self):
+        self._step("wait for the lock", "wait for the lock")
+
+    def read(self, seen):
+        self.seen = seen
+        self._step("read", f"read {seen}")
+
+    def awaited(self, holding_the_lock=False):
+        self._step("await", f"await {self.delay_ms} ms" + (" (holding the lock)" if holding_the_lock else ""))
+
+    def wrote(self, value):
+        self._step("write", f"write {self.seen} + 1 = {value}")
+        self._level(value)
+
+    def added(self, value):
+        self._step("write", f"add 1 in one step = {value}")
+        self._level(value)
+
+    def _level(self, value):
+        if self.track is not None:
+            self.trace.counter(self.group, "counter", time.perf_counter(), value)
+
+
+async def timed(tasks, coroutine, lane):
+    """Runs `tasks` copies of coroutine() as tasks and waits for all: how long it took.
+    Each gets its lane of the trace, lane(n)."""
     start = time.perf_counter()
     async with asyncio.TaskGroup() as group:  # holds every task until it has ended
-        for _ in range(tasks):
-            group.create_task(coroutine())
+        for n in range(1, tasks + 1):
+            group.create_task(coroutine(lane=lane(n)))
     return time.perf_counter() - start
 
 
-async def rows(tasks, delay):
+async def rows(tasks, delay, trace, delay_ms):
     results = {}
 
-    async def read_await_write(box):
+    async def read_await_write(box, lane):
         seen = box.value
+        lane.read(seen)
         await asyncio.sleep(delay)  # every other task reads the same value here
+        lane.awaited()
         box.value = seen + 1
+        lane.wrote(seen + 1)
 
-    async def locked(box, lock):
+    async def locked(box, lock, lane):
         async with lock:  # held across the await: the others wait their turn
+            lane.locked()
             seen = box.value
+            lane.read(seen)
             await asyncio.sleep(delay)
+            lane.awaited(holding_the_lock=True)
             box.value = seen + 1
+            lane.wrote(seen + 1)
 
-    async def add_then_await(box):
+    async def add_then_await(box, lane):
         box.value += 1  # no await inside: no other coroutine runs in between
+        lane.added(box.value)
         await asyncio.sleep(delay)
+        lane.awaited()
 
-    async def std_lock_then_await(box, lock):
+    async def std_lock_then_await(box, lock, lane):
         with lock:  # a threading.Lock, released before the await
             box.value += 1
+            lane.added(box.value)
         await asyncio.sleep(delay)
+        lane.awaited()
 
     for name, label, make in [
         ("lost", "read, await, write", read_await_write),
@@ -58,7 +112,8 @@ async def rows(tasks, delay):
         ("std_mutex", "threading.Lock, released first", partial(std_lock_then_await, lock=threading.Lock())),
     ]:
         box = Box()
-        elapsed = await timed(tasks, partial(make, box))
+        group = trace.group(label)
+        elapsed = await timed(tasks, partial(make, box), partial(Lane, trace, group, delay_ms=delay_ms))
         print(f"{label:<32} counter {box.value:>6} (expected {tasks})   {elapsed:.3f} s   "
               f"on {threading.active_count()} thread(s)")
         results[name] = (box.value, elapsed)
@@ -102,10 +157,19 @@ async def cost(updates):
 async def main_async(args):
     delay = args.delay_ms / 1000
     print(f"{args.tasks} tasks on one thread, each: read the counter, await {args.delay_ms} ms, write it + 1")
-    r = await rows(args.tasks, delay)
+    trace = Trace(on=args.trace is not None)
+    r = await rows(args.tasks, delay, trace, args.delay_ms)
     c = await cost(args.cost_updates)
     print(f"one uncontended update: asyncio.Lock {c[0]:.1f} ns, threading.Lock {c[1]:.1f} ns, "
           f"plain += {c[2]:.1f} ns")
+    if trace.on:
+        if args.tasks > SAMPLE:
+            note = (f"a sample: only tasks #1 to #{SAMPLE} of {args.tasks} in each row have tracks, "
+                    "and the counter shows the values their writes left")
+            trace.note(note)
+            print(f"trace: {note}")
+        if not write_trace(trace, args.trace):
+            return 1
     print(f"summary: tasks={args.tasks} delay_ms={args.delay_ms} counter_lost={r['lost'][0]} "
           f"counter_tokio_mutex={r['tokio_mutex'][0]} counter_atomic={r['atomic'][0]} "
           f"counter_std_mutex={r['std_mutex'][0]} threads={threading.active_count()} "
@@ -115,17 +179,31 @@ async def main_async(args):
           f"ns_std_mutex={c[1]:.1f} ns_atomic={c[2]:.1f} ideal_s={delay * (args.tasks + 3):.3f}")
 
 
+def write_trace(trace, path):
+    """Writes the trace; False, after one `error:` line, when it cannot."""
+    try:
+        trace.write(path)
+    except OSError as error:
+        print(f"error: cannot write the trace to {path} ({error.strerror}); check that its folder exists",
+              file=sys.stderr)
+        return False
+    print(f"trace written to {path} (open it in ui.perfetto.dev or vizviewer)")
+    return True
+
+
 def main():
     parser = argparse.ArgumentParser(description="Lost updates without threads")
     parser.add_argument("--tasks", type=int, default=100, help="how many tasks increment the counter")
     parser.add_argument("--delay-ms", type=int, default=10, help="the await between read and write, ms")
     parser.add_argument("--cost-updates", type=int, default=200_000,
                         help="updates to time for the cost of one")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)")
     args = parser.parse_args()
     if not (2 <= args.tasks <= 100_000 and 1 <= args.delay_ms <= 1000
             and 1000 <= args.cost_updates <= 100_000_000):
         parser.error("a value is out of range (see --help)")
-    asyncio.run(main_async(args))
+    return asyncio.run(main_async(args))
 
 
 # ---- the trace writer: the same in every twin (make test compares it with

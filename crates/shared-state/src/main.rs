@@ -9,24 +9,31 @@
 //! Run: `cargo run --release -p shared-state`. Look for: 1 (or a few) against 100,
 //! the times, and what one update costs each way. And `cargo test -p shared-state`
 //! proves the fourth version, a std guard held across `.await` in `tokio::spawn`, does
-//! not compile (src/lib.rs, src/mistake.rs).
+//! not compile (src/lib.rs, src/mistake.rs). `--trace t.json` draws each task's read,
+//! await and write: every task of the race reads 0, and every write is `0 + 1 = 1`.
 
 mod cost;
+mod lanes;
 mod limits;
 mod output;
 mod report;
+mod tasks;
+mod trace;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, PoisonError};
-use std::thread::{self, ThreadId};
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{CommandFactory, Parser, error::ErrorKind};
-use tokio::task::{JoinError, JoinHandle};
 
+use lanes::Lanes;
 use report::{Row, Summary};
+use tasks::{Tasks, spawn_all};
+use trace::Trace;
 
 /// Lost updates without threads: read, .await, write, in tasks on one thread.
 #[derive(Parser, Debug)]
@@ -41,6 +48,9 @@ struct Args {
     /// How many updates to time for the cost of one, each way.
     #[arg(long, default_value_t = 200_000, value_parser = clap::value_parser!(u32).range(1_000..=100_000_000))]
     cost_updates: u32,
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -82,32 +92,45 @@ fn run(args: &Args) -> anyhow::Result<()> {
             .map(|row| row.print(name, tasks))
     };
     let _enter = runtime.enter(); // lets the idea functions call tokio::spawn
+    let trace = Arc::new(match args.trace {
+        Some(_) => Trace::new(Instant::now()),
+        None => Trace::off(),
+    });
+    let row = |name: &str| Lanes::new(&trace, name, args.delay_ms);
     let counter = Arc::new(AtomicU64::new(0));
     let lost = measure(
         "read, await, write",
-        read_await_write(&counter, tasks, delay),
+        read_await_write(&counter, tasks, delay, &row("read, await, write")),
         &|| counter.load(SeqCst),
     )?;
     let counter = Arc::new(tokio::sync::Mutex::new(0));
     let locked = measure(
         "tokio Mutex across the await",
-        locked_across_await(&counter, tasks, delay),
+        locked_across_await(&counter, tasks, delay, &row("tokio Mutex across the await")),
         &|| *counter.blocking_lock(),
     )?;
     let atomic = Arc::new(AtomicU64::new(0));
     let added = measure(
         "atomic fetch_add, then await",
-        atomic_add(&atomic, tasks, delay),
+        atomic_add(&atomic, tasks, delay, &row("atomic fetch_add, then await")),
         &|| atomic.load(SeqCst),
     )?;
     let counter = Arc::new(std::sync::Mutex::new(0));
     let std_mutex = measure(
         "std Mutex, guard dropped first",
-        std_lock_then_await(&counter, tasks, delay),
+        std_lock_then_await(
+            &counter,
+            tasks,
+            delay,
+            &row("std Mutex, guard dropped first"),
+        ),
         &|| *counter.lock().unwrap_or_else(PoisonError::into_inner),
     )?;
     let cost = cost::measure(&runtime, args.cost_updates as usize);
     cost.print();
+    if let Some(path) = &args.trace {
+        lanes::write(&trace, tasks, path)?;
+    }
     println!(
         "{}",
         Summary {
@@ -123,36 +146,25 @@ fn run(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Every task of one version: when they have all ended, the thread each ran on, or the
-/// first failure (a task that panicked has no update to count).
-type Tasks = JoinHandle<Result<Vec<ThreadId>, JoinError>>;
-
-/// Spawns `tasks` copies of a task and a task that waits for them all; each returns
-/// its thread.
-fn spawn_all<F: Future<Output = ThreadId> + Send + 'static>(
-    tasks: usize,
-    task: impl Fn() -> F,
-) -> Tasks {
-    let handles: Vec<_> = (0..tasks).map(|_| tokio::spawn(task())).collect();
-    tokio::spawn(async move {
-        let mut threads = Vec::with_capacity(handles.len());
-        for handle in handles {
-            threads.push(handle.await?);
-        }
-        Ok(threads)
-    })
-}
-
 // ANCHOR: lost
 /// The race: read, `.await`, write. Every read happens before any write, so all but the
 /// last update are lost. An atomic does not help: each step is atomic, the three are not.
-fn read_await_write(counter: &Arc<AtomicU64>, tasks: usize, delay: Duration) -> Tasks {
-    spawn_all(tasks, || {
+/// (`lane` draws each step in the trace.)
+fn read_await_write(
+    counter: &Arc<AtomicU64>,
+    tasks: usize,
+    delay: Duration,
+    lanes: &Arc<Lanes>,
+) -> Tasks {
+    spawn_all(tasks, lanes, |mut lane| {
         let counter = Arc::clone(counter);
         async move {
             let seen = counter.load(SeqCst); // read
+            lane.read(seen);
             tokio::time::sleep(delay).await; // the other tasks run here, and read the same
+            lane.awaited(false);
             counter.store(seen + 1, SeqCst); // write what this task read, plus one
+            lane.wrote(seen + 1);
             thread::current().id()
         }
     })
@@ -166,14 +178,19 @@ fn locked_across_await(
     counter: &Arc<tokio::sync::Mutex<u64>>,
     tasks: usize,
     delay: Duration,
+    lanes: &Arc<Lanes>,
 ) -> Tasks {
-    spawn_all(tasks, || {
+    spawn_all(tasks, lanes, |mut lane| {
         let counter = Arc::clone(counter);
         async move {
             let mut value = counter.lock().await; // wait for the lock without blocking the thread
+            lane.locked();
             let seen = *value;
+            lane.read(seen);
             tokio::time::sleep(delay).await; // still holding it: nobody else reads meanwhile
+            lane.awaited(true);
             *value = seen + 1;
+            lane.wrote(seen + 1);
             thread::current().id()
         }
     })
@@ -183,12 +200,19 @@ fn locked_across_await(
 // ANCHOR: atomic
 /// Fix two, when nothing needs to await between the read and the write: do them in one
 /// step, then await. The waits overlap again: exactly `tasks`, in about one delay.
-fn atomic_add(counter: &Arc<AtomicU64>, tasks: usize, delay: Duration) -> Tasks {
-    spawn_all(tasks, || {
+fn atomic_add(
+    counter: &Arc<AtomicU64>,
+    tasks: usize,
+    delay: Duration,
+    lanes: &Arc<Lanes>,
+) -> Tasks {
+    spawn_all(tasks, lanes, |mut lane| {
         let counter = Arc::clone(counter);
         async move {
-            counter.fetch_add(1, SeqCst); // read and write in one indivisible step
+            let old = counter.fetch_add(1, SeqCst); // read and write in one indivisible step
+            lane.added(old + 1);
             tokio::time::sleep(delay).await;
+            lane.awaited(false);
             thread::current().id()
         }
     })
@@ -201,12 +225,19 @@ fn std_lock_then_await(
     counter: &Arc<std::sync::Mutex<u64>>,
     tasks: usize,
     delay: Duration,
+    lanes: &Arc<Lanes>,
 ) -> Tasks {
-    spawn_all(tasks, || {
+    spawn_all(tasks, lanes, |mut lane| {
         let counter = Arc::clone(counter);
         async move {
-            *counter.lock().unwrap_or_else(PoisonError::into_inner) += 1; // guard dropped here
+            let value = {
+                let mut guard = counter.lock().unwrap_or_else(PoisonError::into_inner);
+                *guard += 1;
+                *guard
+            }; // the guard is dropped here, before the await: the future stays Send
+            lane.added(value);
             tokio::time::sleep(delay).await;
+            lane.awaited(false);
             thread::current().id()
         }
     })

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tokio::runtime::Runtime;
 
-use crate::Tasks;
 use crate::cost::Cost;
 use crate::output::write_summary;
+use crate::tasks::Tasks;
 
 /// What one way of counting measured.
 pub struct Row {
@@ -117,7 +117,9 @@ mod tests {
             .unwrap();
         let _enter = runtime.enter();
         let started = AtomicUsize::new(0);
-        let work = crate::spawn_all(3, || {
+        let trace = std::sync::Arc::new(crate::trace::Trace::off());
+        let lanes = crate::lanes::Lanes::new(&trace, "a row", 1);
+        let work = crate::tasks::spawn_all(3, &lanes, |_| {
             let second = started.fetch_add(1, SeqCst) == 1;
             async move {
                 assert!(!second, "the second task fails");
