@@ -35,16 +35,30 @@ def closed_form(n):
     return n * (n - 1) * (2 * n - 1) // 6
 
 
-def sequential(sizes, workers):
-    return [sum_of_squares(n) for n in sizes]
+def timed_job(n):
+    """sum_of_squares(n), and when it ran: perf_counter is the system's monotonic clock, so
+    the parent can place a pool process's times beside its own."""
+    t0 = time.perf_counter()
+    total = sum_of_squares(n)
+    return total, t0, time.perf_counter(), os.getpid()
 
 
-def on_threads(sizes, workers):
+def sequential(sizes, workers, ran):
+    results = []
+    for j, n in enumerate(sizes):
+        total, t0, t1, _ = timed_job(n)
+        ran.append((0, j, t0, t1))
+        results.append(total)
+    return results
+
+
+def on_threads(sizes, workers, ran):
     results = [None] * len(sizes)
 
     def worker(k):
         for j in range(k, len(sizes), workers):
-            results[j] = sum_of_squares(sizes[j])
+            results[j], t0, t1, _ = timed_job(sizes[j])
+            ran.append((k, j, t0, t1))
 
     threads = [threading.Thread(target=worker, args=(k,)) for k in range(workers)]
     for t in threads:
@@ -54,10 +68,25 @@ def on_threads(sizes, workers):
     return results
 
 
-def in_processes(sizes, workers):
+def in_processes(sizes, workers, ran):
     # Pool.map keeps the input order; the pool's processes are joined when the block ends.
     with multiprocessing.Pool(workers, initializer=ignore_ctrl_c) as pool:
-        return pool.map(sum_of_squares, sizes)
+        done = pool.map(timed_job, sizes)
+    lanes = {}  # each pool process's pid, numbered in the order it first shows up
+    for j, (_, t0, t1, pid) in enumerate(done):
+        ran.append((lanes.setdefault(pid, len(lanes)), j, t0, t1))
+    return [total for total, *_ in done]
+
+
+def record(trace, way, noun, workers, sizes, ran):
+    """One group per way, one track per worker, one slice per job on the lane that ran it."""
+    if not trace.on:
+        return
+    group = trace.group(way)
+    tracks = [trace.track(group, noun if noun == "main thread" else f"{noun} {k}")
+              for k in range(workers)]
+    for k, j, t0, t1 in ran:
+        trace.slice(tracks[k], "job", f"job {j}: sum of i*i below {sizes[j]}", t0, t1)
 
 
 def main():
@@ -69,6 +98,8 @@ def main():
     parser.add_argument("--jobs", type=int, default=20, help="how many jobs (default 20)")
     parser.add_argument("--workers", type=int, default=cores, help="threads or processes (default: cores)")
     parser.add_argument("--factorial", type=int, default=20_000, help="n for the factorial example (0 skips it)")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)")
     args = parser.parse_args()
     if args.size < 1 or args.jobs < 1 or args.workers < 1 or args.factorial < 0:
         parser.error("--size, --jobs and --workers must be positive, --factorial not negative")
@@ -77,14 +108,18 @@ def main():
     print(f"cpu-bound.py: {args.jobs} jobs, job x sums i*i for i below {args.size} + x; "
           f"{args.workers} workers on {cores} cores\n")
     expected = [closed_form(n) for n in sizes]
+    trace = Trace(on=bool(args.trace))
     rows = []
-    for name, workers, method in [("sequential", 1, sequential),
-                                  ("threads (one GIL)", args.workers, on_threads),
-                                  ("multiprocessing.Pool", args.workers, in_processes)]:
+    for name, noun, workers, method in [("sequential", "main thread", 1, sequential),
+                                        ("threads (one GIL)", "thread", args.workers, on_threads),
+                                        ("multiprocessing.Pool", "pool process", args.workers,
+                                         in_processes)]:
+        ran = []
         start, cpu = time.perf_counter(), time.thread_time()
-        results = method(sizes, workers)
+        results = method(sizes, workers, ran)
         rows.append((name, workers, time.perf_counter() - start, results == expected,
                      time.thread_time() - cpu))
+        record(trace, name, noun, workers, sizes, ran)
 
     # The base, as on the Rust side: the CPU time of the thread that ran the sequential
     # way (the work itself), not its wall time, which on a busy machine also counts the
@@ -119,6 +154,9 @@ def main():
         print(f"{args.factorial}! = {text[:20]}... ({digits} digits; log10 says {by_log}: {verdict})")
         print(f"  math.factorial and str() on one thread: {secs:.3f} s\n")
 
+    if args.trace:
+        trace.write(args.trace)
+        print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
     secs = [r[2] for r in rows]
     results_equal = all(r[3] for r in rows)
     print(f"summary: cores={cores} workers={args.workers} jobs={args.jobs} size={args.size} "

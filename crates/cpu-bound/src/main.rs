@@ -13,17 +13,24 @@
 //! What to look for: each way's speedup (the sequential thread's own CPU time over the
 //! way's wall time) is about `cores`, never more, with identical results. Unlike CPython,
 //! Rust threads need no extra processes to use every core: there is no GIL to get around.
+//! `--trace t.json` writes the run for Perfetto or vizviewer: one lane per worker, each
+//! job a slice on the lane that ran it.
 
+mod child;
 mod factorial;
+mod lanes;
 mod output;
 mod records;
 mod report;
+mod trace;
 
 use std::fs::File;
 use std::hint::black_box;
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::thread;
+use std::time::Instant;
 
 use anyhow::{Context, anyhow};
 use clap::Parser;
@@ -31,7 +38,9 @@ use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Pid, fork, pipe};
 use rayon::prelude::*;
 
+use lanes::Lanes;
 use report::{Method, Summary};
+use trace::Trace;
 
 /// One CPU-bound workload: sequential, threads, forked processes, rayon.
 #[derive(Parser, Debug)]
@@ -53,6 +62,9 @@ struct Args {
     /// n for the factorial example (0 skips it).
     #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(0..=200_000))]
     factorial: u32,
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -72,6 +84,10 @@ fn run(args: &Args) -> anyhow::Result<Summary> {
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
     let workers = args.workers.map_or(cores, |w| w as usize);
     let sizes: Vec<u64> = (0..args.jobs).map(|x| args.size + x).collect();
+    let trace = match args.trace {
+        Some(_) => Trace::new(Instant::now()),
+        None => Trace::off(),
+    };
     report::header(args.jobs, args.size, workers, cores, args.rounds);
 
     let methods: [Method; 4] = [
@@ -80,9 +96,14 @@ fn run(args: &Args) -> anyhow::Result<Summary> {
         ("forked processes + pipes", workers, in_forked_processes),
         ("rayon", workers, on_rayon),
     ];
-    let timings = report::take_turns(&methods, &sizes, args.rounds)?;
+    let nouns = ["main thread", "thread", "child process", "rayon worker"];
+    let lanes: Vec<Lanes> = (methods.iter().zip(nouns))
+        .map(|(&(way, workers, _), noun)| Lanes::new(&trace, way, noun, workers))
+        .collect();
+    let timings = report::take_turns(&methods, &lanes, &sizes, args.rounds)?;
     let checks = report::check_and_print(&timings, &sizes);
     let digits = factorial::show(args.factorial, workers)?;
+    lanes::write(&trace, args.trace.as_deref())?;
     Ok(Summary::new(cores, workers, args, &timings, checks, digits))
 }
 
@@ -107,8 +128,18 @@ fn job(n: u64) -> u128 {
 const LIMITS_HINT: &str = "cannot start the worker threads; try fewer --workers, or raise the \
     limits on memory (ulimit -v) and threads (ulimit -u)";
 
-fn sequential(sizes: &[u64], _workers: usize) -> anyhow::Result<Vec<u128>> {
-    Ok(sizes.iter().map(|&n| job(n)).collect())
+fn sequential(sizes: &[u64], _workers: usize, lanes: &Lanes) -> anyhow::Result<Vec<u128>> {
+    Ok((sizes.iter().enumerate())
+        .map(|(j, &n)| timed(lanes, 0, j, n))
+        .collect())
+}
+
+/// `job(n)`, recorded on worker `k`'s lane as job `j`.
+fn timed(lanes: &Lanes, k: usize, j: usize, n: u64) -> u128 {
+    let from = Instant::now();
+    let sum = job(n);
+    lanes.job(k, j, n, from, Instant::now());
+    sum
 }
 
 /// The jobs worker k of `workers` takes: k, k + workers, k + 2 * workers, ...
@@ -119,14 +150,15 @@ fn jobs_of(k: usize, workers: usize, count: usize) -> impl Iterator<Item = usize
 // ANCHOR: threads
 /// Scoped threads may borrow `sizes` from this stack frame: the scope joins them all
 /// before it returns, so no Arc and no 'static are needed. No GIL: each runs on a core.
-fn on_threads(sizes: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
+fn on_threads(sizes: &[u64], workers: usize, lanes: &Lanes) -> anyhow::Result<Vec<u128>> {
     let mut results = vec![0u128; sizes.len()];
     thread::scope(|scope| {
         let mut handles = Vec::new();
         for k in 0..workers {
             let worker = move || {
                 let mine = jobs_of(k, workers, sizes.len());
-                mine.map(|j| (j, job(sizes[j]))).collect::<Vec<_>>()
+                mine.map(|j| (j, timed(lanes, k, j, sizes[j])))
+                    .collect::<Vec<_>>()
             };
             let handle = thread::Builder::new().spawn_scoped(scope, worker);
             handles.push(handle.context(LIMITS_HINT)?);
@@ -147,7 +179,7 @@ fn on_threads(sizes: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
 /// Forks one child per worker: what `multiprocessing` does underneath on Linux. Each child
 /// computes its jobs and writes them into its own pipe; the parent reads every pipe to
 /// its end, then reaps every child, also after a failure, so no zombie is left.
-fn in_forked_processes(sizes: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
+fn in_forked_processes(sizes: &[u64], workers: usize, lanes: &Lanes) -> anyhow::Result<Vec<u128>> {
     // Anything still buffered would be copied into each child (and could be printed twice).
     std::io::stdout()
         .flush()
@@ -170,8 +202,9 @@ fn in_forked_processes(sizes: &[u64], workers: usize) -> anyhow::Result<Vec<u128
         match unsafe { fork() } {
             Ok(ForkResult::Child) => {
                 drop(reader);
-                die_with_parent(parent);
-                let status = child_sends_results(sizes, k, workers, File::from(writer));
+                child::dies_with_parent(parent);
+                let pipe = File::from(writer);
+                let status = child::sends_results(sizes, k, workers, lanes.zero(), pipe);
                 // SAFETY: _exit ends the child at once, without exit handlers or flushing
                 // buffers copied from the parent.
                 unsafe { nix::libc::_exit(status) }
@@ -188,9 +221,13 @@ fn in_forked_processes(sizes: &[u64], workers: usize) -> anyhow::Result<Vec<u128
         }
     }
     let mut results = vec![None; sizes.len()];
-    for (pid, mut pipe) in children {
+    for (k, (pid, mut pipe)) in children.into_iter().enumerate() {
+        let mut ran = Vec::new();
         if failure.is_none() {
-            failure = records::read(&mut pipe, &mut results).err();
+            failure = records::read(&mut pipe, &mut results, &mut ran).err();
+        }
+        for (j, from_ns, to_ns) in ran {
+            lanes.job_ns(k, j, sizes[j], from_ns, to_ns); // the child's times, recorded here
         }
         drop(pipe); // a child still writing gets EPIPE and exits
         match waitpid(pid, None) {
@@ -208,36 +245,17 @@ fn in_forked_processes(sizes: &[u64], workers: usize) -> anyhow::Result<Vec<u128
     }
 }
 
-/// A child killed with its parent (SIGINT, SIGTERM, SIGKILL) stops at once, rather
-/// than computing on for nobody: Linux sends it SIGKILL when the parent dies.
-fn die_with_parent(parent: Pid) {
-    #[cfg(target_os = "linux")]
-    {
-        let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
-        if nix::unistd::getppid() != parent {
-            // SAFETY: see the fork above; _exit is async-signal-safe.
-            unsafe { nix::libc::_exit(1) }
-        }
-    }
-    let _ = parent;
-}
-
-/// The child's whole life: compute its jobs, send each as a record, exit 0 or 1.
-fn child_sends_results(sizes: &[u64], k: usize, workers: usize, mut pipe: File) -> i32 {
-    for j in jobs_of(k, workers, sizes.len()) {
-        if pipe.write_all(&records::encode(j, job(sizes[j]))).is_err() {
-            return 1;
-        }
-    }
-    0
-}
-
 // ANCHOR: rayon
 /// rayon splits the jobs among its pool's threads and balances them by work stealing.
-fn on_rayon(sizes: &[u64], workers: usize) -> anyhow::Result<Vec<u128>> {
+fn on_rayon(sizes: &[u64], workers: usize, lanes: &Lanes) -> anyhow::Result<Vec<u128>> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(workers).build();
     // rayon's error repeats its cause as its source: say it once.
     let pool = pool.map_err(|e| anyhow!("{e}")).context(LIMITS_HINT)?;
-    Ok(pool.install(|| sizes.par_iter().map(|&n| job(n)).collect()))
+    let worker = || rayon::current_thread_index().unwrap_or(0); // which lane, for the trace
+    Ok(pool.install(|| {
+        (sizes.par_iter().enumerate())
+            .map(|(j, &n)| timed(lanes, worker(), j, n))
+            .collect()
+    }))
 }
 // ANCHOR_END: rayon

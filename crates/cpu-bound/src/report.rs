@@ -8,13 +8,14 @@ use nix::sys::wait::{WaitPidFlag, waitpid};
 use nix::time::ClockId;
 use nix::unistd::Pid;
 
+use crate::lanes::Lanes;
 use crate::output::write_summary;
 
 /// A way of running the jobs: its name, its workers, and the function that runs them.
 pub type Method = (
     &'static str,
     usize,
-    fn(&[u64], usize) -> anyhow::Result<Vec<u128>>,
+    fn(&[u64], usize, &Lanes) -> anyhow::Result<Vec<u128>>,
 );
 
 /// What one way took (the median round) and what it found (in its last round).
@@ -65,9 +66,15 @@ pub fn header(jobs: u64, size: u64, workers: usize, cores: usize, rounds: u32) {
 /// programs' load, the clock) then falls on all of them alike, and the median discards a
 /// round that a burst of load hit. One untimed job first, so the first timed round does
 /// not pay for a cold start.
-pub fn take_turns(methods: &[Method], sizes: &[u64], rounds: u32) -> anyhow::Result<Vec<Timing>> {
+pub fn take_turns(
+    methods: &[Method],
+    lanes: &[Lanes],
+    sizes: &[u64],
+    rounds: u32,
+) -> anyhow::Result<Vec<Timing>> {
     if let Some(&n) = sizes.first() {
-        std::hint::black_box((methods[0].2)(&[n], 1)?);
+        let untraced = Lanes::none(&crate::trace::Trace::off());
+        std::hint::black_box((methods[0].2)(&[n], 1, &untraced)?);
     }
     let mut seconds = vec![Vec::new(); methods.len()];
     let mut cpu_seconds = vec![Vec::new(); methods.len()];
@@ -77,7 +84,7 @@ pub fn take_turns(methods: &[Method], sizes: &[u64], rounds: u32) -> anyhow::Res
             let m = (round + turn) % methods.len();
             let (_, workers, method) = methods[m];
             let (start, cpu) = (Instant::now(), thread_cpu_s());
-            results[m] = method(sizes, workers)?;
+            results[m] = method(sizes, workers, &lanes[m])?;
             seconds[m].push(start.elapsed().as_secs_f64());
             cpu_seconds[m].push(thread_cpu_s() - cpu);
         }
