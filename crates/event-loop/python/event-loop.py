@@ -12,7 +12,8 @@ the same with futures, wakers and poll(2).
 The same tasks then run on asyncio and the results are compared.
 
     python3 crates/event-loop/python/event-loop.py
-    python3 crates/event-loop/python/event-loop.py --trace --clients 2 --runtime scratch
+    python3 crates/event-loop/python/event-loop.py --narrate --clients 2 --runtime scratch
+    python3 crates/event-loop/python/event-loop.py --clients 2 --trace t.json
 """
 
 import argparse
@@ -65,9 +66,71 @@ class Log:
 # ---------------------------------------------------------------- the loop from scratch
 
 
-class Loop:
+class Chart:
+    """--trace: the scratch loop's polls, parks and wake-ups, one track per task, with the
+    Rust side's names (the Rust loop waits in poll(2), this one in select())."""
+
     def __init__(self, trace):
+        self.trace = trace
+        if trace.on:
+            self.group = trace.group("scratch loop: ONE thread, a ready queue, select()")
+            self.loop = trace.track(self.group, "the loop (executor + reactor)")
+        self.tracks, self.parked, self.queue_len = {}, {}, 0
+
+    def spawned(self, tid, label):
+        if self.trace.on:
+            self.tracks[tid] = self.trace.track(self.group, label)
+            self.trace.instant(self.tracks[tid], "spawned", time.perf_counter())
+
+    def polled(self, tid, n, t0, done, parking):
+        if not self.trace.on:
+            return
+        now = time.perf_counter()
+        track = self.tracks[tid]
+        what = "runs to its end" if done else "runs to a yield that waits"
+        self.trace.slice(track, "polled (runs)", f"poll #{n}: {what}", t0, now)
+        if done:
+            self.trace.instant(track, "done", now)
+        else:
+            self.parked[tid] = (now,) + parking
+
+    def woken(self, tid, reason):
+        if self.trace.on:
+            now = time.perf_counter()
+            if tid in self.parked:
+                since, kind, what = self.parked.pop(tid)
+                self.trace.slice(self.tracks[tid], kind, what, since, now)
+            self.trace.instant(self.tracks[tid], f"woken: {reason}", now)
+
+    def waited(self, t0, fds, timeout, woke):
+        if self.trace.on:
+            limit = "no timer" if timeout is None else f"timeout {-(-timeout * 1000 // 1):.0f} ms"
+            name = f"select(): {fds} fd(s), {limit} -> wakes {woke} task(s)"
+            self.trace.slice(self.loop, "waits in select()", name, t0, time.perf_counter())
+
+    def queue(self, n):
+        if self.trace.on and n != self.queue_len:
+            self.queue_len = n
+            self.trace.counter(self.group, "tasks in the ready queue", time.perf_counter(), n)
+
+
+def finished(trace, group, start, records):
+    """asyncio's run as its tasks saw it: each task from the start to its end."""
+    if not trace.on:
+        return
+    group = trace.group(group)
+    for place, (task, value, at) in enumerate(records, 1):
+        track = trace.track(group, task)
+        trace.slice(track, "runs (polled and parked)", f"{task}: finished #{place} ({value})",
+                    start, start + at)
+        trace.instant(track, "done", start + at)
+
+
+class Loop:
+    def __init__(self, trace, chart):
         self.trace_on = trace
+        self.chart = chart
+        self.parking = None
         self.start = time.perf_counter()
         self.ready = collections.deque()  # ids of tasks that can run now
         self.tasks = {}  # id -> generator
@@ -91,6 +154,7 @@ class Loop:
         self.tasks[tid] = gen
         self.ready.append(tid)
         self.trace(f"spawned {self.label(tid)}")
+        self.chart.spawned(tid, self.label(tid))
 
     def park(self, tid, request):
         kind, what, detail = request
@@ -99,12 +163,14 @@ class Loop:
             self.seq += 1
             heapq.heappush(self.timers, (what, self.seq, tid))
             self.trace(f"timer for {self.label(tid)} at +{round((what - self.start) * 1000)}ms")
+            return ("parked on a timer", f"sleep: parked until +{round((what - self.start) * 1000)} ms")
         else:
             self.parks_on_io += 1
             event = selectors.EVENT_READ if kind == "read" else selectors.EVENT_WRITE
             self.selector.register(what, event, tid)
             ready = "readable" if kind == "read" else "writable"
             self.trace(f"{self.label(tid)} pending on fd {what.fileno()}: {detail} would block, wait until {ready}")
+            return ("parked on I/O", f"{detail} would block: parked until fd {what.fileno()} is {ready}")
 
     def wait(self):
         self.waits += 1
@@ -118,6 +184,7 @@ class Loop:
         limit = "none" if timeout is None else f"{-(-timeout * 1000 // 1):.0f} ms"
         self.trace(f"poll({len(self.selector.get_map())} fds [{fds}], timeout {limit})")
         woken = []
+        t0, nfds = time.perf_counter(), len(self.selector.get_map())
         # With no fd to watch only a timer is left (kqueue would not sleep on an empty set).
         events = self.selector.select(timeout) if self.selector.get_map() else time.sleep(timeout) or []
         for key, mask in events:
@@ -128,28 +195,34 @@ class Loop:
         while self.timers and self.timers[0][0] <= now:
             deadline, _, tid = heapq.heappop(self.timers)
             woken.append((tid, f"timer +{round((deadline - self.start) * 1000)}ms due"))
+        self.chart.waited(t0, nfds, timeout, len(woken))
         for tid, reason in woken:
             self.trace(f"woke {self.label(tid)}: {reason}")
+            self.chart.woken(tid, reason)
             self.wakeups += 1
             self.ready.append(tid)
 
     def run(self):
         while self.tasks:
             while self.ready:
+                self.chart.queue(len(self.ready))
                 tid = self.ready.popleft()
                 gen = self.tasks.get(tid)
                 if gen is None:
                     continue
                 self.trace(f"polled {self.label(tid)}")
+                self.chart.queue(len(self.ready))
                 self.current = tid
                 self.polls += 1
+                t0 = time.perf_counter()
                 try:
                     request = next(gen)
                 except StopIteration:
+                    self.chart.polled(tid, self.polls, t0, True, None)
                     self.trace(f"{self.label(tid)} done")
                     del self.tasks[tid]
                     continue
-                self.park(tid, request)
+                self.chart.polled(tid, self.polls, t0, False, self.park(tid, request))
             if self.tasks:
                 if not self.timers and not self.selector.get_map():
                     raise RuntimeError("tasks are pending but nothing can wake them")
@@ -253,14 +326,14 @@ def sleeper(name, seconds, log):
     log.record(name, f"slept {round(seconds * 1000)} ms")
 
 
-def run_scratch(clients, step, trace):
+def run_scratch(clients, step, narrate, trace):
     global LOOP
     listener = socket.create_server(("127.0.0.1", 0), backlog=BACKLOG)
     listener.setblocking(False)
     addr = listener.getsockname()
-    if trace:
-        print(f"\ntrace of the scratch loop (server on {addr[0]}:{addr[1]}):")
-    LOOP = Loop(trace)
+    if narrate:
+        print(f"\nthe scratch loop's decisions (server on {addr[0]}:{addr[1]}):")
+    LOOP = Loop(narrate, Chart(trace))
     log = Log()
     LOOP.spawn("server", recorded("server", log, server(clients, step, listener, log)))
     for i in range(1, clients + 1):
@@ -336,6 +409,7 @@ async def a_main(clients, step):
     addr = listener.getsockname()
     log = Log()
     t0 = time.perf_counter()
+    a_main.log_start = log.start  # for --trace: the records' clock
     try:
         with listener:
             async with asyncio.TaskGroup() as tasks:  # holds a reference to every task
@@ -391,7 +465,9 @@ def compare(ours, theirs):
 
 def main():
     p = argparse.ArgumentParser(description="An event loop from scratch (generators + selectors) beside asyncio.")
-    p.add_argument("--trace", action="store_true", help="print each scheduling decision of the scratch loop")
+    p.add_argument("--narrate", action="store_true", help="print each scheduling decision of the scratch loop")
+    p.add_argument("--trace", metavar="FILE",
+                   help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)")
     p.add_argument("--clients", type=int, default=3, help="number of client tasks, 1..50 (default 3)")
     p.add_argument(
         "--runtime",
@@ -405,26 +481,29 @@ def main():
         p.error("--clients must be in 1..50")
     if not 20 <= args.step_ms <= 2000:
         p.error("--step-ms must be in 20..2000")
-    if args.trace and args.runtime in ("asyncio", "tokio"):
-        p.error("--trace shows the scratch loop's decisions, and asyncio's stay inside asyncio: "
-                "use --runtime scratch (or both), or drop --trace")
+    if args.narrate and args.runtime in ("asyncio", "tokio"):
+        p.error("--narrate prints the scratch loop's decisions, and asyncio's stay inside asyncio: "
+                "use --runtime scratch (or both), or drop --narrate")
     step = args.step_ms / 1000
     clients = args.clients
     ntasks = 1 + 2 * clients + 3
     print(f"{ntasks} tasks: 1 echo server, {clients} clients (+{clients} echo tasks), 3 sleepers; step {args.step_ms} ms")
 
     scratch = asyncio_run = None
+    trace = Trace(on=bool(args.trace))
     try:
         if args.runtime in ("scratch", "both"):
-            scratch = run_scratch(clients, step, args.trace)
+            scratch = run_scratch(clients, step, args.narrate, trace)
         if args.runtime in ("asyncio", "tokio", "both"):
             asyncio_run = asyncio.run(a_main(clients, step))
+            finished(trace, "asyncio: the same tasks, as they saw it", a_main.log_start,
+                     asyncio_run[0])
     except BrokenPipeError:
         raise  # the reader is gone: the frame below ends quietly
     except (OSError, RuntimeError) as e:
         if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
             raise  # stdout is full: the frame below says so
-        print(f"error: {e}; is loopback up? run again with --trace to see where", file=sys.stderr)
+        print(f"error: {e}; is loopback up? run again with --narrate to see where", file=sys.stderr)
         return 1
 
     matches = None
@@ -437,7 +516,7 @@ def main():
     for records in (scratch and scratch[0], asyncio_run and asyncio_run[0]):
         for task, value, _ in records or []:
             if value.startswith("failed"):
-                print(f"error: task {task} {value}; run again, or with --trace to see where", file=sys.stderr)
+                print(f"error: task {task} {value}; run again, or with --narrate to see where", file=sys.stderr)
                 return 1
 
     longest, total = max(waits(clients, step)), sum(waits(clients, step))
@@ -447,6 +526,16 @@ def main():
             e = run[1]
             print(f"  {name:<12} elapsed {e:.3f} s = {e / longest:.2f} x longest wait, {e / total:.2f} x their sum")
 
+    if args.trace:
+        try:
+            trace.write(args.trace)
+        except OSError as e:
+            if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                raise
+            print(f"error: cannot write the trace to {args.trace}; check that its folder exists: "
+                  f"{e.strerror}", file=sys.stderr)
+            return 1
+        print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
     runs = (scratch is not None) + (asyncio_run is not None)
     elapsed = scratch[1] if scratch else asyncio_run[1]
     stats = scratch[2] if scratch else None

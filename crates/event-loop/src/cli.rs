@@ -12,10 +12,10 @@ pub fn runtime(args: &Args) -> Runtime {
         Some(_) => Runtime::Scratch,
         None => Runtime::Both,
     });
-    if args.trace && runtime == Runtime::Tokio {
+    if args.narrate && runtime == Runtime::Tokio {
         conflict(
-            "--trace shows the scratch loop's decisions, and tokio's stay inside tokio: \
-             use --runtime scratch (or both), or drop --trace",
+            "--narrate prints the scratch loop's decisions, and tokio's stay inside tokio: \
+             use --runtime scratch (or both), or drop --narrate",
         );
     }
     if args.serve.is_some() && runtime == Runtime::Both {

@@ -13,8 +13,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 
+use crate::narrate::Narrator;
 use crate::reactor::Reactor;
-use crate::trace::Tracer;
+use crate::timeline::Chart;
+use crate::trace::Trace;
 
 /// A task is any future with no result, boxed so different ones fit in one Vec
 /// and pinned because an `async` block may point into itself once polled.
@@ -69,7 +71,9 @@ pub struct Stats {
 /// polled. Like tokio, the loop installs it in a thread-local while it runs,
 /// so task code can call `sleep` or `spawn` without passing a handle around.
 pub struct Runtime {
-    pub tracer: Tracer,
+    pub narrator: Narrator,
+    /// `--trace`'s record of every poll, park and wake-up (does nothing without it).
+    pub chart: Chart,
     pub reactor: RefCell<Reactor>,
     current: Cell<usize>,
     stopping: Cell<bool>,
@@ -118,12 +122,18 @@ pub fn shutdown() {
 }
 
 /// Runs the tasks until every one has finished (tasks may spawn more) or one calls
-/// `shutdown`.
-pub fn run(trace: bool, initial: Vec<(String, BoxFuture)>) -> anyhow::Result<Stats> {
+/// `shutdown`. `narrate` prints each decision; `trace` records them.
+pub fn run(
+    narrate: bool,
+    trace: Rc<Trace>,
+    initial: Vec<(String, BoxFuture)>,
+) -> anyhow::Result<Stats> {
     let start = Instant::now();
+    let on = narrate;
     let rt = Rc::new(Runtime {
-        tracer: Tracer { start, on: trace },
-        reactor: RefCell::new(Reactor::new(Tracer { start, on: trace })),
+        narrator: Narrator { start, on },
+        chart: Chart::new(trace),
+        reactor: RefCell::new(Reactor::new(Narrator { start, on })),
         current: Cell::new(usize::MAX),
         stopping: Cell::new(false),
         names: RefCell::new(Vec::new()),
@@ -156,7 +166,8 @@ fn drive(rt: &Runtime) -> anyhow::Result<Stats> {
                 id,
                 ready: Arc::clone(&ready),
             }));
-            rt.tracer.line(format_args!("spawned task {id} ({name})"));
+            rt.narrator.line(format_args!("spawned task {id} ({name})"));
+            rt.chart.spawned(id, &name);
             rt.names.borrow_mut().push(name);
             tasks.push(Some(Task {
                 future,
@@ -166,26 +177,30 @@ fn drive(rt: &Runtime) -> anyhow::Result<Stats> {
             live += 1;
             stats.tasks += 1;
         }
+        rt.chart.queue(lock(&ready).len());
         let next = lock(&ready).pop_front();
         if let Some(id) = next {
             // A stale wake-up for a task that already finished: nothing to do.
             let Some(task) = tasks.get_mut(id).and_then(Option::as_mut) else {
                 continue;
             };
-            rt.tracer.line(format_args!("polled {}", rt.label(id)));
+            rt.narrator.line(format_args!("polled {}", rt.label(id)));
+            rt.chart.queue(lock(&ready).len());
             rt.current.set(id);
             stats.polls += 1;
+            let from = Instant::now();
             let done = task
                 .future
                 .as_mut()
                 .poll(&mut Context::from_waker(&task.waker));
+            rt.chart.polled(id, stats.polls, from, done.is_ready());
             if done.is_ready() {
-                rt.tracer.line(format_args!("{} done", rt.label(id)));
+                rt.narrator.line(format_args!("{} done", rt.label(id)));
                 tasks[id] = None;
                 live -= 1;
             }
             if rt.stopping.get() {
-                rt.tracer
+                rt.narrator
                     .line(format_args!("shutdown: dropping {live} task(s)"));
                 return Ok(stats);
             }
@@ -201,13 +216,16 @@ fn drive(rt: &Runtime) -> anyhow::Result<Stats> {
                  a leaf future must register with the reactor before it returns Pending"
             );
         }
+        let (from, (fds, timeout)) = (Instant::now(), rt.reactor.borrow().watching());
         let woken = rt.reactor.borrow_mut().wait()?;
+        rt.chart.waited(from, fds, timeout, woken.len());
         for wakeup in woken {
-            rt.tracer.line(format_args!(
+            rt.narrator.line(format_args!(
                 "woke {}: {}",
                 rt.label(wakeup.task),
                 wakeup.reason
             ));
+            rt.chart.woken(wakeup.task, &wakeup.reason);
             stats.wakeups += 1;
             wakeup.waker.wake();
         }
@@ -255,7 +273,7 @@ mod tests {
             ("parent".into(), Box::pin(parent)),
             ("second".into(), Box::pin(log("second"))),
         ];
-        let stats = run(false, initial).unwrap();
+        let stats = run(false, Rc::new(Trace::off()), initial).unwrap();
         assert_eq!(*order.borrow(), ["parent", "second", "child"]);
         assert_eq!((stats.tasks, stats.polls), (3, 3));
     }
@@ -263,7 +281,7 @@ mod tests {
     #[test]
     fn a_task_nobody_can_wake_is_an_error_not_a_hang() {
         let stuck: BoxFuture = Box::pin(std::future::pending::<()>());
-        let err = run(false, vec![("stuck".into(), stuck)]).unwrap_err();
+        let err = run(false, Rc::new(Trace::off()), vec![("stuck".into(), stuck)]).unwrap_err();
         assert!(err.to_string().contains("nothing can wake them"), "{err}");
     }
 }

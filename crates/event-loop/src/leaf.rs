@@ -19,6 +19,7 @@ use nix::sys::socket::{
 
 use crate::executor::with_runtime;
 use crate::reactor::Interest;
+use crate::timeline::Park;
 
 /// `sleep(d).await`: Pending until the deadline, with a timer in the reactor.
 pub fn sleep(duration: Duration) -> Sleep {
@@ -44,9 +45,11 @@ impl Future for Sleep {
             let deadline = self.deadline;
             with_runtime(|rt| {
                 let task = rt.current();
-                let at = rt.tracer.offset_ms(deadline);
-                rt.tracer
+                let at = rt.narrator.offset_ms(deadline);
+                rt.narrator
                     .line(format_args!("timer for {} at +{at}ms", rt.label(task)));
+                rt.chart
+                    .parking(|| format!("sleep: parked until +{at} ms"), Park::Timer);
                 rt.reactor
                     .borrow_mut()
                     .wait_until(deadline, task, cx.waker().clone());
@@ -91,13 +94,19 @@ impl<S: AsFd + 'static, T, F: FnMut(&S) -> io::Result<T> + Unpin> Future for IoO
             Err(e) if e.kind() == ErrorKind::WouldBlock => {
                 with_runtime(|rt| {
                     let task = rt.current();
-                    rt.tracer.line(format_args!(
+                    rt.narrator.line(format_args!(
                         "{} pending on fd {}: {} would block, wait until {}",
                         rt.label(task),
                         this.socket.as_fd().as_raw_fd(),
                         this.what,
                         this.interest.ready_word()
                     ));
+                    let fd = this.socket.as_fd().as_raw_fd();
+                    let (what, ready) = (this.what, this.interest.ready_word());
+                    rt.chart.parking(
+                        || format!("{what} would block: parked until fd {fd} is {ready}"),
+                        Park::Io,
+                    );
                     let source: Rc<dyn AsFd> = Rc::clone(this.socket) as Rc<dyn AsFd>;
                     rt.reactor.borrow_mut().wait_for_fd(
                         source,

@@ -5,8 +5,9 @@
 //! wakers of whatever became ready push their task back onto the queue.
 //!
 //! Run: `cargo run --release -p event-loop`, or with every scheduling decision
-//! shown: `cargo run --release -p event-loop -- --trace --clients 2 --runtime scratch`;
-//! serve your own `nc` clients: `cargo run --release -p event-loop -- --serve --trace`.
+//! printed: `cargo run --release -p event-loop -- --narrate --clients 2 --runtime scratch`;
+//! drawn for Perfetto or vizviewer: `... -- --trace t.json` (a track per task: its polls,
+//! parks and wake-ups); serve your own `nc` clients: `... -- --serve --narrate`.
 //!
 //! Look for: tasks parked on an fd and woken later, polls of different tasks
 //! interleaved, the same finish order and values as tokio, and an elapsed
@@ -15,17 +16,21 @@
 mod cli;
 mod executor;
 mod leaf;
+mod narrate;
 mod on_tokio;
 mod output;
 mod reactor;
 mod report;
 mod serve;
 mod tasks;
+mod timeline;
 mod trace;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
@@ -34,6 +39,7 @@ use executor::Stats;
 use leaf::TcpListener;
 use report::Summary;
 use tasks::{Log, Record, Scenario};
+use trace::Trace;
 
 /// An event loop built from scratch (std + nix poll) runs an echo server,
 /// clients and sleepers on one thread; the same tasks also run on tokio.
@@ -43,7 +49,11 @@ struct Args {
     /// Print each scheduling decision of the scratch loop (polls, parks, timers, wake-ups);
     /// tokio's decisions are inside tokio, so not with `--runtime tokio`.
     #[arg(long)]
-    trace: bool,
+    narrate: bool,
+
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
+    #[arg(long, value_name = "FILE", conflicts_with = "serve")]
+    trace: Option<PathBuf>,
 
     /// Number of client tasks; each also gets an echo task on the server side.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=50))]
@@ -79,7 +89,7 @@ fn main() -> ExitCode {
     let runtime = cli::runtime(&args);
     let result = match (args.serve, runtime) {
         (Some(addr), Runtime::Tokio) => serve::on_tokio(addr),
-        (Some(addr), _) => serve::on_scratch_loop(addr, args.trace), // never both: see cli
+        (Some(addr), _) => serve::on_scratch_loop(addr, args.narrate), // never both: see cli
         (None, runtime) => run(&args, runtime).map(|summary| println!("{summary}")),
     };
     // A failure at run time is one line that says what to do: `error: context: cause`.
@@ -97,29 +107,48 @@ fn run(args: &Args, runtime: Runtime) -> anyhow::Result<Summary> {
         step: Duration::from_millis(args.step_ms),
     };
     report::announce(sc);
+    let trace = Rc::new(match args.trace {
+        Some(_) => Trace::new(Instant::now()),
+        None => Trace::off(),
+    });
     let scratch = match runtime {
         Runtime::Tokio => None,
-        _ => Some(run_on_scratch_loop(sc, args.trace)?),
+        _ => Some(run_on_scratch_loop(sc, args.narrate, Rc::clone(&trace))?),
     };
     let tokio = match runtime {
         Runtime::Scratch => None,
         _ => Some(on_tokio::run(sc)?),
     };
-    report::results(sc, scratch, tokio)
+    if let Some((records, elapsed)) = &tokio {
+        // The records' clock started about `elapsed` before run() returned.
+        let start = Instant::now() - *elapsed;
+        let group = "tokio (current_thread): the same tasks, as they saw it";
+        timeline::finished(&trace, group, start, records);
+    }
+    let summary = report::results(sc, scratch, tokio)?;
+    if let Some(path) = &args.trace {
+        timeline::write(&trace, path)?;
+    }
+    Ok(summary)
 }
 
 /// The idea itself: bind, hand the tasks to the loop, let it run them all.
-fn run_on_scratch_loop(sc: Scenario, trace: bool) -> anyhow::Result<(Vec<Record>, Stats)> {
+fn run_on_scratch_loop(
+    sc: Scenario,
+    narrate: bool,
+    trace: Rc<Trace>,
+) -> anyhow::Result<(Vec<Record>, Stats)> {
     let listener = TcpListener::bind(([127, 0, 0, 1], 0).into())
         .context("cannot listen on 127.0.0.1; is the loopback interface up?")?;
     let addr = listener
         .local_addr()
         .context("no local address; is the loopback interface up?")?;
-    if trace {
-        println!("\ntrace of the scratch loop (server on {addr}):");
+    if narrate {
+        println!("\nthe scratch loop's decisions (server on {addr}):");
     }
     let log = Log::new();
-    let stats = executor::run(trace, tasks::scratch_tasks(sc, listener, addr, &log))?;
+    let tasks = tasks::scratch_tasks(sc, listener, addr, &log);
+    let stats = executor::run(narrate, trace, tasks)?;
     let records = log.records();
     report::print_stats(&stats);
     Ok((records, stats))
@@ -139,7 +168,7 @@ mod tests {
     #[test]
     fn scratch_loop_and_tokio_agree() {
         let sc = scenario();
-        let (ours, stats) = run_on_scratch_loop(sc, false).unwrap();
+        let (ours, stats) = run_on_scratch_loop(sc, false, Rc::new(Trace::off())).unwrap();
         let (theirs, _) = on_tokio::run(sc).unwrap();
         let key = |rs: &[Record]| {
             rs.iter()

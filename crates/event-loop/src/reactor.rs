@@ -16,7 +16,7 @@ use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
 use anyhow::Context;
 
-use crate::trace::Tracer;
+use crate::narrate::Narrator;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Interest {
@@ -81,7 +81,7 @@ pub struct Wakeup {
 }
 
 pub struct Reactor {
-    tracer: Tracer,
+    narrator: Narrator,
     io: Vec<IoWaiter>,
     /// A min-heap (via Reverse): the nearest deadline is always on top.
     timers: BinaryHeap<Reverse<Timer>>,
@@ -92,9 +92,9 @@ pub struct Reactor {
 }
 
 impl Reactor {
-    pub fn new(tracer: Tracer) -> Self {
+    pub fn new(narrator: Narrator) -> Self {
         Reactor {
-            tracer,
+            narrator,
             io: Vec::new(),
             timers: BinaryHeap::new(),
             next_seq: 0,
@@ -133,6 +133,11 @@ impl Reactor {
         }));
     }
 
+    /// What the next wait watches: how many sockets, and its timeout in ms (None: no timer).
+    pub fn watching(&self) -> (usize, Option<u64>) {
+        (self.io.len(), self.timeout_ms(Instant::now()))
+    }
+
     /// Nothing to wait for: waiting would block forever.
     pub fn is_idle(&self) -> bool {
         self.io.is_empty() && self.timers.is_empty()
@@ -166,7 +171,7 @@ impl Reactor {
         let timeout = timeout_ms.map_or(PollTimeout::NONE, |ms| {
             PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)
         });
-        self.tracer.line(format_args!(
+        self.narrator.line(format_args!(
             "poll({} fds [{}], timeout {limit})",
             watched.len(),
             watched.join(" ")
@@ -220,7 +225,7 @@ impl Reactor {
             .is_some_and(|Reverse(t)| t.deadline <= now)
         {
             if let Some(Reverse(t)) = self.timers.pop() {
-                let reason = format!("timer +{}ms due", self.tracer.offset_ms(t.deadline));
+                let reason = format!("timer +{}ms due", self.narrator.offset_ms(t.deadline));
                 due.push(Wakeup {
                     task: t.task,
                     waker: t.waker,
@@ -240,7 +245,7 @@ mod tests {
     use std::time::Duration;
 
     fn reactor() -> Reactor {
-        Reactor::new(Tracer {
+        Reactor::new(Narrator {
             start: Instant::now(),
             on: false,
         })

@@ -67,7 +67,7 @@ pub fn results(
 pub fn failed(records: &[Record]) -> anyhow::Result<()> {
     if let Some(r) = records.iter().find(|r| r.value.starts_with("failed")) {
         bail!(
-            "task {} {}; run again, or with --trace to see where",
+            "task {} {}; run again, or with --narrate to see where",
             r.task,
             r.value
         );

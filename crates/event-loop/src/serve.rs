@@ -1,7 +1,7 @@
 //! `--serve [ADDR]`: the echo protocol for real clients (`nc`, `telnet`, a Python
 //! socket) until Ctrl-C or SIGTERM, on the loop from scratch or on tokio. Every client
 //! gets its own task that reads, echoes what it read, and reads again until the client
-//! leaves; `--trace` shows the scratch loop's decisions as you type.
+//! leaves; `--narrate` prints the scratch loop's decisions as you type.
 //!
 //! Signals without `unsafe`: SIGINT and SIGTERM are blocked in every thread and one
 //! thread takes them with sigwait(2), then writes a byte to a socket pair. A task on the
@@ -22,6 +22,7 @@ use nix::sys::signal::{SigSet, Signal};
 
 use crate::executor::{self, spawn};
 use crate::leaf::{self, TcpListener, TcpStream};
+use crate::trace::Trace;
 
 /// What the closing line counts; shared by the server's tasks.
 #[derive(Default)]
@@ -101,7 +102,7 @@ pub fn closing_line(counts: &Counts, extra: &str) {
 
 /// The scratch loop serves until the stop signal: one task accepts, one task per client
 /// echoes, one task waits for Ctrl-C and then shuts the loop down.
-pub fn on_scratch_loop(addr: SocketAddr, trace: bool) -> anyhow::Result<()> {
+pub fn on_scratch_loop(addr: SocketAddr, narrate: bool) -> anyhow::Result<()> {
     let woken = stop_signal()?;
     let listener = TcpListener::bind(addr).with_context(|| cannot_listen(addr))?;
     let local = listener.local_addr().with_context(|| cannot_listen(addr))?;
@@ -115,7 +116,7 @@ pub fn on_scratch_loop(addr: SocketAddr, trace: bool) -> anyhow::Result<()> {
         ),
         ("ctrl-c".into(), Box::pin(stop_on_signal(woken))),
     ];
-    let stats = executor::run(trace, tasks)?;
+    let stats = executor::run(narrate, Rc::new(Trace::off()), tasks)?;
     // run() has returned: every task, and every socket a task held, is dropped.
     closing_line(
         &counts,

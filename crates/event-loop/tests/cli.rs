@@ -52,9 +52,9 @@ fn scratch_loop_gives_the_same_results_as_tokio() {
 }
 
 #[test]
-fn trace_shows_a_task_parked_on_io_then_woken_and_tasks_interleaved() {
+fn narrate_shows_a_task_parked_on_io_then_woken_and_tasks_interleaved() {
     let text = stdout(&run(&[
-        "--trace",
+        "--narrate",
         "--runtime",
         "scratch",
         "--clients",
@@ -150,9 +150,10 @@ fn bad_flags_exit_2() {
         &["--runtime", "asyncio"],
         &["--step-ms", "5"],
         &["--bogus"],
-        &["--trace", "--runtime", "tokio"],
+        &["--narrate", "--runtime", "tokio"],
         &["--serve", "127.0.0.1:0", "--runtime", "both"],
         &["--serve", "127.0.0.1:0", "--clients", "2"],
+        &["--serve", "127.0.0.1:0", "--trace", "t.json"],
     ] {
         let out = run(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

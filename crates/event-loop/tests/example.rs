@@ -45,7 +45,7 @@ fn example_and_binary_end_quietly_on_a_closed_pipe() {
     assert!(first.starts_with("task 0"), "{first}");
     assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
 
-    let args = ["--trace", "--clients", "2", "--step-ms", "20"];
+    let args = ["--narrate", "--clients", "2", "--step-ms", "20"];
     let mut demo = Command::new(local::BIN);
     demo.args(args);
     let (first, status, stderr) = common::first_line_then_close(demo);
@@ -61,7 +61,7 @@ fn example_and_binary_end_quietly_on_a_closed_pipe() {
     }
 }
 
-/// A full disk (or quota): one `error:` line and exit 1 from the binary (its trace and
+/// A full disk (or quota): one `error:` line and exit 1 from the binary (its narration and
 /// `--serve` too), the minimal program and the twin, never an exit 0 with the output lost.
 #[cfg(target_os = "linux")]
 #[test]
@@ -69,7 +69,7 @@ fn a_full_disk_gives_one_error_line() {
     use common::assert_one_error_line_on_a_full_disk;
     let small = ["--clients", "1", "--step-ms", "20"];
     for extra in [
-        &["--trace", "--runtime", "scratch"][..],
+        &["--narrate", "--runtime", "scratch"][..],
         &["--runtime", "tokio"],
     ] {
         let mut demo = Command::new(local::BIN);
@@ -83,7 +83,7 @@ fn a_full_disk_gives_one_error_line() {
     }
     assert_one_error_line_on_a_full_disk(Command::new(common::example("taskqueue")));
     if let Some(mut py) = common::python_twin() {
-        py.args(small).arg("--trace");
+        py.args(small).arg("--narrate");
         assert_one_error_line_on_a_full_disk(py);
     }
 }

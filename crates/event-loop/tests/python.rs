@@ -53,9 +53,9 @@ fn python_scratch_loop_matches_asyncio_and_runs_concurrently() {
 }
 
 #[test]
-fn python_trace_shows_parking_and_waking() {
+fn python_narrate_shows_parking_and_waking() {
     let Some(text) = run_python(&[
-        "--trace",
+        "--narrate",
         "--runtime",
         "scratch",
         "--clients",
@@ -76,7 +76,7 @@ fn python_trace_shows_parking_and_waking() {
 fn python_bad_flag_exits_2() {
     for args in [
         &["--clients", "0"][..],
-        &["--trace", "--runtime", "asyncio"],
+        &["--narrate", "--runtime", "asyncio"],
     ] {
         let Ok(out) = Command::new("python3").arg(script()).args(args).output() else {
             eprintln!("python3 not found on PATH: skipping");

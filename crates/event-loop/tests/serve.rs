@@ -1,6 +1,6 @@
 //! `--serve` on the loop from scratch and on tokio: started on port 0, its address read
 //! from its first line, two real clients connected at once and both echoed while both
-//! stay connected, `--trace` showing the loop's decisions, then SIGINT: exit 0, a closing
+//! stay connected, `--narrate` showing the loop's decisions, then SIGINT: exit 0, a closing
 //! line, no child process, and the port closed.
 
 mod common;
@@ -63,8 +63,8 @@ fn stop_and_check(server: Server, reads: u64) -> Vec<String> {
 }
 
 #[test]
-fn scratch_loop_serves_two_clients_at_once_and_traces_its_decisions() {
-    let mut server = Server::start(&["--trace"]);
+fn scratch_loop_serves_two_clients_at_once_and_narrates_its_decisions() {
+    let mut server = Server::start(&["--narrate"]);
     assert!(
         server.seen[0].contains("the loop from scratch"),
         "{:?}",
