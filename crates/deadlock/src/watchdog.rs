@@ -132,6 +132,7 @@ pub fn watch(
     let group = trace.group(way.label());
     let dog = trace.track(group, "watchdog");
     let mut threads: BTreeMap<u8, Thread> = BTreeMap::new();
+    let tracks = [1u8, 2].map(|n| trace.track(group, &format!("thread {n}")));
     let (mut rounds_done, mut backoffs, mut longest_wait) = (0, 0, Duration::ZERO);
     let mut ticks_when_all_waited: Option<BTreeMap<u8, Option<u64>>> = None;
     let mut result = None;
@@ -146,7 +147,7 @@ pub fn watch(
                 let lock = lock_name(words.next().unwrap_or(""));
                 let t = threads.entry(n).or_default();
                 if t.track.is_none() {
-                    t.track = Some(trace.track(group, &format!("thread {n}")));
+                    t.track = tracks.get(usize::from(n).wrapping_sub(1)).copied();
                     t.tid = tid_of(pid, n).unwrap_or(0);
                 }
                 match what {
