@@ -32,7 +32,11 @@ async def job(steps, step, stop):
 
 
 class Log:
-    def __init__(self, grace):
+    def __init__(self, grace, trace):
+        self.trace, self.group = trace, trace.group("1 Ctrl-C: stop at a safe point, a grace, then cancel")
+        self.main = trace.track(self.group, "main: signal, stop, grace")
+        self.lanes = {}
+        self.grace_ended = None
         self.start = time.perf_counter()
         self.grace = grace
         self.counts = {"completed": 0, "stopped": 0, "aborted": 0}
@@ -44,11 +48,20 @@ class Log:
     def line(self, what):
         print(f"  +{time.perf_counter() - self.start:.3f} s  {what}")
 
+    def started(self, name, steps, step):
+        self.lanes[name] = self.trace.track(self.group, f"{name}: {steps} x {round(step * 1000)} ms"), time.perf_counter()
+
+    def moment(self, what):
+        self.trace.instant(self.main, what, time.perf_counter())
+
     def ended(self, name, task):
         if task.cancelled():
             what, kind = "aborted in the middle of a step", "aborted"
         else:
             what, kind = task.result()
+        legend = {"completed": "completed", "stopped": "stopped at a safe point", "aborted": "aborted mid-step"}
+        track, t0 = self.lanes[name]
+        self.trace.slice(track, legend[kind], f"{name}: {what}", t0, time.perf_counter())
         self.counts[kind] += 1
         if kind == "stopped" and self.signal_at is not None:
             self.slowest_stop = max(self.slowest_stop, time.perf_counter() - self.signal_at)
@@ -68,6 +81,8 @@ async def run_until_signal(self_signal, grace, log):
         log.line("jobs start; waiting for Ctrl-C (SIGINT) or SIGTERM")
     stop = asyncio.Event()
     names = {asyncio.create_task(job(steps, step, stop)): name for name, steps, step in JOBS}
+    for name, steps, step in JOBS:
+        log.started(name, steps, step)
     running = set(names)
     waiter = asyncio.create_task(signals.get())
     while True:
@@ -78,10 +93,12 @@ async def run_until_signal(self_signal, grace, log):
         if waiter in done:
             break
     log.signal, log.signal_at = waiter.result(), time.perf_counter()
+    log.moment(log.signal)
     if own_ctrl_c is not None:
         own_ctrl_c.cancel()  # a signal came first: our own Ctrl-C must not be a second one
     log.line(f"{log.signal}: telling every job to stop; grace {round(grace * 1000)} ms")
     stop.set()
+    log.moment("stop set for every job (asyncio.Event)")
     second = asyncio.create_task(signals.get())  # a second Ctrl-C ends the grace at once
     deadline = loop.time() + grace
     while running:
@@ -95,6 +112,8 @@ async def run_until_signal(self_signal, grace, log):
     if running:
         why = "a second signal" if second.done() else "the grace is over"
         log.line(f"{why}: aborting the {len(running)} job(s) still running")
+        log.moment(f"grace over: cancel() {len(running)} job(s)")
+        log.grace_ended = time.perf_counter()
         for task in running:
             task.cancel()  # CancelledError at the job's current await
         await asyncio.wait(running)
@@ -104,29 +123,41 @@ async def run_until_signal(self_signal, grace, log):
     await asyncio.wait({second})  # until it has ended: no task is left behind us
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.remove_signal_handler(sig)
-    log.shutdown = time.perf_counter() - log.signal_at
+    now = time.perf_counter()
+    log.shutdown = now - log.signal_at
+    log.trace.slice(log.main, "grace", f"the grace: up to {round(grace * 1000)} ms", log.signal_at,
+                    log.grace_ended or now)
+    log.moment("shut down")
     log.line(f"shut down {log.shutdown:.3f} s after the signal")
 
 
-def main_returns(join):
+def main_returns(join, trace):
     """Three jobs of 3 x 100 ms; main returns after 150 ms. asyncio.run then cancels the
     tasks still running: their `finally` runs, they never complete."""
     counts = {"spawned": 0, "completed": 0, "dropped": 0}
+    group = trace.group(f"2 main returns {'after joining' if join else 'without joining'}")
 
     async def watched():
         counts["spawned"] += 1
+        track, t0 = trace.track(group, f"job {counts['spawned']}: 3 x 100 ms"), time.perf_counter()
         completed = False
         try:
             await job(3, 0.1, asyncio.Event())
             completed = True
         finally:
             counts["completed" if completed else "dropped"] += 1
+            if completed:
+                trace.slice(track, "completed", "completed all 3 steps", t0, time.perf_counter())
+            else:
+                trace.slice(track, "dropped with the runtime", "cancelled unfinished by asyncio.run", t0,
+                            time.perf_counter())
 
     async def main():
         tasks = [asyncio.create_task(watched()) for _ in range(3)]
         await asyncio.sleep(0.15)  # main's own work
         if join:
             await asyncio.gather(*tasks)
+        trace.instant(trace.track(group, "main"), "main returns: asyncio.run cancels the rest", time.perf_counter())
 
     asyncio.run(main())
     time.sleep(0.3)  # past the jobs' end
@@ -153,23 +184,29 @@ def main():
                         help="how long the jobs get to stop after the signal")
     parser.add_argument("--wait-for-signal", action="store_true",
                         help="send no signal: wait for a real Ctrl-C (SIGINT) or SIGTERM")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)")
     args = parser.parse_args()
     if args.wait_for_signal and args.signal_after_ms is not None:
         parser.error("--wait-for-signal cannot be used with --signal-after-ms")
     self_signal = None if args.wait_for_signal else (args.signal_after_ms or 350) / 1000
     grace = args.grace_ms / 1000
     print("1. jobs run until a signal; then stop, a grace period, abort")
-    log = Log(grace)
+    trace = Trace(on=args.trace is not None)
+    log = Log(grace, trace)
     asyncio.run(run_until_signal(self_signal, grace, log))
     print("\n2. for contrast: three jobs of 3 x 100 ms spawned, and main returns after 150 ms")
-    unjoined = main_returns(join=False)
-    joined = main_returns(join=True)
+    unjoined = main_returns(False, trace)
+    joined = main_returns(True, trace)
     signal_after = log.signal_at - log.start
     # The deliberate waits: until the signal (our own delay, or sooner if a real signal
     # came first), the grace, and part 2: 150 ms + 300 ms, then the jobs' 300 ms + 300 ms.
     until_signal = signal_after if self_signal is None else min(self_signal, signal_after)
     ideal = until_signal + grace + 0.45 + 0.6
     c = log.counts
+    if args.trace:
+        trace.write(args.trace)
+        print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
     print(f"summary: jobs={len(JOBS)} completed={c['completed']} stopped={c['stopped']} aborted={c['aborted']} "
           f"signal={log.signal} signal_after_s={signal_after:.3f} grace_s={grace:.3f} "
           f"slowest_stop_s={log.slowest_stop:.3f} shutdown_s={log.shutdown:.3f} "

@@ -11,13 +11,17 @@
 //!
 //! What to look for: quick completed, steady and chunky stopped, stuck aborted; shutdown
 //! took the grace and no more (`shutdown_over_grace` about 1.00); `unjoined_completed=0`.
+//! `--trace t.json` draws each job until it ended, the signal, the stop and the grace.
 
 mod output;
 mod report;
 mod setup;
+mod trace;
 mod witness;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -28,6 +32,7 @@ use tokio::task::JoinSet;
 use tokio::time::{sleep, timeout};
 
 use report::{Log, Outcome, Summary};
+use trace::Trace;
 use witness::Witness;
 
 /// Ctrl-C, a watch channel to stop every job, a grace period, then abort.
@@ -43,6 +48,9 @@ struct Args {
     /// Send no signal: wait for a real Ctrl-C (SIGINT) or SIGTERM.
     #[arg(long, conflicts_with = "signal_after_ms")]
     wait_for_signal: bool,
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 /// The jobs: a name, how many steps, and how long each step takes. `stuck` is one step of
@@ -71,12 +79,26 @@ fn run(args: &Args) -> anyhow::Result<()> {
     report::part(1, report::SHUTDOWN);
     // What #[tokio::main] builds; the demo builds it by hand to drop it where it chooses.
     let runtime = setup::tokio_main()?;
-    let mut log = Log::new(grace);
+    let trace = Arc::new(match args.trace {
+        Some(_) => Trace::new(std::time::Instant::now()),
+        None => Trace::off(),
+    });
+    let mut log = Log::new(grace, &trace);
     runtime.block_on(run_until_signal(self_signal, grace, &mut log))?;
     drop(runtime);
     report::part(2, report::UNJOINED);
-    let unjoined = report::main_returned("without joining", main_returns(false)?);
-    let joined = report::main_returned("after joining", main_returns(true)?);
+    let witness = Witness::new(&trace, "2 main returns without joining");
+    let unjoined = report::main_returned("without joining", main_returns(false, witness)?);
+    let witness = Witness::new(&trace, "2 main returns after joining");
+    let joined = report::main_returned("after joining", main_returns(true, witness)?);
+    if let Some(path) = &args.trace {
+        let wrote = trace.write(path);
+        wrote.with_context(|| format!("cannot write the trace to {}", path.display()))?;
+        println!(
+            "trace written to {} (open it in ui.perfetto.dev or vizviewer)",
+            path.display()
+        );
+    }
     println!("{}", Summary::new(log, [unjoined, joined], self_signal));
     Ok(())
 }
@@ -113,7 +135,7 @@ async fn run_until_signal(
     let mut jobs = JoinSet::new();
     for (name, steps, step) in JOBS {
         let id = jobs.spawn(job(steps, step, stop_rx.clone())).id();
-        log.started(id, name);
+        log.started(id, name, steps, step);
     }
     let name = loop {
         tokio::select! {
@@ -127,6 +149,7 @@ async fn run_until_signal(
         press.abort(); // a signal came first: the demo's own Ctrl-C must not be a second one
     }
     let _ = stop.send(true); // every job sees it at its next safe point
+    log.told_to_stop();
     let drain = async {
         while let Some(done) = jobs.join_next_with_id().await {
             log.ended(done);
@@ -153,8 +176,7 @@ async fn run_until_signal(
 /// What `#[tokio::main]` does when main's body returns while spawned jobs still run:
 /// `block_on` returns, the runtime is dropped, and every task it holds is dropped with it,
 /// mid-step. Counted after the jobs would have ended; with `join`, main awaits them first.
-fn main_returns(join: bool) -> anyhow::Result<witness::Counts> {
-    let witness = Witness::new();
+fn main_returns(join: bool, witness: Witness) -> anyhow::Result<witness::Counts> {
     let runtime = setup::tokio_main()?;
     runtime.block_on(async {
         let (_never, stop) = watch::channel(false);
@@ -168,6 +190,7 @@ fn main_returns(join: bool) -> anyhow::Result<witness::Counts> {
             }
         }
     });
+    witness.main("main returns: the runtime is dropped");
     drop(runtime); // the end of #[tokio::main]'s main
     std::thread::sleep(Duration::from_millis(300)); // past the jobs' end
     Ok(witness.counts())

@@ -2,11 +2,13 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::task::{Id, JoinError};
 
 use crate::output::write_summary;
+use crate::trace::{Group, Trace, Track};
 use crate::witness::Counts;
 
 /// How a job ended on its own.
@@ -22,6 +24,11 @@ pub struct Log {
     start: Instant,
     grace: Duration,
     names: HashMap<Id, &'static str>,
+    trace: Arc<Trace>,
+    group: Group,
+    main: Track,
+    lanes: HashMap<Id, (Track, Instant)>,
+    grace_ended: Option<Instant>,
     completed: usize,
     stopped: usize,
     aborted: usize,
@@ -31,11 +38,18 @@ pub struct Log {
 }
 
 impl Log {
-    pub fn new(grace: Duration) -> Self {
+    /// The log of part 1, drawn in `trace` as a group: a track per job, and main's moments.
+    pub fn new(grace: Duration, trace: &Arc<Trace>) -> Self {
+        let group = trace.group("1 Ctrl-C: stop at a safe point, a grace, then abort");
         Log {
             start: Instant::now(),
             grace,
             names: HashMap::new(),
+            trace: Arc::clone(trace),
+            group,
+            main: trace.track(group, "main: signal, stop, grace"),
+            lanes: HashMap::new(),
+            grace_ended: None,
             completed: 0,
             stopped: 0,
             aborted: 0,
@@ -60,11 +74,18 @@ impl Log {
         }
     }
 
-    pub fn started(&mut self, id: Id, name: &'static str) {
+    pub fn started(&mut self, id: Id, name: &'static str, steps: u32, step: Duration) {
         self.names.insert(id, name);
+        let lane = format!("{name}: {steps} x {} ms", step.as_millis());
+        let track = self.trace.track(self.group, &lane);
+        self.lanes.insert(id, (track, Instant::now()));
     }
 
     pub fn ended(&mut self, joined: Result<(Id, Outcome), JoinError>) {
+        let id = match &joined {
+            Ok((id, _)) => *id,
+            Err(e) => e.id(),
+        };
         let (name, what) = match joined {
             Ok((id, Outcome::Completed { steps })) => {
                 self.completed += 1;
@@ -89,18 +110,37 @@ impl Log {
             }
             Err(e) => (self.names[&e.id()], format!("failed: {e}")),
         };
+        if let Some(&(track, from)) = self.lanes.get(&id) {
+            let kind = match what.split(' ').next() {
+                Some("completed") => "completed",
+                Some("stopped") => "stopped at a safe point",
+                _ => "aborted mid-step",
+            };
+            let slice = format!("{name}: {what}");
+            self.trace.slice(track, kind, &slice, from, Instant::now());
+        }
         self.line(&format!("{name:<7} {what}"));
+    }
+
+    /// The stop has been sent to every job.
+    pub fn told_to_stop(&self) {
+        let what = "stop sent to every job (watch channel)";
+        self.trace.instant(self.main, what, Instant::now());
     }
 
     pub fn signal(&mut self, name: &'static str) {
         self.signal = Some((name, Instant::now()));
+        self.trace.instant(self.main, name, Instant::now());
         self.line(&format!(
             "{name}: telling every job to stop; grace {} ms",
             self.grace.as_millis()
         ));
     }
 
-    pub fn grace_over(&self, left: usize) {
+    pub fn grace_over(&mut self, left: usize) {
+        let what = format!("grace over: abort_all() on {left} job(s)");
+        self.trace.instant(self.main, &what, Instant::now());
+        self.grace_ended = Some(Instant::now());
         let early = self.signal.is_some_and(|(_, at)| at.elapsed() < self.grace);
         let why = if early {
             "a second signal"
@@ -111,9 +151,14 @@ impl Log {
     }
 
     pub fn shut_down(&mut self) {
+        let now = Instant::now();
         if let Some((_, at)) = self.signal {
             self.shutdown = at.elapsed();
+            let name = format!("the grace: up to {} ms", self.grace.as_millis());
+            let until = self.grace_ended.unwrap_or(now);
+            self.trace.slice(self.main, "grace", &name, at, until);
         }
+        self.trace.instant(self.main, "shut down", now);
         self.line(&format!(
             "shut down {:.3} s after the signal",
             self.shutdown.as_secs_f64()
