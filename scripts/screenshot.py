@@ -35,6 +35,7 @@ def main():
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"])
         page = browser.new_page(viewport={"width": args.width, "height": args.height},
                                 color_scheme="dark" if args.dark else "light")
+        page.set_default_timeout(120_000)  # a busy machine renders slowly
         page.goto(page_url, wait_until="load")
         if args.wait_ms:
             page.wait_for_timeout(args.wait_ms)
