@@ -205,19 +205,45 @@ TRACK_NAMES = {
 }
 
 
-def cores_mixing(spans):
-    """At every start and end of a mixing span, the CPU per wall second of the mixes going
-    on, added up: two bakers that share one core (or one GIL) make 1, not 2."""
-    mixes = [s for s in spans if s[0] == "mix"]
-    edges = sorted({t for _, start, end, _ in mixes for t in (start, end)})
-    return [(t, sum(cpu / max(end - start, 1e-9) for _, start, end, cpu in mixes if start <= t < end))
-            for t in edges]
+def cpu_now():
+    """CPU seconds this process (all its threads) and its live children have used so far;
+    the children's from Linux's /proc/PID/schedstat, where there is one."""
+    cpu = time.process_time()
+    for child in multiprocessing.active_children():
+        try:
+            with open(f"/proc/{child.pid}/schedstat") as stat:
+                cpu += int(stat.read().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError):
+            pass
+    return cpu
 
 
-def record(trace, kitchens):
+class CpuMeter:
+    """Reads cpu_now() every 40 ms on a daemon thread while the trace is on: the cores the
+    run really kept busy (the GIL keeps two threads' Python to one)."""
+
+    def __init__(self, on):
+        self.readings, self.stopped = [], threading.Event()
+        self.thread = threading.Thread(target=self._read, daemon=True, name="cpu-meter") if on else None
+        if self.thread:
+            self.thread.start()
+
+    def _read(self):
+        while not self.stopped.is_set():
+            self.readings.append((time.monotonic(), cpu_now()))
+            self.stopped.wait(0.040)
+
+    def stop(self):
+        self.stopped.set()
+        if self.thread:
+            self.thread.join()
+        return self.readings
+
+
+def record(trace, kitchens, readings):
     """The kitchens as a trace, from the same spans the timelines are drawn from: the same
     groups, tracks and slice names as the Rust side writes."""
-    for name, _, cakes, opened in kitchens:
+    for name, total, cakes, opened in kitchens:
         group = trace.group(f"{name} ({units(cakes)} {'process' if name == 'two procs' else 'thread'}(s))")
         names = TRACK_NAMES[name]
         baker = trace.track(group, names[0])
@@ -235,8 +261,13 @@ def record(trace, kitchens):
                 else:
                     label = f"cake {c + 1}: oven {counts[kind]} of {steps}"
                     trace.slice(ovens[c], "in the oven (a sleep)", label, opened + start, opened + end)
-        for t, level in cores_mixing([s for cake in cakes for s in cake[0]]):
-            trace.counter(group, "cores mixing", opened + t, level)
+        closed = opened + total
+        inside = [r for r in readings if opened <= r[0] <= closed]
+        trace.counter(group, "cores busy", opened, 0.0)
+        for (t0, cpu0), (t1, cpu1) in zip(inside, inside[1:]):
+            trace.counter(group, "cores busy", t0, max(0.0, cpu1 - cpu0) / max(t1 - t0, 1e-9))
+        if inside:
+            trace.counter(group, "cores busy", inside[-1][0], 0.0)
 
 
 def main():
@@ -257,7 +288,9 @@ def main():
     print(f"Two cakes, {args.steps} steps each: mix {args.work_ms} ms ({strokes} strokes of Python arithmetic),")
     print(f"then {args.oven_ms} ms in the oven. This process may use {cores} core(s).\n")
 
+    meter = CpuMeter(args.trace is not None)
     kitchens = [sequential(recipe), one_baker(recipe), two_bakers(recipe), two_processes(recipe)]
+    readings = meter.stop()
     base = kitchens[0][1]
     print(f"{'kitchen':<12} {'units':>5} {'total_s':>9} {'mixing_s':>9} {'both_mixing_s':>14} {'cores_mixing':>12} "
           f"{'speedup':>8}")
@@ -289,7 +322,7 @@ def main():
     if args.trace:
         # The kitchens' clock is time.monotonic(), one clock for this process and its children.
         trace = Trace(start=kitchens[0][3])
-        record(trace, kitchens)
+        record(trace, kitchens, readings)
         try:
             trace.write(args.trace)
         except OSError as error:

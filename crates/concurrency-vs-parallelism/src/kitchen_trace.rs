@@ -5,14 +5,20 @@
 //! wall time: on one core two bakers' slices overlap in time, but each reads "150 ms CPU in
 //! 300 ms", and the counter stays at 1: the trace does not pretend parallel work.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use nix::time::ClockId;
 
 use crate::kitchen::Kitchen;
-use crate::timeline::{Kind, Span};
+use crate::timeline::Kind;
 use crate::trace::Trace;
 
-/// Records every kitchen into `trace` (nothing when the trace is off).
-pub fn record(trace: &Trace, kitchens: &[Kitchen]) {
+/// Records every kitchen into `trace` (nothing when the trace is off), with the `meter`'s
+/// readings of the process's CPU clock: (when, CPU seconds so far).
+pub fn record(trace: &Trace, kitchens: &[Kitchen], meter: &[(Instant, f64)]) {
     if !trace.is_on() {
         return;
     }
@@ -61,57 +67,72 @@ pub fn record(trace: &Trace, kitchens: &[Kitchen]) {
                 }
             }
         }
-        let spans: Vec<&Span> = k.cakes.iter().flat_map(|c| &c.spans).collect();
-        for (seconds, cores) in cores_mixing(&spans) {
-            trace.counter(group, "cores mixing", at(seconds), cores);
+        // The process's CPU clock, read every 40 ms while this kitchen was open (the kernel
+        // brings a running thread's CPU time up to date at its clock tick, a few ms: over 40 ms
+        // that is a few per cent): the cores
+        // this process really had busy (it cannot pass the cores it runs on).
+        let closed = at(k.total);
+        let inside: Vec<&(Instant, f64)> = meter
+            .iter()
+            .filter(|(t, _)| *t >= k.opened && *t <= closed)
+            .collect();
+        trace.counter(group, "cores busy", k.opened, 0.0);
+        for pair in inside.windows(2) {
+            let ((t0, cpu0), (t1, cpu1)) = (pair[0], pair[1]);
+            let wall = t1.saturating_duration_since(*t0).as_secs_f64().max(1e-9);
+            trace.counter(group, "cores busy", *t0, (cpu1 - cpu0) / wall);
+        }
+        if let Some((last, _)) = inside.last() {
+            trace.counter(group, "cores busy", *last, 0.0);
         }
     }
 }
 
-/// The level of "cores mixing" over time: at every start and end of a mixing span, the sum
-/// over the spans going on of the CPU each got per second of wall time. Two bakers mixing at
-/// once on two free cores make 2; on one core they make 1 (each gets half the core).
-fn cores_mixing(spans: &[&Span]) -> Vec<(f64, f64)> {
-    let mixes: Vec<&&Span> = spans.iter().filter(|s| s.kind == Kind::Mix).collect();
-    let mut edges: Vec<f64> = mixes.iter().flat_map(|s| [s.start, s.end]).collect();
-    edges.sort_by(f64::total_cmp);
-    edges.dedup();
-    edges
-        .iter()
-        .map(|&t| {
-            let level: f64 = mixes
-                .iter()
-                .filter(|s| s.start <= t && t < s.end)
-                .map(|s| s.cpu / (s.end - s.start).max(1e-9))
-                .sum();
-            (t, level)
-        })
-        .collect()
+/// Reads the process's CPU clock every 40 ms on a thread of its own, while the trace is on.
+pub struct CpuMeter {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<Vec<(Instant, f64)>>>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn mix(start: f64, end: f64, cpu: f64) -> Span {
-        Span {
-            kind: Kind::Mix,
-            start,
-            end,
-            cpu,
-        }
+impl CpuMeter {
+    pub fn start(on: bool) -> CpuMeter {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let reader = move || {
+            let mut readings = Vec::new();
+            while !flag.load(Ordering::Relaxed) {
+                // A reading whose two clocks were read far apart (the meter was preempted
+                // in between) would be wrong: it is dropped.
+                let before = Instant::now();
+                let cpu = ClockId::CLOCK_PROCESS_CPUTIME_ID.now();
+                let after = Instant::now();
+                if let Ok(cpu) = cpu
+                    && after - before < Duration::from_micros(50)
+                {
+                    readings.push((after, Duration::from(cpu).as_secs_f64()));
+                }
+                std::thread::sleep(Duration::from_millis(40));
+            }
+            readings
+        };
+        // Without the meter thread the trace has no counter; the kitchens are the same.
+        let thread = on
+            .then(|| {
+                std::thread::Builder::new()
+                    .name("cpu-meter".into())
+                    .spawn(reader)
+                    .ok()
+            })
+            .flatten();
+        CpuMeter { stop, thread }
     }
 
-    #[test]
-    fn two_mixes_sharing_one_core_make_one_core_of_mixing() {
-        let (a, b) = (mix(0.0, 2.0, 1.0), mix(0.0, 2.0, 1.0));
-        assert_eq!(cores_mixing(&[&a, &b]), vec![(0.0, 1.0), (2.0, 0.0)]);
-    }
-
-    #[test]
-    fn two_mixes_on_two_cores_make_two() {
-        let (a, b) = (mix(0.0, 1.0, 1.0), mix(0.5, 1.5, 1.0));
-        let levels = cores_mixing(&[&a, &b]);
-        assert_eq!(levels, vec![(0.0, 1.0), (0.5, 2.0), (1.0, 1.0), (1.5, 0.0)]);
+    /// The readings so far; the meter stops.
+    pub fn stop(mut self) -> Vec<(Instant, f64)> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread
+            .take()
+            .and_then(|t| t.join().ok())
+            .unwrap_or_default()
     }
 }

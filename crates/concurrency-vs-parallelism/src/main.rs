@@ -14,7 +14,7 @@
 //! row), and `cores_mixing` is near 2. On one core the two bakers still overlap in time,
 //! but each mix takes twice as long and `cores_mixing` stays at 1 or below.
 //! `--trace t.json` writes the same spans for Perfetto or vizviewer: a track per baker, a
-//! slice per mixing step that says how much CPU it got, and a counter of cores mixing.
+//! slice per mixing step that says how much CPU it got, and a counter of cores busy.
 
 mod kitchen;
 mod kitchen_trace;
@@ -83,18 +83,20 @@ fn run(args: &Args) -> anyhow::Result<()> {
     };
     kitchen::header(args, recipe.strokes_per_mix, cores);
 
+    let meter = kitchen_trace::CpuMeter::start(args.trace.is_some());
     let kitchens = [
         one_cake_after_the_other(recipe),
         one_baker(recipe)?,
         two_bakers(recipe)?,
     ];
+    let cpu_readings = meter.stop();
     kitchen::print_totals(&kitchens);
     kitchen::print_timelines(&kitchens, args.width);
     let summary = kitchen::conclude(&kitchens, cores, args.steps, recipe.oven);
     if let Some(path) = &args.trace {
         // The same spans the timelines above were drawn from.
         let trace = Trace::new(kitchens[0].opened);
-        kitchen_trace::record(&trace, &kitchens);
+        kitchen_trace::record(&trace, &kitchens, &cpu_readings);
         trace.write(path).with_context(|| {
             format!(
                 "cannot write the trace to {}; check that its folder exists",

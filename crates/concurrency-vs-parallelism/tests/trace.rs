@@ -38,8 +38,8 @@ fn traced(program: &[String], args: &[&str]) -> (Trace, std::collections::HashMa
 }
 
 fn highest(trace: &Trace, group: &str) -> f64 {
-    let levels = trace.levels_of(group, "cores mixing");
-    assert!(!levels.is_empty(), "no cores mixing counter in {group}");
+    let levels = trace.levels_of(group, "cores busy");
+    assert!(levels.len() > 2, "no cores busy counter in {group}");
     levels.iter().map(|l| l.value).fold(0.0, f64::max)
 }
 
@@ -103,15 +103,21 @@ fn overlap(slices: &[&common::Slice]) -> f64 {
 fn no_kitchen_claims_more_cores_than_it_had() {
     let (trace, s) = traced(&[BIN.to_string()], &SMALL);
     let cores = number(&s, "cores");
-    // A thread's CPU clock cannot run faster than the wall clock: one thread, one core.
-    assert!(highest(&trace, "sequential") <= 1.02);
-    assert!(highest(&trace, "one baker") <= 1.02);
-    assert!(highest(&trace, "two bakers") <= cores.min(2.0) + 0.02);
+    // The process's CPU clock, read every 40 ms: one thread mixing keeps one core busy
+    // (the meter's own reading adds a little), two at most two, never more than the cores.
+    assert!(highest(&trace, "sequential") <= 1.15);
+    assert!(highest(&trace, "one baker") <= 1.15);
+    assert!(highest(&trace, "two bakers") <= cores.min(2.0) + 0.15);
+    // And each mixing slice got at most its own wall time as CPU.
+    for m in trace.slices.iter().filter(|s| s.kind.starts_with("mixing")) {
+        let numbers: Vec<f64> = m.name.split(' ').filter_map(|w| w.parse().ok()).collect();
+        let (cpu_ms, wall_ms) = (numbers[numbers.len() - 2], numbers[numbers.len() - 1]);
+        assert!(cpu_ms <= wall_ms + 1.0, "{}", m.name);
+    }
 }
 
 /// Pinned to one core, the two bakers' mixes still overlap in time (the OS interleaves the
-/// two threads: concurrency), but the trace's cores-mixing level never passes one core,
-/// and each mix got only part of its wall time as CPU.
+/// two threads: concurrency), but the trace's cores-busy level never passes one core.
 #[test]
 fn on_one_core_two_bakers_overlap_in_time_but_add_up_to_one_core() {
     let Some(pinned) = local::on_one_core(BIN) else {
@@ -134,7 +140,7 @@ fn on_one_core_two_bakers_overlap_in_time_but_add_up_to_one_core() {
         "the two threads' mixes did not overlap: {two:?}"
     );
     let top = highest(&trace, "two bakers");
-    assert!(top <= 1.1, "{top} cores' worth of mixing on one core");
+    assert!(top <= 1.15, "{top} cores busy on one core");
 }
 
 #[test]
