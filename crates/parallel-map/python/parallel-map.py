@@ -16,6 +16,7 @@ worker and its result back dwarfs the work, as it does with joblib.
 import argparse
 import os
 import signal
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
@@ -39,10 +40,28 @@ def func(a, b, rounds):
 
 
 def item(job):
-    """One call, with who ran it and when it finished (perf_counter is system-wide)."""
+    """One call, with who ran it and when it finished (perf_counter is system-wide), then
+    when it started and on which thread (for --trace)."""
     a, b, rounds = job
+    started = time.perf_counter()
     result = func(a, b, rounds)
-    return b, result, os.getpid(), time.perf_counter()
+    return b, result, os.getpid(), time.perf_counter(), started, threading.get_ident()
+
+
+def record(trace, group, noun, items, worker_of):
+    """One group per map, one track per worker (numbered in the order each first shows
+    up), one slice per call, on the track of the worker that ran it."""
+    if not trace.on:
+        return
+    g = trace.group(group)
+    tracks = {}
+    by_finish = sorted(range(len(items)), key=lambda i: items[i][3])
+    finished = {i: n for n, i in enumerate(by_finish, 1)}
+    for i, r in enumerate(items):
+        key = worker_of(r)
+        if key not in tracks:
+            tracks[key] = trace.track(g, noun if noun == "main thread" else f"{noun} {len(tracks)}")
+        trace.slice(tracks[key], "func(a, b)", f"func(7, {r[0]}), finished #{finished[i]}", r[4], r[3])
 
 
 def tiny(job):
@@ -78,6 +97,8 @@ def main():
                              "from the cores: -1 is every core, -2 all but one")
     parser.add_argument("--item-ms", type=int, default=20, help="CPU work per item, in ms (default 20)")
     parser.add_argument("--tiny-reps", type=int, default=20, help="how many times the tiny-item maps run (default 20)")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)")
     args = parser.parse_args()
     if args.n_jobs == 0:
         parser.error("--n-jobs 0 cannot run anything; use a positive count, or -1 for every core (as in joblib)")
@@ -92,6 +113,7 @@ def main():
           f"on {cores} cores")
     print(f"  each item: about {args.item_ms} ms of CPU work ({rounds} rounds of a hash)\n")
 
+    trace = Trace(on=bool(args.trace))
     start, cpu = time.perf_counter(), time.thread_time()
     sequential = [item(job) for job in jobs]
     sequential_s = time.perf_counter() - start
@@ -112,6 +134,9 @@ def main():
         threaded = list(pool.map(item, jobs))
     threads_s = time.perf_counter() - start
 
+    record(trace, "sequential map", "main thread", sequential, lambda r: 0)
+    record(trace, f"process pool, n_jobs={args.n_jobs}", "pool process", parallel, lambda r: r[2])
+    record(trace, f"thread pool, n_jobs={args.n_jobs} (one GIL)", "pool thread", threaded, lambda r: r[5])
     order_kept = all(x[0] < y[0] for x, y in zip(parallel, parallel[1:]))
     results_equal = ([r[:2] for r in parallel] == [r[:2] for r in sequential]
                      == [r[:2] for r in threaded])
@@ -121,7 +146,7 @@ def main():
     print(f"  but finished as     b = {finished} ...")
     print(f"  all {len(parallel)} results in input order: {'yes' if order_kept else 'NO'}\n")
     by_worker = {}
-    for b, _, pid, _ in parallel:
+    for b, _, pid, *_ in parallel:
         by_worker.setdefault(pid, []).append(b)
     print("  which worker process ran which items (b):")
     line = " "
@@ -162,6 +187,10 @@ def main():
     print("  speedup of the pools: the sequential thread's own CPU time over the pool's wall\n"
           "  seconds (as on the Rust side); of the tiny items: a plain ratio of wall times")
 
+    if args.trace:
+        trace.note("the tiny items' maps are not recorded")
+        trace.write(args.trace)
+        print(f"\ntrace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
     print(f"\nsummary: n_jobs={args.n_jobs} items={len(parallel)} cores={cores} "
           f"sequential_s={sequential_s:.3f} parallel_s={parallel_s:.3f} "
           f"speedup={sequential_cpu_s / parallel_s:.2f} sequential_cpu_s={sequential_cpu_s:.3f} "

@@ -12,19 +12,26 @@
 //! What to look for: with real work the pool's speedup (the sequential map's CPU time over
 //! the pool's wall time) is about `cores`, never more (more threads than cores only take
 //! turns); with tiny items it is many times slower, as joblib is when each call is tiny.
+//! `--trace t.json` writes the run for Perfetto or vizviewer: a lane per pool thread, a
+//! slice per call, side by side.
 
+mod lanes;
 mod output;
 mod report;
+mod trace;
 
 use std::hint::black_box;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 use anyhow::{Context, anyhow};
 use clap::Parser;
 use rayon::prelude::*;
 
 use report::{Item, Summary};
+use trace::Trace;
 
 /// joblib's Parallel(n_jobs)(delayed(func)(a, b) ...) as a rayon pool.
 #[derive(Parser, Debug)]
@@ -42,6 +49,9 @@ struct Args {
     /// How many times the tiny-item maps run, so their time rises above the clock's grain.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     tiny_reps: u32,
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 /// The fixed first argument, `a` in `delayed(func)(a, b)`.
@@ -72,11 +82,21 @@ fn run(args: &Args) -> anyhow::Result<Summary> {
         || sequential_map(real_work),
         || Ok(parallel_map(&build_pool(n_jobs)?, real_work)),
     )?;
+    // The trace's clock starts with the first recorded call: the last round of each map.
+    let first = (sequential.iter().chain(&parallel))
+        .map(|item| item.ran.0)
+        .min();
+    let trace = match (&args.trace, first) {
+        (Some(_), Some(first)) => Trace::new(first),
+        _ => Trace::off(),
+    };
+    lanes::record(&trace, n_jobs, &sequential, &parallel);
     let threads_used = report::show_who_ran_what(&parallel);
     let pool = build_pool(n_jobs)?;
     let pool_threads = pool_threads_alive(&pool);
     let tiny = tiny_items_overhead_wins(&pool, args.tiny_reps);
     report::print_times(n_jobs, args.tiny_reps, &times, &tiny);
+    lanes::write(&trace, args.trace.as_deref())?;
     let checks = [
         parallel.windows(2).all(|w| w[0].b < w[1].b),
         report::same_results(&sequential, &parallel) && tiny.2,
@@ -126,11 +146,18 @@ fn sequential_map(f: impl Fn(u64) -> u64) -> Vec<Item> {
     (0..100)
         .filter(keep)
         .enumerate()
-        .map(|(finished, b)| Item {
-            b,
-            result: f(b),
-            thread: rayon::current_thread_index(),
-            finished,
+        .map(|(finished, b)| {
+            let from = Instant::now();
+            let result = f(b);
+            let thread = rayon::current_thread_index();
+            let ran = (from, Instant::now());
+            Item {
+                b,
+                result,
+                thread,
+                finished,
+                ran,
+            }
         })
         .collect()
 }
@@ -158,11 +185,19 @@ fn parallel_map(pool: &rayon::ThreadPool, f: impl Fn(u64) -> u64 + Sync) -> Vec<
         (0..100u64)
             .into_par_iter()
             .filter(keep) //                          the `if` of the generator
-            .map(|b| Item {
-                b,
-                result: f(b), //                      delayed(func)(a, b), on a pool thread
-                thread: rayon::current_thread_index(),
-                finished: finished.fetch_add(1, Ordering::SeqCst),
+            .map(|b| {
+                let from = Instant::now();
+                let result = f(b); //                 delayed(func)(a, b), on a pool thread
+                let thread = rayon::current_thread_index();
+                let ran = (from, Instant::now()); //  when, for --trace
+                let finished = finished.fetch_add(1, Ordering::SeqCst);
+                Item {
+                    b,
+                    result,
+                    thread,
+                    finished,
+                    ran,
+                }
             })
             .collect() //                             in input order, whoever ran each item
     })

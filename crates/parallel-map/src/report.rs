@@ -17,6 +17,8 @@ pub struct Item {
     pub thread: Option<usize>,
     /// 0 for the first item to finish, 1 for the next, ...
     pub finished: usize,
+    /// When its call began and ended (for `--trace`).
+    pub ran: (Instant, Instant),
 }
 
 /// What `--help` says after the flags: what the figures are.
