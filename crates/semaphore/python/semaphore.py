@@ -19,22 +19,95 @@ PAGE = b"<!doctype html><title>slow site</title><p>served by the semaphore demo<
 
 
 class Gauge:
-    """How many are inside now, and the most seen at once."""
+    """How many are inside now, and the most seen at once; with --trace, `watch` hears each
+    entry (`watch.entered(now)` returns a token) and exit (`watch.left(token, now)`)."""
 
-    def __init__(self):
+    def __init__(self, watch=None):
         self.now = 0
         self.peak = 0
+        self.watch = watch
 
     def enter(self):
         self.now += 1
         self.peak = max(self.peak, self.now)
+        return self.watch.entered(self.now) if self.watch else None
 
-    def leave(self):
+    def leave(self, token=None):
         self.now -= 1
+        if self.watch:
+            self.watch.left(token, self.now)
 
     def take_peak(self):
         peak, self.peak = self.peak, self.now
         return peak
+
+
+IN_FLIGHT, PERMITS, TASKS, DRAWN = ("in flight (server count)", "permits left",
+                                    "tasks alive (client)", 100)
+
+
+class Recorder:
+    """--trace: a group per way of sending, the server's count of requests in flight as a
+    counter and as a slice per request on the lowest free lane (a row uses as many lanes
+    as it ever had in flight at once; lanes past DRAWN are not drawn), and permits left."""
+
+    def __init__(self, trace, latency_ms):
+        self.trace, self.latency_ms, self.group = trace, latency_ms, None
+
+    def begin_row(self, name, permits=None):
+        if self.trace.on:
+            self.group, self.lanes, self.tracks, self.arrived = self.trace.group(name), [], [], 0
+            now = time.perf_counter()
+            self.trace.counter(self.group, IN_FLIGHT, now, 0)
+            if permits is not None:
+                self.trace.counter(self.group, PERMITS, now, permits)
+
+    def tasks_alive(self, now):
+        if self.group is not None:
+            self.trace.counter(self.group, TASKS, time.perf_counter(), now)
+
+    def permits_left(self, left):
+        if self.group is not None:
+            self.trace.counter(self.group, PERMITS, time.perf_counter(), left)
+
+    def entered(self, now):
+        if self.group is None:
+            return None
+        at = time.perf_counter()
+        self.trace.counter(self.group, IN_FLIGHT, at, now)
+        self.arrived += 1
+        lane = next((i for i, held in enumerate(self.lanes) if held is None), len(self.lanes))
+        if lane == len(self.lanes):
+            self.lanes.append(None)
+        if lane < DRAWN and lane == len(self.tracks):
+            self.tracks.append(self.trace.track(self.group, f"server slot {lane + 1}"))
+        self.lanes[lane] = (self.arrived, at)
+        return lane
+
+    def left(self, lane, now):
+        if self.group is None:
+            return
+        at = time.perf_counter()
+        self.trace.counter(self.group, IN_FLIGHT, at, now)
+        number, since = self.lanes[lane]
+        self.lanes[lane] = None
+        if lane < len(self.tracks):
+            self.trace.slice(self.tracks[lane], "in flight at the server",
+                             f"request {number}: in progress at the server, {self.latency_ms} ms",
+                             since, at)
+
+
+class TasksAlive:
+    """The client's tasks alive, heard as a counter of the row."""
+
+    def __init__(self, recorder):
+        self.recorder = recorder
+
+    def entered(self, now):
+        self.recorder.tasks_alive(now)
+
+    def left(self, _token, now):
+        self.recorder.tasks_alive(now)
 
 
 async def start_server(latency, gauge):
@@ -42,9 +115,9 @@ async def start_server(latency, gauge):
         try:
             while (await reader.readline()) not in (b"\r\n", b""):
                 pass
-            gauge.enter()
+            lane = gauge.enter()
             await asyncio.sleep(latency)
-            gauge.leave()
+            gauge.leave(lane)
             head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(PAGE)}\r\nConnection: close\r\n\r\n"
             writer.write(head.encode() + PAGE)
             await writer.drain()
@@ -66,12 +139,21 @@ async def fetch(port):
         raise RuntimeError("the server's reply is not the page")
 
 
-async def limited_by_semaphore(port, requests, sem, tasks):
+async def limited_by_semaphore(port, requests, sem, tasks, permits_left=lambda left: None):
+    holding = 0
+
     async def one():
+        nonlocal holding
         tasks.enter()  # alive from creation: it waits for its permit as a task
         async with sem:
+            holding += 1
+            permits_left(sem_limit - holding)
             await fetch(port)
+            holding -= 1
+            permits_left(sem_limit - holding)
         tasks.leave()
+
+    sem_limit = sem._value  # the permits it starts with (asyncio keeps them there)
 
     async with asyncio.TaskGroup() as group:  # every task is created at once
         for _ in range(requests):
@@ -114,7 +196,9 @@ async def available_now(sem):
 
 async def main_async(args):
     latency = args.latency_ms / 1000
-    server_gauge, tasks = Gauge(), Gauge()
+    trace = Trace(on=args.trace is not None)
+    recorder = Recorder(trace, args.latency_ms)
+    server_gauge, tasks = Gauge(recorder), Gauge(TasksAlive(recorder))
     server = await start_server(latency, server_gauge)
     port = server.sockets[0].getsockname()[1]
     rounds = math.ceil(args.requests / args.limit)
@@ -132,10 +216,14 @@ async def main_async(args):
         return peak, alive, ratio
 
     sem = asyncio.Semaphore(args.limit)
+    recorder.begin_row("Semaphore, async with in each task", args.limit)
     s_peak, s_tasks, s_ratio = await row("Semaphore, async with in each task",
-                                         limited_by_semaphore(port, args.requests, sem, tasks), rounds)
+                                         limited_by_semaphore(port, args.requests, sem, tasks,
+                                                              recorder.permits_left), rounds)
+    recorder.begin_row("limit workers, one iterator")
     b_peak, _, b_ratio = await row("limit workers, one iterator",
                                    limited_by_workers(port, args.requests, args.limit), rounds)
+    recorder.begin_row("no limit, a task per request")
     u_peak, u_tasks, u_ratio = await row("no limit, a task per request",
                                          unlimited(port, args.requests, tasks), 1)
     before = await available_now(sem)
@@ -144,12 +232,30 @@ async def main_async(args):
     print(f"permits available: {before} of {args.limit}; after one stray release(): {after}")
     server.close()
     await server.wait_closed()
+    if args.trace is not None and not write_trace(trace, args.trace, args.requests):
+        return 1
     ideal = latency * (2 * rounds + 1)
     print(f"summary: requests={args.requests} limit={args.limit} latency_ms={args.latency_ms} "
           f"peak_semaphore={s_peak} tasks_semaphore={s_tasks} ratio_semaphore={s_ratio:.3f} "
           f"peak_buffered={b_peak} ratio_buffered={b_ratio:.3f} peak_unlimited={u_peak} "
           f"tasks_unlimited={u_tasks} ratio_unlimited={u_ratio:.3f} available_after={after} "
           f"ideal_s={ideal:.3f}")
+
+
+def write_trace(trace, path, requests):
+    if requests > DRAWN:
+        note = (f"a row draws at most {DRAWN} lanes of requests in flight; the counter of "
+                f"requests in flight counts all {requests}")
+        trace.note(note)
+        print(f"trace: {note}")
+    try:
+        trace.write(path)
+    except OSError as e:
+        print(f"error: cannot write the trace to {path} ({e.strerror}); check that its "
+              "folder exists", file=sys.stderr)
+        return False
+    print(f"trace written to {path} (open it in ui.perfetto.dev or vizviewer)")
+    return True
 
 
 MIB = 1 << 20
@@ -183,6 +289,8 @@ def main():
     parser.add_argument("--requests", type=int, default=200, help="how many requests to send")
     parser.add_argument("--limit", type=int, default=10, help="how many may be in flight at once")
     parser.add_argument("--latency-ms", type=int, default=50, help="the server's time per request")
+    parser.add_argument("--trace", metavar="FILE", help="write the run to FILE as a Chrome "
+                        "trace (open it in ui.perfetto.dev or vizviewer)")
     args = parser.parse_args()
     if not 2 <= args.requests <= 10_000 or not 1 <= args.limit < args.requests or args.latency_ms < 1:
         parser.error("need 2 <= --requests <= 10000, 1 <= --limit < --requests, --latency-ms >= 1")
@@ -197,7 +305,7 @@ def main():
     if problem := check_memory(args.requests):
         print(f"error: {problem}", file=sys.stderr)
         return 1
-    asyncio.run(main_async(args))
+    return asyncio.run(main_async(args))
 
 
 # ---- the trace writer: the same in every twin (make test compares it with

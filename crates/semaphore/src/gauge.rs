@@ -1,6 +1,7 @@
 //! A count of things in progress that remembers its highest value: requests in the
 //! server, tasks alive in the client. `enter` returns a guard that leaves on drop, so a
-//! request that ends early (an error, a dropped task) still counts itself out.
+//! request that ends early (an error, a dropped task) still counts itself out. A gauge
+//! may be watched (`--trace`): the watcher hears each entry and each exit, with the level.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,15 +13,31 @@ pub struct Gauge(Arc<Inner>);
 struct Inner {
     now: AtomicUsize,
     peak: AtomicUsize,
+    watch: Option<Arc<dyn Watch>>,
 }
 
-pub struct Inside(Arc<Inner>);
+/// Hears a gauge move: `entered` returns a token that `left` gets back for the same one.
+pub trait Watch: Send + Sync {
+    fn entered(&self, now: usize) -> usize;
+    fn left(&self, token: usize, now: usize);
+}
+
+pub struct Inside(Arc<Inner>, usize);
 
 impl Gauge {
+    /// A gauge whose moves `watch` hears.
+    pub fn watched(watch: Arc<dyn Watch>) -> Gauge {
+        Gauge(Arc::new(Inner {
+            watch: Some(watch),
+            ..Inner::default()
+        }))
+    }
+
     pub fn enter(&self) -> Inside {
         let now = self.0.now.fetch_add(1, Ordering::SeqCst) + 1;
         self.0.peak.fetch_max(now, Ordering::SeqCst);
-        Inside(Arc::clone(&self.0))
+        let token = self.0.watch.as_ref().map_or(0, |w| w.entered(now));
+        Inside(Arc::clone(&self.0), token)
     }
 
     /// The most seen at once since the last call; starts a new count from what is inside now.
@@ -32,7 +49,10 @@ impl Gauge {
 
 impl Drop for Inside {
     fn drop(&mut self) {
-        self.0.now.fetch_sub(1, Ordering::SeqCst);
+        let now = self.0.now.fetch_sub(1, Ordering::SeqCst) - 1;
+        if let Some(watch) = &self.0.watch {
+            watch.left(self.1, now);
+        }
     }
 }
 

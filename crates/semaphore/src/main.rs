@@ -14,8 +14,11 @@
 mod gauge;
 mod limits;
 mod output;
+mod recording;
 mod report;
 mod server;
+mod setup;
+mod trace;
 
 #[cfg(test)]
 #[path = "../tests/local/burst.rs"]
@@ -25,6 +28,7 @@ mod test_burst;
 mod test_common;
 
 use std::io;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -37,8 +41,11 @@ use reqwest::Client;
 use tokio::sync::Semaphore;
 
 use gauge::Gauge;
+use recording::{PermitsLeft, Recorder};
 use report::{Row, Summary};
 use server::Server;
+use setup::timed;
+use trace::Trace;
 
 /// Limit concurrency: 200 requests to a slow local server, 10 at a time, three ways.
 #[derive(Parser, Debug)]
@@ -55,6 +62,10 @@ struct Args {
     /// How long the server takes to answer each request, in milliseconds.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     latency_ms: u64,
+
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -68,9 +79,8 @@ fn main() -> ExitCode {
             )
             .exit();
     }
-    let latency = Duration::from_millis(args.latency_ms);
     // A failure at run time is one line that says what to do: `error: context: cause`.
-    match run(args.requests as usize, args.limit as usize, latency) {
+    match run(&args) {
         Ok(summary) => println!("{summary}"),
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -82,28 +92,27 @@ fn main() -> ExitCode {
 
 /// The table of contents: start the server, then send the same requests three ways on
 /// one client thread, and read the server's count after each.
-fn run(requests: usize, limit: usize, latency: Duration) -> anyhow::Result<Summary> {
+fn run(args: &Args) -> anyhow::Result<Summary> {
+    let (requests, limit) = (args.requests as usize, args.limit as usize);
+    let latency = Duration::from_millis(args.latency_ms);
+    let trace = args
+        .trace
+        .as_ref()
+        .map_or_else(Trace::off, |_| Trace::new(Instant::now()));
+    let recorder = Recorder::new(trace, latency);
     limits::allow_open_files(2 * requests as u64 + 64)?;
     limits::check_memory(requests)?;
-    let server = Server::start(latency)
+    // The server's count of requests in progress, heard by the trace as it moves.
+    let server = Server::start(latency, Gauge::watched(recorder.clone()))
         .context("cannot start the local server; check loopback networking")?;
     let url = format!("http://{}/", server.addr());
-    // One client, one connection pool, for every request; loopback goes straight to the
-    // server, not via an $http_proxy from the environment.
-    let client = Client::builder()
-        .no_proxy()
-        .build()
-        .context("cannot build the HTTP client")?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot build the tokio runtime; check the process's limits (ulimit -a)")?;
+    let (client, runtime) = setup::client_and_runtime()?;
     let rounds = requests.div_ceil(limit);
     println!(
         "{requests} requests to {url}, each answered after {} ms; limit {limit}, client on one thread",
         latency.as_millis()
     );
-    let tasks = Gauge::default();
+    let tasks = Gauge::watched(Arc::new(recording::TasksAlive(recorder.clone())));
     let measure = |name: &str, requests_done: io::Result<()>, elapsed: Duration, rounds: usize| {
         requests_done.context("a request to the local server failed")?;
         let row = Row {
@@ -116,8 +125,15 @@ fn run(requests: usize, limit: usize, latency: Duration) -> anyhow::Result<Summa
     };
 
     let semaphore = Arc::new(Semaphore::new(limit));
+    recorder.begin_row("Semaphore, permit before spawn", Some(limit));
+    let permits_left = recorder.permits_reporter();
     let (done, elapsed) = runtime.block_on(timed(limited_by_semaphore(
-        &client, &url, requests, &semaphore, &tasks,
+        &client,
+        &url,
+        requests,
+        &semaphore,
+        &tasks,
+        &permits_left,
     )));
     let semaphore_row = measure("Semaphore, permit before spawn", done, elapsed, rounds)?;
     let available_after = semaphore.available_permits();
@@ -125,14 +141,19 @@ fn run(requests: usize, limit: usize, latency: Duration) -> anyhow::Result<Summa
         "permits available afterwards: {available_after} of {limit} (each was released once, when dropped)"
     );
 
+    recorder.begin_row("buffer_unordered(limit), no tasks", None);
     let (done, elapsed) = runtime.block_on(timed(limited_by_buffer_unordered(
         &client, &url, requests, limit,
     )));
     let buffered = measure("buffer_unordered(limit), no tasks", done, elapsed, rounds)?;
 
+    recorder.begin_row("no limit, a task per request", None);
     let (done, elapsed) = runtime.block_on(timed(unlimited(&client, &url, requests, &tasks)));
     let unlimited = measure("no limit, a task per request", done, elapsed, 1)?;
 
+    if let Some(path) = &args.trace {
+        recording::write(&recorder.trace, path, requests)?;
+    }
     Ok(Summary {
         requests,
         limit,
@@ -142,12 +163,6 @@ fn run(requests: usize, limit: usize, latency: Duration) -> anyhow::Result<Summa
         unlimited,
         available_after,
     })
-}
-
-async fn timed<T>(work: impl Future<Output = T>) -> (T, Duration) {
-    let start = Instant::now();
-    let out = work.await;
-    (out, start.elapsed())
 }
 
 // ANCHOR: fetch
@@ -176,6 +191,7 @@ async fn limited_by_semaphore(
     requests: usize,
     semaphore: &Arc<Semaphore>,
     tasks: &Gauge,
+    permits_left: &PermitsLeft,
 ) -> io::Result<()> {
     let mut handles = Vec::with_capacity(requests);
     for _ in 0..requests {
@@ -183,11 +199,14 @@ async fn limited_by_semaphore(
             .acquire_owned()
             .await
             .map_err(io::Error::other)?;
+        permits_left(semaphore.available_permits());
         let alive = tasks.enter();
         let (client, url) = (client.clone(), url.to_owned());
+        let (semaphore, permits_left) = (Arc::clone(semaphore), Arc::clone(permits_left));
         handles.push(tokio::spawn(async move {
             let reply = fetch(&client, &url).await;
             drop((permit, alive)); // the permit goes back here, and only here
+            permits_left(semaphore.available_permits());
             reply
         }));
     }

@@ -26,8 +26,9 @@ pub struct Server {
 }
 
 impl Server {
-    /// Listens on an OS-chosen loopback port and starts answering.
-    pub fn start(latency: Duration) -> io::Result<Server> {
+    /// Listens on an OS-chosen loopback port and starts answering; `in_progress` counts
+    /// the requests it is answering.
+    pub fn start(latency: Duration, in_progress: Gauge) -> io::Result<Server> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
@@ -39,7 +40,6 @@ impl Server {
             socket.listen(4096)
         })?;
         let addr = listener.local_addr()?;
-        let in_progress = Gauge::default();
         let (stop, stopped) = oneshot::channel();
         let gauge = in_progress.clone();
         let thread = std::thread::Builder::new()
@@ -132,7 +132,7 @@ mod tests {
 
     #[test]
     fn a_burst_of_1000_clients_overflows_no_listen_queue() {
-        let server = Server::start(Duration::from_millis(100)).unwrap();
+        let server = Server::start(Duration::from_millis(100), Default::default()).unwrap();
         assert_a_clean_burst(&server.addr().to_string(), 1000, listen_overflows, None);
     }
 }

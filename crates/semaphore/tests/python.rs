@@ -123,3 +123,45 @@ fn the_python_twin_ends_quietly_on_a_closed_pipe() {
     assert!(status.success(), "{status}: {stderr}");
     assert_eq!(stderr, "");
 }
+
+#[test]
+fn the_python_twins_trace_shows_the_limit_and_every_task_alive() {
+    let Some(mut twin) = common::python_twin() else {
+        return;
+    };
+    let dir = common::TempDir::new();
+    let path = dir.join("trace.json");
+    let args = [
+        "--requests",
+        "40",
+        "--limit",
+        "4",
+        "--latency-ms",
+        "100",
+        "--trace",
+    ];
+    let out = twin.args(args).arg(&path).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let trace = common::read_trace(&path);
+    assert_eq!(trace.groups.len(), 3, "{:?}", trace.groups);
+    let most = |group: &str, name: &str| {
+        let levels = trace.levels_of(group, name);
+        assert!(!levels.is_empty(), "no {name} in {group}");
+        levels.iter().map(|l| l.value).fold(0.0, f64::max)
+    };
+    for group in ["Semaphore", "limit workers"] {
+        assert_eq!(most(group, "in flight (server count)"), 4.0, "{group}");
+        assert!(
+            common::most_at_once(&trace.slices_of(group)) <= 4,
+            "{group}"
+        );
+        assert_eq!(trace.slices_of(group).len(), 40, "{group}");
+    }
+    // The contrast with Rust: asyncio's tasks all exist at once, waiting for a permit.
+    assert_eq!(most("Semaphore", "tasks alive (client)"), 40.0);
+    assert!(most("no limit", "in flight (server count)") >= 36.0);
+}
