@@ -14,15 +14,50 @@ library only, one thread.
 import argparse
 import asyncio
 import math
+import sys
 import time
 import tracemalloc
+from array import array
+
+SAMPLE_ITEMS = 2_000  # the items whose sends and work are drawn as slices
+EVERY_LEVEL = 20_000  # up to this many items, the counter records every change
 
 
 class Ledger:
-    def __init__(self, items):
+    def __init__(self, items, traced=False):
         self.most_waiting = 0
         self.times_consumed = [0] * items
         self.producer_done = None
+        # --trace: when each item was sent, taken and done, and by which consumer, kept in
+        # arrays allocated here, before tracemalloc starts, so the trace changes no figure.
+        self.traced = traced
+        size = items if traced else 0
+        self.sent_at, self.taken_at, self.done_at = (array("d", bytes(8 * size)) for _ in range(3))
+        self.taken_by = array("q", bytes(8 * size))
+        self.start = 0.0
+
+
+def draw(trace, name, ledger, consumers):
+    """The run as the Rust side draws it: the producer's sends, each consumer's items,
+    the items waiting, computed from the ledger's times once the run is over."""
+    group = trace.group(name)
+    producer = trace.track(group, "producer")
+    lanes = [trace.track(group, f"consumer #{c}") for c in range(1, consumers + 1)]
+    items = len(ledger.sent_at)
+    for i in range(min(items, SAMPLE_ITEMS)):
+        trace.slice(producer, "send", f"send item #{i}", ledger.sent_at[i - 1] if i else ledger.start,
+                    ledger.sent_at[i])
+        trace.slice(lanes[ledger.taken_by[i]], "work", f"item #{i}", ledger.taken_at[i], ledger.done_at[i])
+    trace.instant(producer, "producer done", ledger.producer_done)
+    # Items waiting: sends so far minus takes so far (a take never comes before its send).
+    edges = sorted([(t, 1) for t in ledger.sent_at] + [(t, -1) for t in ledger.taken_at],
+                   key=lambda e: (e[0], -e[1]))
+    step = 1 if items <= EVERY_LEVEL else items // 1000
+    waiting = 0
+    for t, change in edges:
+        waiting += change
+        if waiting % step == 0:
+            trace.counter(group, "items waiting", t, waiting)
 
 
 async def run_queue(queue, args, ledger):
@@ -30,33 +65,41 @@ async def run_queue(queue, args, ledger):
         for i in range(args.items):
             await queue.put((i, bytes([7]) * args.item_bytes))  # waits while the queue is full
             ledger.most_waiting = max(ledger.most_waiting, queue.qsize())
+            if ledger.traced:
+                ledger.sent_at[i] = time.perf_counter()
         ledger.producer_done = time.perf_counter()
 
-    async def consumer():
+    async def consumer(me):
         while True:
             i, payload = await queue.get()
             ledger.times_consumed[i] += 1
+            if ledger.traced:
+                ledger.taken_at[i], ledger.taken_by[i] = time.perf_counter(), me
             await asyncio.sleep(args.work_ms / 1000)  # sleep(0) is a bare yield
+            if ledger.traced:
+                ledger.done_at[i] = time.perf_counter()
             queue.task_done()
 
     async with asyncio.TaskGroup() as group:  # holds the consumers until they have ended
-        consumers = [group.create_task(consumer()) for _ in range(args.consumers)]
+        consumers = [group.create_task(consumer(c)) for c in range(args.consumers)]
         await producer()
         await queue.join()  # every item taken and marked done
         for c in consumers:
             c.cancel()  # they wait in get() forever otherwise
 
 
-async def measured(name, queue, args):
-    ledger = Ledger(args.items)
+async def measured(name, queue, args, trace):
+    ledger = Ledger(args.items, traced=trace.on)
     tracemalloc.start()
-    start = time.perf_counter()
+    start = ledger.start = time.perf_counter()
     await run_queue(queue, args, ledger)
     consumers = time.perf_counter() - start
     heap = tracemalloc.get_traced_memory()[1]  # the peak since start()
     tracemalloc.stop()
     producer = ledger.producer_done - start
     once = all(n == 1 for n in ledger.times_consumed)
+    if trace.on:
+        draw(trace, name, ledger, args.consumers)
     print(f"{name:<13} most waiting {ledger.most_waiting:>7}, heap held at most {heap:>10} B; "
           f"producer done at {producer:.3f} s, "
           f"consumers at {consumers:.3f} s; each consumed once: {str(once).lower()}")
@@ -84,11 +127,26 @@ async def throughput(items, capacity):
 async def main_async(args):
     print(f"{args.items} items of {args.item_bytes} B; {args.consumers} consumers taking "
           f"{args.work_ms} ms each; bounded capacity {args.capacity}; one thread")
-    b = await measured(f"bounded ({args.capacity})", asyncio.Queue(maxsize=args.capacity), args)
-    u = await measured("unbounded", asyncio.Queue(), args)
+    trace = Trace(on=args.trace is not None)
+    b = await measured(f"bounded ({args.capacity})", asyncio.Queue(maxsize=args.capacity), args, trace)
+    u = await measured("unbounded", asyncio.Queue(), args, trace)
     items_per_s = await throughput(args.throughput_items, args.capacity)
     print(f"throughput: {items_per_s:.0f} items/s through one bounded queue, one producer, "
           f"one consumer, no work")
+    if trace.on:
+        if args.items > SAMPLE_ITEMS:
+            levels = (f"every {args.items // 1000}th level of 'items waiting'" if args.items > EVERY_LEVEL
+                      else "every level of 'items waiting'")
+            note = f"a sample: the sends and work of items #0 to #{SAMPLE_ITEMS - 1} of {args.items}, and {levels}"
+            trace.note(note)
+            print(f"trace: {note}")
+        try:
+            trace.write(args.trace)
+        except OSError as error:
+            print(f"error: cannot write the trace to {args.trace} ({error.strerror}); check that its folder exists",
+                  file=sys.stderr)
+            return 1
+        print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
     ideal = args.work_ms / 1000 * math.ceil(args.items / args.consumers)
     ratio = (lambda s: f"{s / ideal:.3f}") if ideal else (lambda s: "nan")
     print(f"summary: items={args.items} consumers={args.consumers} capacity={args.capacity} "
@@ -109,6 +167,8 @@ def main():
     parser.add_argument("--item-bytes", type=int, default=100, help="payload bytes per item")
     parser.add_argument("--throughput-items", type=int, default=100_000,
                         help="items to time through one bounded queue with no work")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)")
     args = parser.parse_args()
     if not (1 <= args.items <= 5_000_000 and 1 <= args.consumers <= 64 and args.capacity >= 1
             and 0 <= args.work_ms <= 1000 and 0 <= args.item_bytes <= 65536
@@ -116,7 +176,7 @@ def main():
         parser.error("a value is out of range (see --help)")
     if args.capacity + args.consumers >= args.items:
         parser.error("--capacity plus --consumers must be below --items, or the bounded queue never fills")
-    asyncio.run(main_async(args))
+    return asyncio.run(main_async(args))
 
 
 # ---- the trace writer: the same in every twin (make test compares it with

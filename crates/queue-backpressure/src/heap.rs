@@ -6,6 +6,7 @@
 //! hands every call to the system allocator unchanged and only counts.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 pub struct Counting;
@@ -13,9 +14,36 @@ pub struct Counting;
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 
+thread_local! {
+    /// Set while `--trace` records: the trace's own memory is not the queue's. A `const`
+    /// thread-local of a `Cell<bool>` needs no allocation and no destructor.
+    static UNCOUNTED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn counted() -> bool {
+    !UNCOUNTED.with(Cell::get)
+}
+
 fn grew(bytes: usize) {
-    let now = LIVE.fetch_add(bytes, Relaxed) + bytes;
-    PEAK.fetch_max(now, Relaxed);
+    if counted() {
+        let now = LIVE.fetch_add(bytes, Relaxed) + bytes;
+        PEAK.fetch_max(now, Relaxed);
+    }
+}
+
+fn shrank(bytes: usize) {
+    if counted() {
+        LIVE.fetch_sub(bytes, Relaxed);
+    }
+}
+
+/// Runs `f` without counting what it allocates and frees: for the trace, whose memory
+/// must change no figure. What `f` allocates must be freed inside `uncounted` too.
+pub fn uncounted<T>(f: impl FnOnce() -> T) -> T {
+    let before = UNCOUNTED.replace(true);
+    let out = f();
+    UNCOUNTED.set(before);
+    out
 }
 
 // SAFETY: every method forwards to `System` with the caller's own arguments, so the
@@ -43,14 +71,14 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: `ptr` came from this allocator, that is from `System`, with `layout`.
         unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Relaxed);
+        shrank(layout.size());
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: `ptr` came from `System` with `layout`; the caller upholds the rest.
         let new = unsafe { System.realloc(ptr, layout, new_size) };
         if !new.is_null() {
-            LIVE.fetch_sub(layout.size(), Relaxed);
+            shrank(layout.size());
             grew(new_size);
         }
         new

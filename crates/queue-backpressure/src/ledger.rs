@@ -5,16 +5,24 @@
 use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
-pub struct Ledger {
+use crate::lanes::Lanes;
+
+pub struct Ledger<'t> {
+    /// What the trace draws of this run (nothing, and one branch a call, without --trace).
+    lanes: Lanes<'t>,
+    sent: Cell<usize>,
     waiting: Cell<usize>,
     most_waiting: Cell<usize>,
     times_consumed: RefCell<Vec<u8>>,
     producer_done: Cell<Option<Instant>>,
 }
 
-impl Ledger {
-    pub fn new(items: usize) -> Self {
+impl<'t> Ledger<'t> {
+    pub fn new(items: usize, lanes: Lanes<'t>) -> Self {
+        lanes.start();
         Ledger {
+            lanes,
+            sent: Cell::new(0),
             waiting: Cell::new(0),
             most_waiting: Cell::new(0),
             times_consumed: RefCell::new(vec![0; items]),
@@ -28,17 +36,26 @@ impl Ledger {
         self.waiting.set(self.waiting.get() + 1);
         self.most_waiting
             .set(self.most_waiting.get().max(self.waiting.get()));
+        self.lanes.queued(self.sent.get(), self.waiting.get());
+        self.sent.set(self.sent.get() + 1);
     }
 
-    /// A consumer took item `id` out of the queue.
-    pub fn taken(&self, id: usize) {
+    /// Consumer `c` (counted from 0) took item `id` out of the queue.
+    pub fn taken(&self, c: usize, id: usize) {
         self.waiting.set(self.waiting.get() - 1);
         let mut seen = self.times_consumed.borrow_mut();
         seen[id] = seen[id].saturating_add(1);
+        self.lanes.taken(c, id, self.waiting.get());
+    }
+
+    /// Consumer `c` finished the work on its item.
+    pub fn worked(&self, c: usize) {
+        self.lanes.worked(c);
     }
 
     pub fn producer_finished(&self) {
         self.producer_done.set(Some(Instant::now()));
+        self.lanes.producer_finished();
     }
 
     pub fn most_waiting(&self) -> usize {

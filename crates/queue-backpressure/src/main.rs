@@ -10,15 +10,19 @@
 //! --work-ms 0` and compare the memory.
 //!
 //! Look for: most waiting 8 against N, heap held, when the producer finished, every item
-//! consumed exactly once, and items per second through one bounded queue.
+//! consumed exactly once, and items per second through one bounded queue. `--trace
+//! t.json` draws it: the producer's sends, each consumer's items, and the items waiting.
 
 mod heap;
 mod inbox;
+mod lanes;
 mod ledger;
 mod limits;
 mod output;
 mod report;
+mod trace;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -29,8 +33,10 @@ use futures::future::join_all;
 use tokio::sync::{Mutex, mpsc};
 
 use inbox::Inbox;
+use lanes::Lanes;
 use ledger::Ledger;
 use report::{Run, Summary};
+use trace::Trace;
 
 /// Measures the memory each waiting item really takes, payload and queue blocks alike.
 #[global_allocator]
@@ -59,6 +65,9 @@ struct Args {
     /// How many items to time through one bounded queue with no work at all.
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     throughput_items: u32,
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 /// The scenario both queues run.
@@ -93,11 +102,17 @@ fn run(args: &Args, plan: Plan) -> anyhow::Result<()> {
         "{} items of {} B; {} consumers taking {} ms each; bounded capacity {}; one thread",
         plan.items, plan.item_bytes, plan.consumers, args.work_ms, plan.capacity
     );
-    let bounded = Run::measure(plan.items, |ledger| {
+    let trace = match args.trace {
+        Some(_) => Trace::new(Instant::now()),
+        None => Trace::off(),
+    };
+    let lanes = |queue: &str| Lanes::new(&trace, queue, plan.consumers, plan.items);
+    let bounded_name = format!("bounded ({})", plan.capacity);
+    let bounded = Run::measure(plan.items, lanes(&bounded_name), |ledger| {
         runtime.block_on(bounded_queue(&plan, ledger))
     });
-    bounded.print(&format!("bounded ({})", plan.capacity));
-    let unbounded = Run::measure(plan.items, |ledger| {
+    bounded.print(&bounded_name);
+    let unbounded = Run::measure(plan.items, lanes("unbounded"), |ledger| {
         runtime.block_on(unbounded_queue(&plan, ledger))
     });
     unbounded.print("unbounded");
@@ -105,6 +120,10 @@ fn run(args: &Args, plan: Plan) -> anyhow::Result<()> {
     println!(
         "throughput: {items_per_s:.0} items/s through one bounded queue, one producer, one consumer, no work"
     );
+    if let Some(path) = &args.trace {
+        heap::uncounted(|| lanes::write(&trace, plan.items, path))?;
+    }
+    heap::uncounted(|| drop(trace));
     let summary = Summary {
         plan,
         bounded,
@@ -149,10 +168,10 @@ struct Item {
 
 // ANCHOR: bounded
 /// The producer, the consumers and a queue of `capacity` between them, on one thread.
-async fn bounded_queue(plan: &Plan, ledger: &Ledger) {
+async fn bounded_queue(plan: &Plan, ledger: &Ledger<'_>) {
     let (tx, rx) = mpsc::channel(plan.capacity);
     let inbox = Mutex::new(rx); // mpsc has one receiver: the consumers take turns at it
-    let consumers = join_all((0..plan.consumers).map(|_| consume(&inbox, plan.work, ledger)));
+    let consumers = join_all((0..plan.consumers).map(|c| consume(c, &inbox, plan.work, ledger)));
     let producer = async move {
         for id in 0..plan.items {
             let item = Item {
@@ -173,10 +192,10 @@ async fn bounded_queue(plan: &Plan, ledger: &Ledger) {
 
 // ANCHOR: unbounded
 /// The same with an unbounded queue: `send` has no `.await`, it never waits.
-async fn unbounded_queue(plan: &Plan, ledger: &Ledger) {
+async fn unbounded_queue(plan: &Plan, ledger: &Ledger<'_>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let inbox = Mutex::new(rx);
-    let consumers = join_all((0..plan.consumers).map(|_| consume(&inbox, plan.work, ledger)));
+    let consumers = join_all((0..plan.consumers).map(|c| consume(c, &inbox, plan.work, ledger)));
     let producer = async move {
         for id in 0..plan.items {
             if tx
@@ -197,21 +216,22 @@ async fn unbounded_queue(plan: &Plan, ledger: &Ledger) {
 // ANCHOR_END: unbounded
 
 // ANCHOR: consume
-/// A consumer: take an item, work on it, repeat, until the queue is closed and empty.
-async fn consume(inbox: &Mutex<impl Inbox>, work: Duration, ledger: &Ledger) {
+/// Consumer `me`: take an item, work on it, repeat, until the queue is closed and empty.
+async fn consume(me: usize, inbox: &Mutex<impl Inbox>, work: Duration, ledger: &Ledger<'_>) {
     loop {
         // The lock is held for the take only: the guard is dropped at the end of this line.
         let item = inbox.lock().await.take().await;
         let Some(item) = item else {
             return; // every sender dropped and nothing left: no sentinel, no cancel
         };
-        ledger.taken(item.id);
+        ledger.taken(me, item.id);
         if work.is_zero() {
             tokio::task::yield_now().await;
         } else {
             tokio::time::sleep(work).await; // the work: other consumers run meanwhile
         }
         drop(item.payload);
+        ledger.worked(me);
     }
 }
 // ANCHOR_END: consume

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::Plan;
 use crate::heap;
+use crate::lanes::Lanes;
 use crate::ledger::Ledger;
 use crate::output::write_summary;
 
@@ -19,8 +20,8 @@ pub struct Run {
 
 impl Run {
     /// Runs one queue with a fresh ledger, measuring heap growth and time around it.
-    pub fn measure(items: usize, queue: impl FnOnce(&Ledger)) -> Run {
-        let ledger = Ledger::new(items);
+    pub fn measure(items: usize, lanes: Lanes, queue: impl FnOnce(&Ledger)) -> Run {
+        let ledger = Ledger::new(items, lanes);
         let baseline = heap::start();
         let start = Instant::now();
         queue(&ledger);
