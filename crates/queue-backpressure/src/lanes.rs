@@ -67,7 +67,7 @@ impl<'t> Lanes<'t> {
     }
 
     fn level(&self, waiting: usize) {
-        if waiting % self.step == 0 {
+        if waiting.is_multiple_of(self.step) {
             let at = Instant::now();
             uncounted(|| (self.trace).counter(self.group, "items waiting", at, waiting as f64));
         }
