@@ -28,6 +28,15 @@ def main():
         print("error: playwright is not installed (python3 -m pip install playwright)", file=sys.stderr)
         return 1
     page_url = args.page if "://" in args.page else "file://" + os.path.abspath(args.page)
+    full = args.full
+    if full and args.page.endswith(".svg") and os.path.exists(args.page):
+        # A full-page shot of an SVG document never ends in Chromium: size the window to
+        # the picture instead.
+        import re
+        head = open(args.page, encoding="utf-8").read(2000)
+        w, h = re.search(r'width="([0-9.]+)"', head), re.search(r'height="([0-9.]+)"', head)
+        if w and h:
+            args.width, args.height, full = int(float(w.group(1))), int(float(h.group(1))), False
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
@@ -50,7 +59,7 @@ def main():
                 except Exception:
                     break
                 page.wait_for_timeout(300)
-        page.screenshot(path=args.png, full_page=args.full)
+        page.screenshot(path=args.png, full_page=full)
         browser.close()
     return 0
 
