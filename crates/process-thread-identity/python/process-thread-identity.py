@@ -91,6 +91,54 @@ def address_space_in_use():
     return 0
 
 
+DRAWN = 100  # workers drawn as tracks; the counter counts them all
+
+
+class Lives:
+    """`--trace FILE`: the same groups, tracks and names as the Rust side: a track for the
+    main thread and one per named worker with its life as a slice, main's counts as
+    moments, and the OS's thread count as a counter read after each start and join."""
+
+    def __init__(self, on, n):
+        self.trace, self.n = Trace(on=on), n
+        self.group = self.trace.group(f"one process: main and {n} named thread(s)")
+        self.main = self.trace.track(self.group, "main thread")
+        self.workers = [self.trace.track(self.group, f"worker-{k}") for k in range(1, min(n, DRAWN) + 1)] if on else []
+        self.every = max(1, -(-n // DRAWN))
+        if on and n > DRAWN:
+            self.trace.note(f"only the first {DRAWN} of {n} workers are drawn as tracks; "
+                            "the thread count counts them all")
+
+    def level(self, value):
+        if self.trace.on and value is not None:
+            self.trace.counter(self.group, "OS thread count", time.perf_counter(), value)
+
+    def count(self, when, value):
+        if self.trace.on:
+            self.trace.instant(self.main, f"main counts {value} thread(s): {when}", time.perf_counter())
+            self.level(value)
+
+    def started(self, k):
+        if self.trace.on and (k <= DRAWN or k % self.every == 0):
+            self.level(os_thread_count())
+
+    def joined(self, k, born, ended):
+        if k <= len(self.workers):
+            self.trace.slice(self.workers[k - 1], "a thread's life", f"worker-{k}: alive", born, ended)
+        self.started(k)
+
+    def write(self, path, pid):
+        self.trace.slice(self.main, "a thread's life", f"main: process {pid}'s first thread, alive",
+                         self.trace.start, time.perf_counter())
+        try:
+            self.trace.write(path)
+        except OSError as error:
+            sys.exit(f"error: cannot write the trace to {path} ({error.strerror}); check that its folder exists")
+        if self.n > DRAWN:
+            print(f"trace: the first {DRAWN} workers are drawn as tracks; the thread count counts them all")
+        print(f"trace written to {path} (open it in ui.perfetto.dev or vizviewer)")
+
+
 def describe_this_process():
     pid = os.getpid()
     os_count = os_thread_count()
@@ -104,15 +152,16 @@ def describe_this_process():
     return pid, count()
 
 
-def start_named_threads(n, before):
+def start_named_threads(n, before, lives):
     print(f"starting {n} named thread(s) with threading.Thread(name=...) ...")
     # Both barriers as on the Rust side: all alive before anyone counts, nobody leaves
     # before everyone has counted.
     alive = threading.Barrier(n + 1)
     counted = threading.Barrier(n + 1)
-    seen = {}
+    seen, lives_of = {}, {}
 
     def worker(k):
+        born = time.perf_counter()  # for the trace
         alive.wait()
         if k <= SHOWN_WORKERS:
             seen[k] = count()
@@ -122,6 +171,7 @@ def start_named_threads(n, before):
             print(f"  [{me.name}] OS thread id {threading.get_native_id()}, "
                   f"sees {seen[k]} threads (Python sees {threading.active_count()}){kernel}")
         counted.wait()
+        lives_of[k] = (born, time.perf_counter())
 
     # daemon: should a start fail, the workers already waiting at `alive` must not keep the
     # process alive.
@@ -134,11 +184,14 @@ def start_named_threads(n, before):
         except RuntimeError as e:  # "can't start new thread"
             sys.exit(f"error: cannot start thread worker-{k} ({k - 1} started); lower --threads "
                      f"or raise {limits_to_raise()}: {e}")
+        lives.started(k)
     alive.wait()
     during = count()
     counted.wait()
-    for t in threads:
+    lives.count("while they live", during)
+    for k, t in enumerate(threads, 1):
         t.join()
+        lives.joined(k, *lives_of[k])
     if n > SHOWN_WORKERS:
         print(f"  ... and {n - SHOWN_WORKERS} more worker(s), quiet")
     agree = all(c == during for c in seen.values())
@@ -147,16 +200,18 @@ def start_named_threads(n, before):
     return during
 
 
-def count_after_join(before):
+def count_after_join(before, lives):
     # join() returns when the thread's Python work is done; the OS thread may linger a
     # moment longer, so re-read for up to a second until the count settles.
     joined = time.perf_counter()
     after = count()
     rereads = 0
     while after != before and time.perf_counter() - joined < 1.0:
+        lives.level(after)
         time.sleep(0.0002)
         after = count()
         rereads += 1
+    lives.count("after join", after)
     note = ""
     if rereads and after == before:
         ms = (time.perf_counter() - joined) * 1e3
@@ -176,12 +231,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=positive, default=1,
                         help="how many named threads to start at once")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)")
     args = parser.parse_args()
 
     check_room_for_threads(args.threads, "--threads")
+    lives = Lives(args.trace is not None, args.threads)
     pid, before = describe_this_process()
-    during = start_named_threads(args.threads, before)
-    after = count_after_join(before)
+    lives.count("before", before)
+    during = start_named_threads(args.threads, before, lives)
+    after = count_after_join(before, lives)
+    if args.trace:
+        lives.write(args.trace, pid)
     print(f"summary: pid={pid} threads_before={before} threads_during={during} "
           f"threads_after={after} started={args.threads} ideal_s=0.000")
 

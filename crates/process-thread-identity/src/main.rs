@@ -11,12 +11,17 @@
 //! Look for: the count before (1: Rust starts no helper threads), the count while the
 //! workers live (1 + N, the same from main and from every worker), and after join (1 again).
 //! On Linux the main thread's id equals the process id; every other thread gets its own.
+//! `--trace t.json` writes the run for Perfetto or vizviewer: a track per named thread with
+//! its life as a slice, and the OS's thread count as a counter, rising and falling.
 
 mod limits;
 mod os;
 mod output;
 mod report;
+mod trace;
+mod traced;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -27,6 +32,7 @@ use clap::Parser;
 
 use os::{THREAD_COUNT_SOURCE, os_thread_count, os_thread_id, os_thread_name};
 use report::Summary;
+use traced::Lives;
 
 /// Process id, the OS's own thread count and thread names, before, during and after
 /// named threads run.
@@ -36,6 +42,10 @@ struct Args {
     /// How many named threads to start at once (all are alive when the count is taken)
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     threads: u32,
+
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 /// Workers beyond this many still run and are counted by main, but stay quiet.
@@ -45,18 +55,24 @@ fn main() -> ExitCode {
     output::exit_when_output_fails();
     let args = Args::parse();
     // A failure at run time is one line that says what to do: `error: context: cause`.
-    if let Err(error) = run(args.threads) {
+    if let Err(error) = run(&args) {
         eprintln!("error: {error:#}");
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
 }
 
-fn run(threads: u32) -> anyhow::Result<()> {
+fn run(args: &Args) -> anyhow::Result<()> {
+    let threads = args.threads;
     limits::check_room_for_threads(threads as usize, "--threads")?;
+    let lives = Lives::new(args.trace.is_some(), threads);
     let (pid, before) = describe_this_process()?;
-    let during = start_named_threads(threads, before)?;
-    let after = count_after_join(before)?;
+    lives.count("before", before);
+    let during = start_named_threads(threads, before, &lives)?;
+    let after = count_after_join(before, &lives)?;
+    if let Some(path) = &args.trace {
+        lives.write(path, pid)?;
+    }
     let summary = Summary {
         pid,
         before,
@@ -89,7 +105,7 @@ fn describe_this_process() -> anyhow::Result<(u32, usize)> {
 /// Two barriers make the counts agree: `alive` holds each worker until all `n` exist (main
 /// needs no wait for that: `spawn` returns once the OS thread exists); nobody passes
 /// `counted` until main and every worker have counted, so no worker exits too early.
-fn start_named_threads(n: u32, before: usize) -> anyhow::Result<usize> {
+fn start_named_threads(n: u32, before: usize, lives: &Lives) -> anyhow::Result<usize> {
     println!("starting {n} named thread(s) with std::thread::Builder::name ...");
     let parties = n as usize + 1;
     let alive = Arc::new(Barrier::new(parties));
@@ -101,6 +117,7 @@ fn start_named_threads(n: u32, before: usize) -> anyhow::Result<usize> {
             .name(format!("worker-{k}"))
             .stack_size(limits::STACK_BYTES)
             .spawn(move || {
+                let born = Instant::now(); // sent back through join, for the trace
                 alive.wait();
                 // Only the shown workers count: thousands of workers each listing thousands
                 // of /proc entries would cost seconds and add nothing.
@@ -109,7 +126,7 @@ fn start_named_threads(n: u32, before: usize) -> anyhow::Result<usize> {
                     report_from_inside(seen.as_ref().ok());
                 }
                 counted.wait();
-                seen
+                (seen, born, Instant::now())
             });
         // If a spawn fails, the workers already started wait forever at `alive`; returning
         // the error ends the process, and them with it, so nothing is left behind.
@@ -121,17 +138,22 @@ fn start_named_threads(n: u32, before: usize) -> anyhow::Result<usize> {
             )
         })?;
         workers.push(handle);
+        lives.spawned(k);
     }
 
     alive.wait();
     let during = os_thread_count();
     counted.wait();
+    if let Ok(during) = &during {
+        lives.count("while they live", *during);
+    }
 
     let mut seen_inside = Vec::with_capacity(workers.len());
-    for w in workers {
-        let seen = w
+    for (k, w) in (1..).zip(workers) {
+        let (seen, born, ended) = w
             .join()
             .map_err(|_| anyhow::anyhow!("a worker thread panicked; see the message above"))?;
+        lives.joined(k, born, ended);
         if let Some(seen) = seen {
             seen_inside.push(seen?);
         }
@@ -165,15 +187,17 @@ fn report_from_inside(seen: Option<&usize>) {
 /// `join` returns once the worker has finished, but the kernel may drop its task entry a
 /// moment later, so the count is re-read for up to a second until it settles. The wait, if
 /// any, is printed: it is measured, not hidden.
-fn count_after_join(before: usize) -> anyhow::Result<usize> {
+fn count_after_join(before: usize, lives: &Lives) -> anyhow::Result<usize> {
     let joined = Instant::now();
     let mut after = os_thread_count()?;
     let mut rereads = 0;
     while after != before && joined.elapsed() < Duration::from_secs(1) {
+        lives.level(after);
         thread::sleep(Duration::from_micros(200));
         after = os_thread_count()?;
         rereads += 1;
     }
+    lives.count("after join", after);
     let note = if rereads > 0 && after == before {
         let ms = joined.elapsed().as_secs_f64() * 1e3;
         format!(" (the kernel took {ms:.1} ms after join to drop the exited threads)")
