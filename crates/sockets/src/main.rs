@@ -10,7 +10,8 @@
 //!
 //! Look for: WouldBlock in a few microseconds against a read that waited the whole
 //! timeout; the blocking server's clients finishing 100 ms apart, the non-blocking
-//! server's all together; `speedup` close to K.
+//! server's all together; `speedup` close to K. `--trace t.json` writes the run for
+//! Perfetto or vizviewer: a track per client, one after another against all at once.
 
 mod cli;
 mod clients;
