@@ -24,6 +24,7 @@ import ctypes.util
 import os
 import resource
 import signal
+import struct
 import sys
 import threading
 import time
@@ -154,12 +155,13 @@ def read_exactly(fd, n):
     return chunks
 
 
-def parent_and_child():
+def parent_and_child(trace):
     value = [100]  # a list, so id() names one object in both processes
     me = os.getpid()
     print(f"parent  pid {me}: value = {value[0]} in object {id(value):#x}; forking one child")
     read_end, write_end = pipe()
     flush_stdout()
+    forked = time.perf_counter()
     pid = fork()
     if pid == 0:
         os.close(read_end)
@@ -178,6 +180,14 @@ def parent_and_child():
     message = read_exactly(read_end, 12)
     os.close(read_end)
     _, status = os.waitpid(pid, 0)
+    reaped = time.perf_counter()
+    if trace.on:
+        track = trace.track(trace.group("a child gets a copy of the memory"), f"child pid {pid}")
+        trace.slice(track, "child process, fork to reap",
+                    f"child pid {pid}: sets its own copy of value, sends it, {describe(status)}",
+                    forked, reaped)
+        trace.instant(track, "forked", forked)
+        trace.instant(track, "reaped (waitpid)", reaped)
     if len(message) != 12:
         raise RuntimeError(f"child {pid} sent nothing back")
     child_ppid = int.from_bytes(message[:4], "little")
@@ -271,25 +281,31 @@ def split(size, parts):
     return ranges
 
 
-def sequential_sum(size):
+def sequential_sum(size, trace):
     started, cpu_before = time.perf_counter(), time.process_time()
     total = sum_of_squares(0, size)
     secs, cpu = time.perf_counter() - started, time.process_time() - cpu_before
+    if trace.on:
+        track = trace.track(trace.group("the same sum, sequential"), "parent alone")
+        trace.slice(track, "sums its range", f"parent: sum of i*i for i in 0..{size}",
+                    started, started + secs)
     print(f"sequential: sum of i*i for i < {size} = {total} in {secs:.3f} s ({cpu:.3f} s of CPU)")
     return total, secs, cpu
 
 
-def forked_sum(children, size, fail):
+def forked_sum(children, size, fail, trace):
     print(f"forking {children} children to share the sum of i*i for i < {size} ...")
     parent = os.getpid()
     started, cpu_before = time.perf_counter(), children_cpu_s()
     running = []  # (number, pid, (start, stop), read_end)
+    forked_at, summed, reaped_at = [], [], []
     fork_error = None
     for number, (start, stop) in enumerate(split(size, children), 1):
         read_end = write_end = None
         try:
             read_end, write_end = pipe()
             flush_stdout()
+            forked = time.perf_counter()
             pid = fork()
         except RuntimeError as e:
             fork_error = str(e)
@@ -305,9 +321,11 @@ def forked_sum(children, size, fail):
                 if fail == number:
                     print(f"  child {number} (pid {os.getpid()}): failing on purpose")
                     return SIMULATED_FAILURE
+                began = time.perf_counter()  # the system's monotonic clock: the parent's too
                 part = sum_of_squares(start, stop)
-                try:
-                    write_all(write_end, part.to_bytes(16, "little"))
+                ended = time.perf_counter()
+                try:  # its part, and when it summed it (for the parent's trace)
+                    write_all(write_end, part.to_bytes(16, "little") + struct.pack("<dd", began, ended))
                 except OSError:
                     return SEND_FAILED
                 return 0
@@ -316,17 +334,23 @@ def forked_sum(children, size, fail):
         # Close our write end, so the pipe shows end-of-file once the child is gone.
         os.close(write_end)
         running.append((number, pid, (start, stop), read_end))
+        forked_at.append(forked)
 
     # Read every pipe, then reap every child, whatever happened above.
     parts = []
     for _, _, _, read_end in running:
-        data = read_exactly(read_end, 16)
+        data = read_exactly(read_end, 32)
         os.close(read_end)
-        parts.append(int.from_bytes(data, "little") if len(data) == 16 else None)
-    statuses = [os.waitpid(pid, 0)[1] for _, pid, _, _ in running]
+        parts.append(int.from_bytes(data[:16], "little") if len(data) == 32 else None)
+        summed.append(struct.unpack("<dd", data[16:]) if len(data) == 32 else None)
+    statuses = []
+    for _, pid, _, _ in running:
+        statuses.append(os.waitpid(pid, 0)[1])
+        reaped_at.append(time.perf_counter())
     secs = time.perf_counter() - started
     cpu = children_cpu_s() - cpu_before  # counted once the children are reaped
 
+    record_the_sum(trace, running, statuses, forked_at, summed, reaped_at)
     print(f"forked: {len(running)} children; the parent reaped each with waitpid:")
     print(f"  {'child':>5}  {'pid':>8}  {'range of i':<27}  {'part of the sum':<40}  exit status")
     failures = []
@@ -344,6 +368,28 @@ def forked_sum(children, size, fail):
     total = sum(parts)
     print(f"forked:     sum of the parts = {total} in {secs:.3f} s ({cpu:.3f} s of CPU)")
     return total, secs, cpu
+
+
+def record_the_sum(trace, running, statuses, forked_at, summed, reaped_at):
+    """A lane per child, from the fork to the reap, as the parent saw it, with the sum it
+    ran inside, as the child sent its times back (the first 100 children)."""
+    if not trace.on:
+        return
+    group = trace.group(f"the sum, in {len(running)} forked children")
+    for i, (number, pid, (start, stop), _) in enumerate(running[:100]):
+        track = trace.track(group, f"child {number} (pid {pid})")
+        trace.slice(track, "child process, fork to reap",
+                    f"child {number} (pid {pid}): forked, summed, {describe(statuses[i])}",
+                    forked_at[i], reaped_at[i])
+        if summed[i]:
+            trace.slice(track, "sums its range", f"child {number}: sum of i*i for i in {start}..{stop}",
+                        *summed[i])
+        trace.instant(track, "forked", forked_at[i])
+        trace.instant(track, "reaped (waitpid)", reaped_at[i])
+    if len(running) > 100:
+        text = f"only the first 100 of {len(running)} children are recorded"
+        print(f"trace: {text}")
+        trace.note(text)
 
 
 def children_left():
@@ -373,6 +419,8 @@ def main():
                              "(Python needs about 90 ns per i; the Rust default is 500000000)")
     parser.add_argument("--fail-child", type=in_range(1, 256), metavar="K",
                         help="make child K (1-based) exit with status 3 instead of sending its part")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)")
     args = parser.parse_args()
     if args.fail_child is not None and args.fail_child > args.children:
         parser.error("--fail-child must name one of the children (1..=--children)")
@@ -383,11 +431,12 @@ def main():
 
     try:
         check_room_for(args.children)
-        ppid_matches, separate = parent_and_child()
+        trace = Trace(on=bool(args.trace))
+        ppid_matches, separate = parent_and_child(trace)
         thread_write_seen = a_thread_shares_the_memory()
         thread_us, fork_us = what_a_thread_and_a_process_cost()
-        parallel, parallel_s, children_cpu = forked_sum(args.children, args.size, args.fail_child)
-        sequential, sequential_s, sequential_cpu = sequential_sum(args.size)
+        parallel, parallel_s, children_cpu = forked_sum(args.children, args.size, args.fail_child, trace)
+        sequential, sequential_s, sequential_cpu = sequential_sum(args.size, trace)
         formula = closed_form(args.size)
         print(f"check: sequential == forked: {str(sequential == parallel).lower()}; "
               f"both == n(n-1)(2n-1)/6 = {formula}: {str(sequential == formula).lower()}")
@@ -397,6 +446,10 @@ def main():
         print(f"speedup {speedup:.2f}x: the sum's {sequential_cpu:.3f} s of CPU work done in "
               f"{parallel_s:.3f} s of wall time by the children, who kept {busy:.2f} cores busy")
         left = children_left()
+        if args.trace:
+            trace.note("the 200 thread starts and 200 forks that measure their cost are not drawn")
+            trace.write(args.trace)
+            print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
     except RuntimeError as e:  # output that cannot be written is the frame's to report
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
 
 use anyhow::{Context, anyhow, bail};
 use nix::errno::Errno;
@@ -65,12 +66,16 @@ pub fn fork_each(
     let mut running = Vec::new();
     for (number, range) in (1..).zip(ranges) {
         let range_in_child = range.clone();
+        let forked = Instant::now();
         match fork_with_pipe(parent, |to_parent| work(number, range_in_child, to_parent)) {
             Ok((pid, results)) => running.push(Child {
                 number,
                 pid,
                 range,
                 results,
+                forked,
+                reaped: None,
+                summed_ns: None,
             }),
             Err(e) => return (running, Some(e)),
         }
@@ -175,14 +180,36 @@ pub struct Child {
     pub pid: Pid,
     pub range: Range<u64>,
     results: File,
+    /// When the parent forked it, and when it reaped it (the parent's clock).
+    pub forked: Instant,
+    pub reaped: Option<Instant>,
+    /// When it summed its range, in nanoseconds from the trace's zero, as it sent them.
+    pub summed_ns: Option<(u64, u64)>,
+}
+
+/// What a child of the sum sends: its part (16 bytes), then when it began and ended the
+/// sum (8 + 8 bytes, nanoseconds from `zero`: Instant is the system's monotonic clock, the
+/// same in the parent and in the forked child), little-endian.
+pub fn message(part: u128, zero: Instant, began: Instant, ended: Instant) -> [u8; 32] {
+    let ns = |at: Instant| at.saturating_duration_since(zero).as_nanos() as u64;
+    let mut bytes = [0u8; 32];
+    bytes[..16].copy_from_slice(&part.to_le_bytes());
+    bytes[16..24].copy_from_slice(&ns(began).to_le_bytes());
+    bytes[24..].copy_from_slice(&ns(ended).to_le_bytes());
+    bytes
 }
 
 impl Child {
-    /// Reads the child's 16-byte result; end-of-file first means it died without sending.
+    /// Reads the child's 32-byte message (see `message`); end-of-file first means it died
+    /// without sending.
     pub fn read_part(&mut self) -> anyhow::Result<u128> {
-        let mut bytes = [0u8; 16];
+        let mut bytes = [0u8; 32];
         match self.results.read_exact(&mut bytes) {
-            Ok(()) => Ok(u128::from_le_bytes(bytes)),
+            Ok(()) => {
+                let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+                self.summed_ns = Some((word(16), word(24)));
+                Ok(u128::from_le_bytes(bytes[..16].try_into().unwrap()))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
                 bail!("(nothing: pipe closed)")
             }

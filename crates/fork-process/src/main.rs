@@ -11,19 +11,24 @@
 //!
 //! Look for: one address, two values after a fork, one after a thread; a fork costing
 //! several threads; each child's exit status; "no child left"; the forked sum's speedup.
-//! Kill the parent alone (`kill <pid>`) and its children die with it.
+//! Kill the parent alone (`kill <pid>`) and its children die with it. `--trace t.json`
+//! writes the run for Perfetto or vizviewer: a lane per child, from fork to reap.
 
 mod args;
 mod children;
 mod clock;
 mod limits;
 mod output;
+mod recording;
 mod report;
 mod sum;
+mod trace;
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::thread;
+use std::time::Instant;
 
 use anyhow::{Context, anyhow};
 use clap::Parser;
@@ -35,6 +40,7 @@ use children::{Child, describe, fork_with_pipe};
 use clock::{Clock, Timed};
 use report::Summary;
 use sum::{closed_form, sequential_sum, split, sum_of_squares};
+use trace::Trace;
 
 /// fork with nix: parent and child ids, separate memory (threads share theirs), the cost
 /// of a thread and of a process, and children that share a CPU-bound sum over pipes.
@@ -53,6 +59,10 @@ struct Args {
     /// Make child K (1-based) exit with status 3 instead of sending its part
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
     fail_child: Option<u32>,
+
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 /// Threads started and processes forked to measure what each costs (the median is shown).
@@ -75,26 +85,34 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> anyhow::Result<Summary> {
     let (n, size) = (args.children, args.size);
     limits::check_room_for(n)?;
-    let copied = a_child_gets_a_copy_of_the_memory()?;
+    let trace = match args.trace {
+        Some(_) => Trace::new(Instant::now()),
+        None => Trace::off(),
+    };
+    let copied = a_child_gets_a_copy_of_the_memory(&trace)?;
     let shared = a_thread_shares_the_memory();
     let costs = what_a_thread_and_a_process_cost()?;
-    let forked = forked_sum(n, size, args.fail_child)?;
+    let forked = forked_sum(n, size, args.fail_child, &trace)?;
+    let began = Instant::now();
     let sequential = sequential_sum(size)?;
+    recording::sequential(&trace, size, began, Instant::now());
     let sums = report::check(sequential, forked, closed_form(size));
     let left = children::children_left()?;
+    recording::write(&trace, args.trace.as_deref())?;
     Ok(Summary::new(n, copied, shared, costs, sums, left))
 }
 
 // ANCHOR: copy
 /// Forks one child that reports its parent pid and changes a variable; the parent then
 /// shows its own copy. Returns (child's ppid == our pid, parent's copy unchanged).
-fn a_child_gets_a_copy_of_the_memory() -> anyhow::Result<(bool, bool)> {
+fn a_child_gets_a_copy_of_the_memory(trace: &Trace) -> anyhow::Result<(bool, bool)> {
     let mut value: u64 = 100;
     let me = getpid();
     println!(
         "parent  pid {me}: value = {value} at {:p}; forking one child",
         &value
     );
+    let forked = Instant::now();
     let (child, from_child) = fork_with_pipe(me, |mut to_parent| {
         value = 999; // the child's own copy of the page: the parent never sees this
         let ppid = getppid();
@@ -107,6 +125,7 @@ fn a_child_gets_a_copy_of_the_memory() -> anyhow::Result<(bool, bool)> {
     })?;
     // Read until the child's end of the pipe closes, then reap it: no zombie is left.
     let (message, status) = children::read_all_then_reap(child, from_child)?;
+    recording::the_copy(trace, child, forked, Instant::now(), &describe(status));
     let (child_ppid, child_value) = message.split_once(' ').unwrap_or_default();
     println!("parent  pid {me}: child {child} {}", describe(status));
     println!(
@@ -163,7 +182,12 @@ fn what_a_thread_and_a_process_cost() -> anyhow::Result<(f64, f64)> {
 /// Forks one child per range; each sums its range and writes the 16-byte result to its
 /// pipe. The parent reads every pipe, then reaps every child, whatever went wrong before:
 /// no early return sits between the first fork and the last waitpid.
-fn forked_sum(children: u32, size: u64, fail: Option<u32>) -> anyhow::Result<(u128, Timed)> {
+fn forked_sum(
+    children: u32,
+    size: u64,
+    fail: Option<u32>,
+    trace: &Trace,
+) -> anyhow::Result<(u128, Timed)> {
     println!("forking {children} children to share the sum of i*i for i < {size} ...");
     let clock = Clock::start(UsageWho::RUSAGE_CHILDREN)?;
     let (mut running, fork_error) =
@@ -172,15 +196,24 @@ fn forked_sum(children: u32, size: u64, fail: Option<u32>) -> anyhow::Result<(u1
                 println!("  child {number} (pid {}): failing on purpose", getpid());
                 return Err(children::SIMULATED_FAILURE);
             }
+            let began = Instant::now();
             let part = sum_of_squares(range);
-            let sent = to_parent.write_all(&part.to_le_bytes());
+            let message = children::message(part, trace.start(), began, Instant::now());
+            let sent = to_parent.write_all(&message); // its part, and when it summed it
             sent.map_err(|_| children::SEND_FAILED)
         });
     let parts: Vec<anyhow::Result<u128>> = running.iter_mut().map(Child::read_part).collect();
-    let statuses: Vec<_> = running.iter().map(|c| waitpid(c.pid, None)).collect();
+    let statuses: Vec<_> = (running.iter_mut())
+        .map(|child| {
+            let status = waitpid(child.pid, None);
+            child.reaped = Some(Instant::now()); // the end of its lane in the trace
+            status
+        })
+        .collect();
     // The children's CPU time counts once they are reaped, and only then.
     let time = clock.stop()?;
     let failures = report::children_table(&running, &parts, &statuses);
+    recording::the_sum(trace, &running, &statuses);
     children::none_failed(fork_error, failures)?;
     let total = parts.into_iter().flatten().sum();
     report::print_forked(total, time);
