@@ -103,10 +103,15 @@ def write_file(path, text, fsync):
             os.fsync(f.fileno())
 
 
-def timed(step, *args):
+def timed(step, *args, trace=None, kind=None, name=None):
+    """Runs one step and measures how long it took; with a trace, records it as a slice
+    of `kind` (I/O or CPU) on the script's one track."""
     start = time.perf_counter()
     value = step(*args)
-    return value, time.perf_counter() - start
+    end = time.perf_counter()
+    if trace is not None:
+        trace[0].slice(trace[1], kind, f"{name} ({kind})", start, end)
+    return value, end - start
 
 
 def print_table(t, latency_ms):
@@ -141,6 +146,8 @@ def main():
                    "[default: headers.txt in a fresh temporary directory, removed at exit]")
     p.add_argument("--fsync", action="store_true",
                    help="fsync after writing, so the write step waits for the disk")
+    p.add_argument("--trace", metavar="FILE", help="write the run to FILE as a Chrome trace "
+                   "(open it in ui.perfetto.dev or vizviewer)")
     args = p.parse_args()
     if not 0 <= args.latency_ms <= 10_000:
         p.error("--latency-ms must be in 0..=10000")
@@ -157,8 +164,13 @@ def main():
               f"target: embedded server at {url}, answering after {latency_ms} ms")
 
         t = {}
+        trace = Trace(on=args.trace is not None)
+        script = trace.track(trace.group("one script, four steps"), "the script's one thread")
+        on = (trace, script)
         try:
-            headers, t["fetch"] = timed(fetch, url, server is not None, latency_ms / 1e3 + 30)
+            headers, t["fetch"] = timed(fetch, url, server is not None, latency_ms / 1e3 + 30,
+                                        trace=on, kind="I/O",
+                                        name="fetch: send the request, wait for the reply")
         except BrokenPipeError:
             raise  # stdout closed by the reader, not a failed fetch
         except (urllib.error.URLError, OSError, ValueError) as e:
@@ -167,8 +179,12 @@ def main():
             print(f"error: cannot fetch {url}: {e}; check the URL and that the server is "
                   "reachable", file=sys.stderr)
             return 1
-        lines, t["format"] = timed(format_headers, headers)
-        text, t["join"] = timed(join_lines, lines)
+        lines, t["format"] = timed(format_headers, headers, trace=on, kind="CPU",
+                                   name='format: each header -> "name: value"')
+        text, t["join"] = timed(join_lines, lines, trace=on, kind="CPU",
+                                name="join: the lines -> one string")
+        cpu_us = (t["format"] + t["join"]) * 1e6
+        trace.instant(script, f"the two CPU steps: {cpu_us:.1f} µs", time.perf_counter())
         # The default file exists only around the write step: made just before it, read
         # back and removed right after, so an interrupted run leaves nothing behind.
         if args.out:
@@ -177,7 +193,8 @@ def main():
             temp_dir = tempfile.mkdtemp(prefix="io-vs-cpu-py-")
             path = os.path.join(temp_dir, "headers.txt")
         try:
-            _, t["write"] = timed(write_file, path, text, args.fsync)
+            _, t["write"] = timed(write_file, path, text, args.fsync, trace=on, kind="I/O",
+                                  name="write: the string -> the file")
         except OSError as e:
             print(f"error: cannot write {path}: {e.strerror}; pass --out with a file in a "
                   "writable directory", file=sys.stderr)
@@ -194,6 +211,14 @@ def main():
         print("--- file contents ---")
         print(contents, end="")
         print("---------------------")
+        if args.trace is not None:
+            try:
+                trace.write(args.trace)
+            except OSError as e:
+                print(f"error: cannot write the trace to {args.trace} ({e.strerror}); check "
+                      "that its folder exists", file=sys.stderr)
+                return 1
+            print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
         print(f"summary: latency_ms={latency_ms} fetch_s={t['fetch']:.3f} "
               f"format_s={t['format']:.3f} join_s={t['join']:.3f} write_s={t['write']:.3f} "
               f"io_s={io:.3f} cpu_s={cpu:.3f} io_share={io / total:.3f} headers={len(lines)} "

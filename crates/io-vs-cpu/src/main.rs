@@ -17,6 +17,7 @@ mod outfile;
 mod output;
 mod report;
 mod server;
+mod trace;
 
 #[cfg(test)]
 #[path = "../tests/local/burst.rs"]
@@ -35,6 +36,7 @@ use anyhow::Context;
 use clap::Parser;
 use outfile::OutFile;
 use report::Summary;
+use trace::{Trace, Track};
 use ureq::http::{HeaderMap, Response};
 
 /// Fetch a page, format its headers, write them to a file: each step timed and labelled I/O or CPU.
@@ -58,6 +60,10 @@ struct Args {
     /// for the kernel's page cache
     #[arg(long)]
     fsync: bool,
+
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -92,15 +98,33 @@ fn run(args: &Args) -> anyhow::Result<Summary> {
         None => println!("target: embedded server at {url}, answering after {latency_ms} ms"),
     }
 
+    let trace = args
+        .trace
+        .as_ref()
+        .map_or_else(Trace::off, |_| Trace::new(Instant::now()));
+    let script = trace.track(
+        trace.group("one script, four steps"),
+        "the script's one thread",
+    );
+    let step = |kind, name| Step(&trace, script, kind, name);
     let agent = client(args.url.is_none(), latency);
-    let (response, fetch_t) = timed(|| fetch(&agent, &url));
+    let (response, fetch_t) =
+        step(IO, "fetch: send the request, wait for the reply").timed(|| fetch(&agent, &url));
     let response = response?;
-    let (lines, format_t) = timed(|| format_headers(response.headers()));
-    let (text, join_t) = timed(|| join_lines(&lines));
+    let format = step(CPU, "format: each header -> \"name: value\"");
+    let (lines, format_t) = format.timed(|| format_headers(response.headers()));
+    let (text, join_t) = step(CPU, "join: the lines -> one string").timed(|| join_lines(&lines));
+    let cpu_us = (format_t + join_t).as_secs_f64() * 1e6;
+    trace.instant(
+        script,
+        &format!("the two CPU steps: {cpu_us:.1} µs"),
+        Instant::now(),
+    );
     // The default file exists only around this step (see outfile.rs): nothing is left
     // behind by a run interrupted while it waits for the server.
     let out = OutFile::create(args.out.as_deref())?;
-    let (written, write_t) = timed(|| write_file(&out.path, &text, args.fsync));
+    let write = step(IO, "write: the string -> the file");
+    let (written, write_t) = write.timed(|| write_file(&out.path, &text, args.fsync));
     written?;
     let written = out.finish()?;
 
@@ -114,14 +138,36 @@ fn run(args: &Args) -> anyhow::Result<Summary> {
     };
     summary.print_table();
     report::print_file(&written);
+    if let Some(path) = &args.trace {
+        trace.write(path).with_context(|| {
+            let path = path.display();
+            format!("cannot write the trace to {path}; check that its folder exists")
+        })?;
+        println!(
+            "trace written to {} (open it in ui.perfetto.dev or vizviewer)",
+            path.display()
+        );
+    }
     Ok(summary)
 }
 
-/// Runs one step and measures how long it took.
-fn timed<T>(step: impl FnOnce() -> T) -> (T, Duration) {
-    let start = Instant::now();
-    let value = step();
-    (value, start.elapsed())
+/// The legend's words: a step that waits on the outside world, or one that computes.
+const IO: &str = "I/O";
+const CPU: &str = "CPU";
+
+/// One step of the script, named for the trace: its kind (I/O or CPU) and what it does.
+struct Step<'a>(&'a Trace, Track, &'static str, &'static str);
+
+impl Step<'_> {
+    /// Runs the step, measures how long it took, and records it as a slice.
+    fn timed<T>(self, step: impl FnOnce() -> T) -> (T, Duration) {
+        let Step(trace, track, kind, name) = self;
+        let start = Instant::now();
+        let value = step();
+        let end = Instant::now();
+        trace.slice(track, kind, &format!("{name} ({kind})"), start, end);
+        (value, end - start)
+    }
 }
 
 // ANCHOR: steps

@@ -134,3 +134,28 @@ fn the_python_twin_ends_quietly_on_a_closed_pipe() {
     assert!(status.success(), "{status}: {stderr}");
     assert_eq!(stderr, "");
 }
+
+#[test]
+fn the_python_twins_trace_labels_the_same_four_steps() {
+    let Some(mut twin) = common::python_twin() else {
+        return;
+    };
+    let dir = common::TempDir::new();
+    let path = dir.join("trace.json");
+    let out = twin
+        .args(["--latency-ms", "100", "--trace"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let trace = common::read_trace(&path);
+    let kinds: Vec<&str> = trace.slices.iter().map(|s| s.kind.as_str()).collect();
+    assert_eq!(kinds, ["I/O", "CPU", "CPU", "I/O"], "{:?}", trace.slices);
+    let fetch = &trace.slices[0];
+    assert!(fetch.name.starts_with("fetch") && fetch.end - fetch.start >= 100_000.0);
+    assert_eq!(trace.tracks.len(), 1);
+}
