@@ -11,14 +11,18 @@
 //!
 //! Look for: every thread's column has work in every window; the ticker is late by about
 //! the spin without yielding, about 1 ms with it; a task switch costs tens of nanoseconds,
-//! a thread hand-off microseconds.
+//! a thread hand-off microseconds. `--trace t.json` writes parts one and two for Perfetto or
+//! vizviewer: each thread's turns on a core, the ticker's waits and the spinner's turns.
 
 mod args;
 mod limits;
 mod output;
 mod report;
 mod switch_cost;
+mod trace;
+mod turns;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
@@ -30,6 +34,8 @@ use clap::Parser;
 use args::Plan;
 use report::{Progress, Summary, SwitchCosts, Ticks};
 use switch_cost::{fastest_handoff_ns, tasks_hand_off, threads_hand_off};
+use trace::Trace;
+use turns::Turns;
 
 /// Busy OS threads all progress (the OS preempts them); a tokio task that never awaits
 /// starves the others on a single-threaded runtime, one that yields does not.
@@ -56,13 +62,21 @@ pub struct Args {
     /// Part three: round trips of the token in each game, timed in rounds of up to 1,000.
     #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(50..=5_000_000))]
     round_trips: u32,
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
     output::exit_when_output_fails();
-    let plan = Plan::new(&Args::parse());
+    let args = Args::parse();
+    let plan = Plan::new(&args);
+    let trace = match args.trace {
+        Some(_) => Trace::new(std::time::Instant::now()),
+        None => Trace::off(),
+    };
     // A failure at run time is one line that says what to do: `error: context: cause`.
-    if let Err(error) = run(&plan) {
+    if let Err(error) = run(&plan, &trace, args.trace.as_deref()) {
         eprintln!("error: {error:#}");
         return ExitCode::FAILURE;
     }
@@ -70,15 +84,15 @@ fn main() -> ExitCode {
 }
 
 /// The three parts, in order: each prints its table, and the summary line closes the run.
-fn run(plan: &Plan) -> anyhow::Result<()> {
+fn run(plan: &Plan, trace: &Trace, path: Option<&std::path::Path>) -> anyhow::Result<()> {
     limits::check_room_for_threads(plan.threads, "--threads")?;
     report::part_one(plan);
-    let progress = preemptive_threads(plan)?;
+    let progress = preemptive_threads(plan, trace)?;
     progress.print();
 
     report::part_two(plan);
-    let hogging = ticker_beside_a_spinner(plan, false)?;
-    let yielding = ticker_beside_a_spinner(plan, true)?;
+    let hogging = ticker_beside_a_spinner(plan, false, trace)?;
+    let yielding = ticker_beside_a_spinner(plan, true, trace)?;
     report::print_ticks(plan.tick, &hogging, &yielding);
 
     report::part_three(plan);
@@ -87,6 +101,19 @@ fn run(plan: &Plan) -> anyhow::Result<()> {
         thread_handoff_ns: fastest_handoff_ns(plan.round_trips, threads_hand_off)?,
     };
     costs.print();
+    if let Some(path) = path {
+        trace.note("part 3 (what a switch costs) is not drawn: its hand-offs take nanoseconds");
+        trace.write(path).with_context(|| {
+            format!(
+                "cannot write the trace to {}; check that its folder exists",
+                path.display()
+            )
+        })?;
+        println!(
+            "trace written to {} (open it in ui.perfetto.dev or vizviewer)",
+            path.display()
+        );
+    }
     println!(
         "{}",
         Summary::new(*plan, progress, hogging, yielding, costs)
@@ -100,7 +127,7 @@ fn run(plan: &Plan) -> anyhow::Result<()> {
 /// Starts `plan.threads` threads that spin and never sleep, yield or wait, and reads their
 /// counters every `plan.sample`. Whoever is not on a core at that moment was preempted by
 /// the OS and will be put back on one later: every counter keeps rising.
-fn preemptive_threads(plan: &Plan) -> anyhow::Result<Progress> {
+fn preemptive_threads(plan: &Plan, trace: &Trace) -> anyhow::Result<Progress> {
     let counters: Vec<AtomicU64> = (0..plan.threads).map(|_| AtomicU64::new(0)).collect();
     let stop = AtomicBool::new(false);
     thread::scope(|scope| {
@@ -109,7 +136,7 @@ fn preemptive_threads(plan: &Plan) -> anyhow::Result<Progress> {
             let spawned = thread::Builder::new()
                 .name(format!("busy-{i}"))
                 .stack_size(limits::STACK_BYTES)
-                .spawn_scoped(scope, || spin_until_stopped(counter, &stop));
+                .spawn_scoped(scope, || spin_until_stopped(counter, &stop, trace.is_on()));
             let handle = spawned
                 .inspect_err(|_| stop.store(true, Ordering::Relaxed)) // the ones started end
                 .with_context(|| {
@@ -122,22 +149,32 @@ fn preemptive_threads(plan: &Plan) -> anyhow::Result<Progress> {
         }
         let mut progress = Progress::sample(&counters, plan.duration, plan.sample);
         stop.store(true, Ordering::Relaxed);
-        progress.preempted = handles
-            .into_iter()
-            .map(|h| h.join().ok().flatten())
-            .collect();
+        let mut turns = Vec::new();
+        for handle in handles {
+            let (preempted, on_core) = handle.join().unwrap_or_default();
+            progress.preempted.push(preempted);
+            turns.push(on_core);
+        }
+        turns::record_threads(trace, plan.cores, &turns);
         Ok(progress)
     })
 }
 
 /// Busy work in units of 10,000 arithmetic steps; the counter says how many units are done.
-/// Returns how often the OS took the core away from this thread, where Linux tells.
-fn spin_until_stopped(counter: &AtomicU64, stop: &AtomicBool) -> Option<u64> {
+/// Returns how often the OS took the core away from this thread, where Linux tells, and
+/// (for `--trace`) its turns on a core.
+fn spin_until_stopped(
+    counter: &AtomicU64,
+    stop: &AtomicBool,
+    traced: bool,
+) -> (Option<u64>, Turns) {
+    let mut turns = Turns::new(traced);
     while !stop.load(Ordering::Relaxed) {
         report::work_a_little();
         counter.fetch_add(1, Ordering::Relaxed);
+        turns.unit_done();
     }
-    report::involuntary_switches()
+    (report::involuntary_switches(), turns.finish())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -146,10 +183,11 @@ fn spin_until_stopped(counter: &AtomicU64, stop: &AtomicBool) -> Option<u64> {
 /// A fresh single-threaded runtime with two tasks: the ticker, and a spinner that starts
 /// half way between the first and second tick. The runtime only switches tasks when the
 /// running one returns from `poll`, that is, at an `.await` that is not ready.
-fn ticker_beside_a_spinner(plan: &Plan, yields: bool) -> anyhow::Result<Ticks> {
+fn ticker_beside_a_spinner(plan: &Plan, yields: bool, trace: &Trace) -> anyhow::Result<Ticks> {
     let (tick, ticks, spin) = (plan.tick, plan.ticks, plan.spin);
     let runtime = report::one_thread_runtime()?;
-    runtime.block_on(async {
+    let turns = Turns::new(trace.is_on());
+    let ticks = runtime.block_on(async {
         let start = tokio::time::Instant::now();
         let ticker = tokio::spawn(async move {
             let mut due_fired_ms = Vec::new();
@@ -163,31 +201,49 @@ fn ticker_beside_a_spinner(plan: &Plan, yields: bool) -> anyhow::Result<Ticks> {
         });
         let spinner = tokio::spawn(async move {
             tokio::time::sleep(tick * 3 / 2).await;
-            spin_for(spin, yields).await
+            spin_for(spin, yields, turns).await
         });
         let bug = "a task failed; this is a bug, please report it";
         let due_fired_ms = ticker.await.context(bug)?;
-        let slices = spinner.await.context(bug)?;
-        Ok(Ticks {
-            due_fired_ms,
-            slices,
-        })
-    })
+        let (slices, turns) = spinner.await.context(bug)?;
+        let start = start.into_std();
+        anyhow::Ok((
+            Ticks {
+                start,
+                due_fired_ms,
+                slices,
+            },
+            turns,
+        ))
+    });
+    let (ticks, turns) = ticks?;
+    let title = if yields {
+        "part 2: the spinner yields after each slice"
+    } else {
+        "part 2: the spinner never awaits"
+    };
+    turns::record_ticker(trace, title, tick.as_millis(), &ticks, &turns);
+    Ok(ticks)
 }
 
 // ANCHOR: spin
 /// Busy work for `spin` of wall time, in slices. Without `yields` there is no `.await` in
-/// the loop, so this task keeps the only thread until the time is up.
-async fn spin_for(spin: Duration, yields: bool) -> u64 {
+/// the loop, so this task keeps the only thread until the time is up. `turns` notes each
+/// turn this task has on the thread, for `--trace`.
+async fn spin_for(spin: Duration, yields: bool, mut turns: Turns) -> (u64, Turns) {
     let (began, mut slices) = (Instant::now(), 0);
+    turns.begin();
     while began.elapsed() < spin {
         report::work_a_little();
         slices += 1;
         if yields {
+            turns.end();
             tokio::task::yield_now().await; // back to the scheduler: the ticker may run
+            turns.begin();
         }
     }
-    slices
+    turns.end();
+    (slices, turns)
 }
 // ANCHOR_END: spin
 

@@ -125,8 +125,10 @@ pub fn involuntary_switches() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// What the ticker saw: for each tick, when it was due and when it really ran.
+/// What the ticker saw: for each tick, when it was due and when it really ran, in ms from
+/// `start`.
 pub struct Ticks {
+    pub start: Instant,
     pub due_fired_ms: Vec<(f64, f64)>,
     pub slices: u64,
 }
@@ -316,6 +318,7 @@ mod tests {
     #[test]
     fn worst_lateness_is_the_largest_gap_between_due_and_ran() {
         let ticks = Ticks {
+            start: Instant::now(),
             due_fired_ms: vec![(100.0, 101.0), (200.0, 650.0), (300.0, 650.5)],
             slices: 0,
         };
