@@ -18,6 +18,7 @@ The last line is the `summary:` line, with the Rust program's keys where they ap
 """
 
 import argparse
+import sys
 import time
 
 # --------------------------------------------------------------------------------------
@@ -255,15 +256,59 @@ def time_exchanges(make_consumer, count, rounds=5):
     return best
 
 
-def run_style(key, args):
+class Traced:
+    """--trace: a generator wrapped so that each send() is a slice on its track (`send(3) ->
+    yields '200 OK from iter 3'`) and the time between two sends a slice on the caller's
+    (`producer runs`), with the same names as the Rust side. The two take turns."""
+
+    def __init__(self, inner, trace, row, caller, callee):
+        self.inner, self.trace, self.caller_name = inner, trace, caller
+        group = trace.group(row)
+        self.caller, self.callee = trace.track(group, caller), trace.track(group, callee)
+        self.since = time.perf_counter()
+
+    def _around(self, what, call):
+        called = time.perf_counter()
+        self.trace.slice(self.caller, "caller runs", f"{self.caller_name} runs", self.since, called)
+        try:
+            out = call()
+            outcome = f"yields {out!r}".replace("'", '"')
+            return out
+        except StopIteration as stop:
+            outcome = f"returns {stop.value!r} (StopIteration)"
+            raise
+        except RuntimeError:
+            outcome = "already finished (StopIteration)"
+            raise
+        finally:
+            back = time.perf_counter()
+            if what == "close()":
+                outcome = "closed"
+            self.trace.slice(self.callee, "generator runs", f"{what} -> {outcome}", called, back)
+            self.since = back
+
+    def send(self, value):
+        return self._around(f"send({show(value)})", lambda: self.inner.send(value))
+
+    def close(self):
+        return self._around("close()", self.inner.close)
+
+
+def run_style(key, args, trace):
     title, make_consumer, make_two_way = STYLES[key]
     print(f"== {title}: producer and consumer ==")
     d = Dialogue()
-    exchanges, closed = produce(make_consumer(d), args.n, d)
+    consumer = make_consumer(d)
+    if trace.on:
+        consumer = Traced(consumer, trace, f"{title}: producer and consumer", "producer", "consumer")
+    exchanges, closed = produce(consumer, args.n, d)
     dialogue_equal = d.lines == notes_producer_consumer(args.n)
     print(f"== {title}: two-way generator ==")
     d2 = Dialogue()
-    drive_two_way(make_two_way(d2), d2)
+    generator = make_two_way(d2)
+    if trace.on:
+        generator = Traced(generator, trace, f"{title}: two-way generator", "caller", "generator")
+    drive_two_way(generator, d2)
     print()
     return {
         "title": title,
@@ -292,10 +337,13 @@ def main():
                         "runs as well (Rust has no stable generators, so it has no counterpart there)")
     p.add_argument("--time-exchanges", type=in_range(0, 100_000_000), default=100_000,
                    help="exchanges to time silently per style, in 5 rounds (0: skip)")
+    p.add_argument("--trace", metavar="FILE",
+                   help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)")
     args = p.parse_args()
+    trace = Trace(on=args.trace is not None)
 
     keys = ["generator"] + (["state-machine", "async"] if args.style == "both" else [args.style])
-    runs = {key: run_style(key, args) for key in keys}
+    runs = {key: run_style(key, args, trace) for key in keys}
     for r in runs.values():
         print(f"{r['title']}: {r['exchanges']} exchanges; prints exactly the notes' producer/consumer lines: "
               f"{str(r['dialogue_equal']).lower()}; closed cleanly: {str(r['closed']).lower()}; "
@@ -305,6 +353,15 @@ def main():
     for r in runs.values():
         cost = f"{r['ns']:.1f} ns" if args.time_exchanges else "not timed"
         print(f"  {r['title']:<34} {cost}")
+
+    if trace.on:
+        try:
+            trace.write(args.trace)
+        except OSError as error:
+            print(f"error: cannot write the trace to {args.trace} ({error.strerror}); check that its folder exists",
+                  file=sys.stderr)
+            return 1
+        print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
 
     def get(key, field, default):
         return runs[key][field] if key in runs else default

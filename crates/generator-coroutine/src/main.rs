@@ -14,23 +14,32 @@
 //! Look for: both styles print exactly the notes' lines (Producing n, Consuming n, Consumer
 //! return: 200 OK from iter n; Generator started, Ready, Received: 10, ...), the demo's own
 //! narration on separate `  # ` lines, the sizes of the two state machines, and what one
-//! exchange costs in each.
+//! exchange costs in each. `--trace t.json` draws each resume as a slice on the
+//! generator's track and the time between resumes on the caller's: they take turns.
 
 mod async_block;
 mod dialogue;
+mod lanes;
 mod notes;
 mod output;
 mod report;
 mod state_machine;
+mod trace;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
 
 use async_block::AsyncGenerator;
 use dialogue::{Dialogue, show};
+use lanes::Traced;
 use report::{StyleRun, Summary};
+use trace::Trace;
 
 /// Generators and send() in Rust: a hand-written state machine and an async block polled by hand.
-#[derive(Parser, Debug, Clone, Copy)]
+#[derive(Parser, Debug, Clone)]
 #[command(version, about)]
 struct Args {
     /// How many messages the producer sends the consumer (the notes send 5).
@@ -45,6 +54,10 @@ struct Args {
     /// what one resume costs; 0 skips the timing.
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(0..=100_000_000))]
     time_exchanges: u32,
+
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
@@ -54,26 +67,46 @@ pub enum Style {
     Both,
 }
 
-/// Nothing here can fail at run time: the generators are driven by hand, on this thread,
-/// with no runtime, no file and no socket. Only the output can, and the hook handles it.
-fn main() {
+/// The generators are driven by hand, on this thread, with no runtime and no socket: only
+/// the output (the hook handles it) and the `--trace` file can fail, with one error line.
+fn main() -> ExitCode {
     output::exit_when_output_fails();
     let args = Args::parse();
+    let trace = match args.trace {
+        Some(_) => Trace::new(Instant::now()),
+        None => Trace::off(),
+    };
     let styles = args.style.each();
-    let runs: Vec<StyleRun> = styles.iter().map(|&style| run_style(style, args)).collect();
+    let runs: Vec<StyleRun> = styles
+        .iter()
+        .map(|&style| run_style(style, &args, &trace))
+        .collect();
     report::print_checks(&runs);
     report::print_comparison(&runs, args.time_exchanges);
+    if let Some(path) = &args.trace {
+        if let Err(error) = lanes::write(&trace, path) {
+            eprintln!("error: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    }
     println!("{}", Summary::new(args.n, &runs));
+    ExitCode::SUCCESS
 }
 
 /// Play both of the notes' programs with one style, then check them against what the notes'
-/// Python prints and time its exchanges.
-fn run_style(style: Style, args: Args) -> StyleRun {
+/// Python prints and time its exchanges. (`Traced` draws each resume in the trace.)
+fn run_style(style: Style, args: &Args, trace: &Trace) -> StyleRun {
     let dialogue = Dialogue::headed(style, "producer and consumer");
-    let produced = produce(&mut *make_consumer(style, &dialogue), args.n, &dialogue);
+    let mut consumer = make_consumer(style, &dialogue);
+    let row = format!("{}: producer and consumer", style.title());
+    let mut consumer = Traced::new(&mut *consumer, trace, &row, "producer", "consumer");
+    let produced = produce(&mut consumer, args.n, &dialogue);
 
     let two_way = Dialogue::headed(style, "two-way generator");
-    drive_two_way(&mut *make_two_way(style, &two_way), &two_way);
+    let mut generator = make_two_way(style, &two_way);
+    let row = format!("{}: two-way generator", style.title());
+    let mut generator = Traced::new(&mut *generator, trace, &row, "caller", "generator");
+    drive_two_way(&mut generator, &two_way);
     println!();
 
     StyleRun::check(style, args, produced, &dialogue, &two_way)

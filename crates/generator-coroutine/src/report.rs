@@ -26,7 +26,7 @@ impl StyleRun {
     /// Holds what was played against the notes' lines, and times its exchanges.
     pub fn check(
         style: Style,
-        args: Args,
+        args: &Args,
         produced: (u32, bool),
         d: &Dialogue,
         two_way: &Dialogue,
