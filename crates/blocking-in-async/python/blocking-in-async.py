@@ -43,24 +43,50 @@ def die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-async def heartbeat(tick: float, state: dict) -> None:
-    """Wants to wake every `tick`; records how late it woke."""
+async def heartbeat(tick: float, state: dict, trace, track) -> None:
+    """Wants to wake every `tick`; records how late it woke, and draws each tick."""
     while True:
-        state["due"] = time.perf_counter() + tick
+        state["asked"] = time.perf_counter()
+        state["due"] = state["asked"] + tick
         await asyncio.sleep(tick)
-        state["worst"] = max(state["worst"], time.perf_counter() - state["due"])
+        woke = time.perf_counter()
+        late = woke - state["due"]
+        state["worst"] = max(state["worst"], late)
         state["ticks"] += 1
+        kind = "heartbeat: on time" if late < 0.002 else "heartbeat: late"
+        trace.slice(track, kind, f"tick {state['ticks']}: woke {late * 1e3:.1f} ms late", state["asked"], woke)
 
 
-async def measure(tick: float, work) -> tuple[float, float, int]:
-    state = {"due": time.perf_counter() + tick, "worst": 0.0, "ticks": 0}
-    beat = asyncio.create_task(heartbeat(tick, state))
+class Lanes:
+    """One row of the table in the trace: a track per coroutine, a slice from its start to its end."""
+
+    def __init__(self, trace, group, kind):
+        self.trace, self.group, self.kind = trace, group, kind
+
+    async def timed(self, i, make):
+        """Awaits make(), made here so that a run cancelled before this starts leaves no
+        coroutine never awaited."""
+        track, t0 = self.trace.track(self.group, f"task {i + 1}"), time.perf_counter()
+        result = await make()
+        now = time.perf_counter()
+        self.trace.slice(track, self.kind, f"task {i + 1}: {self.kind} for {round((now - t0) * 1e3)} ms", t0, now)
+        return result
+
+
+async def measure(tick: float, work, trace, group) -> tuple[float, float, int]:
+    state = {"asked": time.perf_counter(), "due": time.perf_counter() + tick, "worst": 0.0, "ticks": 0}
+    track = trace.track(group, f"heartbeat: every {round(tick * 1000)} ms")
+    beat = asyncio.create_task(heartbeat(tick, state, trace, track))
     await asyncio.sleep(2 * tick)  # the heartbeat is ticking before the work starts
     start = time.perf_counter()
     await work()
     elapsed = time.perf_counter() - start
     # A tick that is due and has not run yet is already that late.
     worst = max(state["worst"], time.perf_counter() - state["due"])
+    if time.perf_counter() - state["due"] > 0.002:
+        late = time.perf_counter() - state["due"]
+        trace.slice(track, "heartbeat: late", f"tick {state['ticks'] + 1}: not run yet, {late * 1e3:.1f} ms late",
+                    state["asked"], time.perf_counter())
     beat.cancel()
     await asyncio.wait({beat})  # until it has ended: no task outlives its row
     return elapsed, worst, state["ticks"]
@@ -72,6 +98,8 @@ def main():
     parser.add_argument("--block-ms", type=int, default=200, help="how long each blocks, in ms (20..5000)")
     parser.add_argument("--tick-ms", type=int, default=5, help="how often the heartbeat wants to tick, in ms")
     parser.add_argument("--workers", type=int, default=2, choices=range(2, 17), metavar="2..16", help="processes in the CPU pool")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)")
     args = parser.parse_args()
     if not 20 <= args.block_ms <= 5000:
         parser.error("argument --block-ms: must be 20..5000")
@@ -81,6 +109,7 @@ def main():
 
 
 async def demo(args) -> None:
+    trace = Trace(on=args.trace is not None)
     n, block, tick = args.tasks, args.block_ms / 1000, args.tick_ms / 1000
     gil = getattr(sys, "_is_gil_enabled", lambda: True)()  # False only on a free-threaded build
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -107,17 +136,24 @@ async def demo(args) -> None:
         async def blocking_cpu():
             spin(block)
 
+        # Each way: its key, its line, the legend's word for its blocks, and what makes one
+        # coroutine's awaitable.
         ways = [
-            ("current_sleep", "time.sleep in each coroutine", lambda: asyncio.gather(*(blocking_sleep() for _ in range(n)))),
-            ("current_cpu", "a CPU loop in each coroutine", lambda: asyncio.gather(*(blocking_cpu() for _ in range(n)))),
-            ("spawn_blocking", "asyncio.to_thread(time.sleep)", lambda: asyncio.gather(*(asyncio.to_thread(time.sleep, block) for _ in range(n)))),
-            ("to_thread_cpu", "asyncio.to_thread(CPU loop)", lambda: asyncio.gather(*(asyncio.to_thread(spin, block) for _ in range(n)))),
-            ("process_pool", f"CPU loop in a process pool({args.workers})", lambda: asyncio.gather(*(loop.run_in_executor(pool, spin, block) for _ in range(n)))),
-            ("tokio_sleep", "await asyncio.sleep", lambda: asyncio.gather(*(asyncio.sleep(block) for _ in range(n)))),
+            ("current_sleep", "time.sleep in each coroutine", "blocks the loop (sleep)", blocking_sleep),
+            ("current_cpu", "a CPU loop in each coroutine", "blocks the loop (CPU loop)", blocking_cpu),
+            ("spawn_blocking", "asyncio.to_thread(time.sleep)", "sleeps in a thread", lambda: asyncio.to_thread(time.sleep, block)),
+            ("to_thread_cpu", "asyncio.to_thread(CPU loop)", "CPU loop in a thread (GIL)", lambda: asyncio.to_thread(spin, block)),
+            ("process_pool", f"CPU loop in a process pool({args.workers})", "CPU loop in a process", lambda: loop.run_in_executor(pool, spin, block)),
+            ("tokio_sleep", "await asyncio.sleep", "awaits the timer", lambda: asyncio.sleep(block)),
         ]
         results = []
-        for key, how, work in ways:
-            elapsed, late, ticks = await measure(tick, work)
+        for key, how, kind, make in ways:
+            group = trace.group(f"{key}: {how}, the event loop")
+            lanes = Lanes(trace, group, kind)
+
+            def work(lanes=lanes, make=make):
+                return asyncio.gather(*(lanes.timed(i, make) for i in range(n)))
+            elapsed, late, ticks = await measure(tick, work, trace, group)
             print(f"{how:<40} {elapsed * 1e3:>6.0f} ms {elapsed / block:>8.2f} {late * 1e3:>12.1f} ms {ticks:>6}")
             results.append(f"{key}_x={elapsed / block:.2f} {key}_late_ms={late * 1e3:.1f}")
     # The deliberate waits: the CPU loop alone, each way's two warm-up ticks, and each way's
@@ -131,6 +167,9 @@ async def demo(args) -> None:
     print()
     print("The event loop is one thread: a blocking call in any coroutine stops all of them, and the heartbeat.")
     print("to_thread frees the loop; CPU work in threads still takes turns under the GIL; processes overlap it.")
+    if trace.on:
+        trace.write(args.trace)
+        print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
     print(
         f"summary: tasks={n} block_ms={args.block_ms} tick_ms={args.tick_ms} workers={args.workers} cores={cores} gil={str(gil).lower()} "
         f"spin_alone_ms={spin_alone * 1e3:.0f} {' '.join(results)} ideal_s={ideal:.3f}"

@@ -12,15 +12,20 @@
 //!
 //! What to look for: the `x block` column (elapsed / one block) and the heartbeat's worst
 //! lateness, near a whole block or more while a worker is blocked, a few ms otherwise.
+//! `--trace t.json` draws each row: its tasks' blocks and every tick of the heartbeat.
 
 mod cpu;
 mod heartbeat;
+mod lanes;
 mod limits;
 mod output;
 mod report;
+mod trace;
 mod validate;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -29,7 +34,9 @@ use tokio::runtime::{Builder, Runtime};
 use tokio::task::{JoinError, JoinHandle};
 
 use cpu::Spin;
+use lanes::Lanes;
 use report::Report;
+use trace::Trace;
 
 /// Four tasks that block for 200 ms: on one thread, on two workers, with spawn_blocking,
 /// with rayon, and awaited; a heartbeat measures how late the runtime answers.
@@ -48,6 +55,9 @@ struct Args {
     /// How often the heartbeat wants to tick, in milliseconds (at most a quarter block).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1_000))]
     tick_ms: u64,
+    /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -74,23 +84,41 @@ fn run(args: &Args) -> anyhow::Result<()> {
         .num_threads(args.workers as usize)
         .build()
         .context("cannot start rayon's threads; lower --workers or raise ulimit -u")?;
-    let mut report = Report::new(n, block, tick, args.workers, spin.time_alone());
+    let trace = Arc::new(match args.trace {
+        Some(_) => Trace::new(std::time::Instant::now()),
+        None => Trace::off(),
+    });
+    let mut report = Report::new(n, block, tick, args.workers, spin.time_alone(), &trace);
     let (one, multi) = (one_thread, || workers(args.workers));
 
     // The mistake, on one thread: the four blocks run one after another.
-    report.run("current_sleep", &one()?, sleep_on_the_worker(n, block))?;
-    report.run("current_cpu", &one()?, spin_on_the_worker(n, spin))?;
+    report.run("current_sleep", &one()?, |l| {
+        sleep_on_the_worker(n, block, l)
+    })?;
+    report.run("current_cpu", &one()?, |l| spin_on_the_worker(n, spin, l))?;
 
     // More workers: as many blocks at once as there are workers, and no more.
-    report.run("multi_sleep", &multi()?, sleep_on_the_worker(n, block))?;
-    report.run("multi_cpu", &multi()?, spin_on_the_worker(n, spin))?;
+    report.run("multi_sleep", &multi()?, |l| {
+        sleep_on_the_worker(n, block, l)
+    })?;
+    report.run("multi_cpu", &multi()?, |l| spin_on_the_worker(n, spin, l))?;
 
     // The fixes, on one thread again: the blocking moves off the runtime, or is awaited.
-    report.run("spawn_blocking", &one()?, sleep_off_the_runtime(n, block))?;
-    report.run("rayon", &one()?, spin_on_rayon(n, spin, &pool))?;
-    report.run("tokio_sleep", &one()?, await_the_timer(n, block))?;
+    report.run("spawn_blocking", &one()?, |l| {
+        sleep_off_the_runtime(n, block, l)
+    })?;
+    report.run("rayon", &one()?, |l| spin_on_rayon(n, spin, &pool, l))?;
+    report.run("tokio_sleep", &one()?, |l| await_the_timer(n, block, l))?;
 
     report.explain();
+    if let Some(path) = &args.trace {
+        let wrote = trace.write(path);
+        wrote.with_context(|| format!("cannot write the trace to {}", path.display()))?;
+        println!(
+            "trace written to {} (open it in ui.perfetto.dev or vizviewer)",
+            path.display()
+        );
+    }
     println!("{}", report.summary());
     Ok(())
 }
@@ -98,32 +126,39 @@ fn run(args: &Args) -> anyhow::Result<()> {
 // ANCHOR: blocking
 /// The mistake: each task blocks the worker thread that polls it. Until the sleep ends,
 /// that thread runs no other task, no timer, no I/O.
-async fn sleep_on_the_worker(tasks: u32, block: Duration) -> Result<(), JoinError> {
-    join((0..tasks).map(|_| tokio::spawn(async move { std::thread::sleep(block) }))).await
+async fn sleep_on_the_worker(tasks: u32, block: Duration, lanes: Lanes) -> Result<(), JoinError> {
+    let task = |i| tokio::spawn(lanes.timed(i, async move { std::thread::sleep(block) }));
+    join((0..tasks).map(task)).await
 }
 
 /// The same mistake with work instead of waiting: a loop with no `.await` in it.
-async fn spin_on_the_worker(tasks: u32, spin: Spin) -> Result<(), JoinError> {
-    join((0..tasks).map(|_| tokio::spawn(async move { spin.run() }))).await
+async fn spin_on_the_worker(tasks: u32, spin: Spin, lanes: Lanes) -> Result<(), JoinError> {
+    join((0..tasks).map(|i| tokio::spawn(lanes.timed(i, async move { spin.run() })))).await
 }
 // ANCHOR_END: blocking
 
 // ANCHOR: offload
 /// asyncio.to_thread: each blocking call runs on a thread of tokio's blocking pool, and
 /// the task awaits its handle; the runtime's own thread stays free.
-async fn sleep_off_the_runtime(tasks: u32, block: Duration) -> Result<(), JoinError> {
-    join((0..tasks).map(|_| tokio::task::spawn_blocking(move || std::thread::sleep(block)))).await
+async fn sleep_off_the_runtime(tasks: u32, block: Duration, lanes: Lanes) -> Result<(), JoinError> {
+    let sleep = move || std::thread::sleep(block);
+    join((0..tasks).map(|i| tokio::task::spawn_blocking(lanes.timed_fn(i, sleep)))).await
 }
 
 /// CPU work belongs on a CPU pool sized to the cores: rayon computes, and a oneshot
 /// channel brings each answer back to the async side, which awaits it.
-async fn spin_on_rayon(tasks: u32, spin: Spin, pool: &rayon::ThreadPool) -> anyhow::Result<()> {
+async fn spin_on_rayon(
+    tasks: u32,
+    spin: Spin,
+    pool: &rayon::ThreadPool,
+    lanes: Lanes,
+) -> anyhow::Result<()> {
     let answers: Vec<_> = (0..tasks)
-        .map(|_| {
+        .map(|i| {
             let (tx, rx) = tokio::sync::oneshot::channel();
-            pool.spawn(move || {
+            pool.spawn(lanes.timed_fn(i, move || {
                 let _ = tx.send(spin.run()); // the receiver is gone only if the demo is
-            });
+            }));
             rx
         })
         .collect();
@@ -136,8 +171,8 @@ async fn spin_on_rayon(tasks: u32, spin: Spin, pool: &rayon::ThreadPool) -> anyh
 }
 
 /// asyncio.sleep: the task hands the thread back at `.await`; the timer wakes it.
-async fn await_the_timer(tasks: u32, block: Duration) -> Result<(), JoinError> {
-    join((0..tasks).map(|_| tokio::spawn(tokio::time::sleep(block)))).await
+async fn await_the_timer(tasks: u32, block: Duration, lanes: Lanes) -> Result<(), JoinError> {
+    join((0..tasks).map(|i| tokio::spawn(lanes.timed(i, tokio::time::sleep(block))))).await
 }
 // ANCHOR_END: offload
 

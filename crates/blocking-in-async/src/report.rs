@@ -2,12 +2,15 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::runtime::{Runtime, RuntimeFlavor};
 
 use crate::heartbeat::{Measured, measure};
+use crate::lanes::Lanes;
 use crate::output::write_summary;
+use crate::trace::Trace;
 
 /// Collects each way's figures as the demo runs it, and prints them as a table.
 pub struct Report {
@@ -18,6 +21,7 @@ pub struct Report {
     cores: usize,
     spin_alone: Duration,
     rows: Vec<(String, Measured)>,
+    trace: Arc<Trace>,
 }
 
 impl Report {
@@ -27,6 +31,7 @@ impl Report {
         tick: Duration,
         workers: u32,
         spin_alone: Duration,
+        trace: &Arc<Trace>,
     ) -> Report {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         println!(
@@ -58,29 +63,51 @@ impl Report {
             cores,
             spin_alone,
             rows: Vec::new(),
+            trace: Arc::clone(trace),
         }
     }
 
     /// Runs one way's `work` on `runtime` with the heartbeat beside it, and prints its
-    /// line as soon as it is measured.
-    pub fn run<E>(
+    /// line as soon as it is measured. The row is a group of the trace: the heartbeat's
+    /// ticks on one track, each task on its own.
+    pub fn run<E, F: Future<Output = Result<(), E>>>(
         &mut self,
         key: &str,
         runtime: &Runtime,
-        work: impl Future<Output = Result<(), E>>,
+        work: impl FnOnce(Lanes) -> F,
     ) -> Result<(), E> {
-        let m = measure(runtime, self.tick, work)?;
-        let runtime = match runtime.handle().runtime_flavor() {
+        let runtime_name = match runtime.handle().runtime_flavor() {
             RuntimeFlavor::CurrentThread => "current_thread".to_string(),
             _ => format!("multi_thread({})", runtime.metrics().num_workers()),
         };
-        let how = match key {
-            "current_sleep" | "multi_sleep" => "std::thread::sleep in each task".to_string(),
-            "current_cpu" | "multi_cpu" => "a CPU loop in each task".to_string(),
-            "spawn_blocking" => "spawn_blocking(std::thread::sleep)".to_string(),
-            "rayon" => format!("CPU loop on rayon({}), oneshot back", self.workers),
-            _ => "tokio::time::sleep(..).await".to_string(),
+        let (how, kind) = match key {
+            "current_sleep" | "multi_sleep" => (
+                "std::thread::sleep in each task".to_string(),
+                "blocks its worker (sleep)",
+            ),
+            "current_cpu" | "multi_cpu" => (
+                "a CPU loop in each task".to_string(),
+                "blocks its worker (CPU loop)",
+            ),
+            "spawn_blocking" => (
+                "spawn_blocking(std::thread::sleep)".to_string(),
+                "sleeps on the blocking pool",
+            ),
+            "rayon" => (
+                format!("CPU loop on rayon({}), oneshot back", self.workers),
+                "computes on rayon",
+            ),
+            _ => (
+                "tokio::time::sleep(..).await".to_string(),
+                "awaits the timer",
+            ),
         };
+        let group = self.trace.group(&format!("{key}: {how}, {runtime_name}"));
+        let every = format!("heartbeat: every {} ms", self.tick.as_millis());
+        let heartbeat = (Arc::clone(&self.trace), self.trace.track(group, &every));
+        let lanes = Lanes::new(&self.trace, group, kind);
+        let m = measure(runtime, self.tick, work(lanes), heartbeat)?;
+        let runtime = runtime_name;
         println!(
             "{how:<38} {runtime:<16} {:>6.0} ms {:>8.2} {:>12.1} ms {:>6}",
             ms(m.elapsed),
