@@ -4,7 +4,8 @@
 # Python is the lesson, the twin's run too, as crates/<name>/timeline-python.svg. The
 # scenarios are `picture = "..."` and `picture_python = "..."` under
 # [package.metadata.demo] in each Cargo.toml. Each picture's caption names the machine and
-# the command that made it. The traces themselves stay in target/traces/.
+# the command that made it; `picture_<what> = "..."` adds timeline-<what>.svg, another
+# scenario of the Rust demo. The traces themselves stay in target/traces/.
 #
 #   scripts/pictures.sh [demo ...]     (needs python3 for the drawing; make builds first)
 set -uo pipefail
@@ -36,6 +37,19 @@ for name in "${demos[@]}"; do
   else
     echo "pictures: $name $args --trace failed: $(tail -n 1 "$out/$name.err")" >&2; failed=1
   fi
+  # More pictures of the Rust run: picture_<what> = "..." draws timeline-<what>.svg.
+  while IFS='=' read -r key extra; do
+    what=${key#picture_}
+    extra=$(sed -E 's/^ *"(.*)" *$/\1/' <<<"$extra")
+    # shellcheck disable=SC2086 # the arguments are words on purpose
+    if "$bin/$name" $extra --trace "$out/$name-$what.json" >"$out/$name-$what.out" 2>"$out/$name-$what.err"; then
+      python3 scripts/trace-to-svg.py "$out/$name-$what.json" "crates/$name/timeline-$what.svg" --title "$title ($what)" \
+        --caption "Drawn from a real run: cargo run --release -p $name -- $extra --trace t.json, on $machine, $(date -u +%Y-%m-%d)." \
+        && echo "pictures: crates/$name/timeline-$what.svg"
+    else
+      echo "pictures: $name $extra --trace failed: $(tail -n 1 "$out/$name-$what.err")" >&2; failed=1
+    fi
+  done < <(grep -E '^picture_[a-z]+ *=' "crates/$name/Cargo.toml" | grep -v '^picture_python' | sed -E 's/ *= */=/')
   py_args=$(meta "$name" picture_python)
   [ -n "$py_args" ] || continue
   [ "$py_args" = "--" ] && py_args=""

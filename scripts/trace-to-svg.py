@@ -213,7 +213,12 @@ def render(path, title, caption, max_lanes):
             y += 15
     height = y + 6
 
-    head = f'<text class="title" x="8" y="24">{esc(title)}</text>' if title else ""
+    # A long title (a crate's description) wraps onto a second line, pushing the rest down.
+    title_lines = wrap(title, 100)[:2] if title else []
+    head = "".join(f'<text class="title" x="8" y="{24 + 19 * i}">{esc(line)}</text>'
+                   for i, line in enumerate(title_lines))
+    shift = 19 * max(len(title_lines) - 1, 0)
+    height += shift
     return f'''<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" font-family="-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif">
 <style>
   .bg {{ fill: #ffffff; }}
@@ -236,10 +241,12 @@ def render(path, title, caption, max_lanes):
 </style>
 <rect class="bg" width="{WIDTH}" height="{height}"/>
 {head}
+<g transform="translate(0 {shift})">
 {chr(10).join(axis)}
 {chr(10).join(body)}
 {chr(10).join(legend)}
 {chr(10).join(foot)}
+</g>
 </svg>
 '''
 

@@ -112,7 +112,10 @@ impl Trace {
     /// on `track` from `from` to `to`, named as the lesson reads: "count #2: sleep 1000 ms".
     pub fn slice(&self, track: Track, kind: &str, name: &str, from: Instant, to: Instant) {
         if self.on {
-            let (at, end) = (self.micros(from), self.micros(to));
+            // Both edges rounded to the nanosecond, as written, so that a slice that ends
+            // as the next begins never reads back as overlapping it.
+            let round = |us: f64| (us * 1e3).round() / 1e3;
+            let (at, end) = (round(self.micros(from)), round(self.micros(to)));
             let (kind, name) = (kind.to_string(), name.to_string());
             let dur = (end - at).max(0.0);
             (self.lock().events).push(Event::Slice {

@@ -191,8 +191,19 @@ pub fn failed(run: &Run) -> Option<String> {
             run.elapsed.as_secs_f64()
         ))
     } else if run.exit_code != Some(0) {
-        let last = run.stderr.lines().last().unwrap_or("").trim();
-        Some(format!("it exited with {:?}: {last}", run.exit_code))
+        // A panic's own message says most; Rust's "note: run with RUST_BACKTRACE" says least.
+        let lines: Vec<&str> = run.stderr.lines().map(str::trim).collect();
+        let why = match lines.iter().position(|l| l.contains("panicked at")) {
+            Some(i) => format!("{} {}", lines[i], lines.get(i + 1).unwrap_or(&"")),
+            None => (lines.iter().rev())
+                .find(|l| !l.is_empty() && !l.starts_with("note:"))
+                .unwrap_or(&"")
+                .to_string(),
+        };
+        let code = run
+            .exit_code
+            .map_or("a signal".to_string(), |c| c.to_string());
+        Some(format!("it exited with {code}: {}", why.trim()))
     } else {
         None
     }

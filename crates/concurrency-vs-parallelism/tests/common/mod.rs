@@ -375,13 +375,16 @@ pub fn read_trace(path: &std::path::Path) -> Trace {
             Some("X") => {
                 let dur = e["dur"].as_f64().unwrap_or_else(|| panic!("no dur in {e}"));
                 assert!(dur.is_finite() && dur >= 0.0, "a bad dur in {e}");
+                // Edges to the nanosecond, as the writers round them: a slice that ends as
+                // the next begins must not read back as overlapping it.
+                let round = |us: f64| (us * 1e3).round() / 1e3;
                 trace.slices.push(Slice {
                     group,
                     track: track(),
                     kind: text_of(e, "cat"),
                     name: text_of(e, "name"),
-                    start: at,
-                    end: at + dur,
+                    start: round(at),
+                    end: round(at + dur),
                 });
             }
             Some("i") | Some("I") => trace.moments.push(Moment {
