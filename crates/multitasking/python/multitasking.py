@@ -43,13 +43,26 @@ def involuntary_switches():
     return None
 
 
-def busy(slot, counters, stop, preempted):
-    """Busy work in units of 1,000 arithmetic steps; counters[slot] counts finished units."""
-    x = 1
+OFF_CORE_S = 0.001  # a gap this long between two units of work: the thread was off its core
+
+
+def busy(slot, counters, stop, preempted, turns=None):
+    """Busy work in units of 1,000 arithmetic steps; counters[slot] counts finished units.
+    With `turns` (for --trace), the thread's turns on a core: runs of units with no gap
+    longer than OFF_CORE_S between them (in CPython, its turns holding the GIL)."""
+    x, began, last = 1, None, None
     while not stop.is_set():
         for step in range(1000):
             x = (x * 6364136223846793005 + (step | 1)) & MASK
         counters[slot] += 1
+        if turns is not None:
+            now = time.perf_counter()
+            if last is not None and now - last > OFF_CORE_S:
+                turns.append((began, last))
+                began = now
+            began, last = began or now, now
+    if turns is not None and began is not None:
+        turns.append((began, last))
     preempted[slot] = involuntary_switches()
 
 
@@ -98,13 +111,15 @@ def address_space_in_use():
     return 0
 
 
-def preemptive_threads(threads, cores, duration_s, sample_s):
+def preemptive_threads(threads, cores, duration_s, sample_s, trace):
     print(f"Part 1: {threads} Python threads spin on {cores} core(s) for {duration_s * 1000:.0f} ms; none of")
     print(f"them ever waits. The GIL changes hands every {sys.getswitchinterval() * 1000:.0f} ms.")
     print(f"Units of work each one did, per {sample_s * 1000:.0f} ms window:\n")
     counters, preempted, stop = [0] * threads, [None] * threads, threading.Event()
+    turns = [[] if trace.on else None for _ in range(threads)]
     workers = [
-        threading.Thread(target=busy, args=(i, counters, stop, preempted), name=f"busy-{i}") for i in range(threads)
+        threading.Thread(target=busy, args=(i, counters, stop, preempted, turns[i]), name=f"busy-{i}")
+        for i in range(threads)
     ]
     started = []
     try:
@@ -127,6 +142,12 @@ def preemptive_threads(threads, cores, duration_s, sample_s):
         for w in started:
             w.join()
 
+    if trace.on:
+        group = trace.group(f"part 1: {threads} busy threads on {cores} core(s), taking turns at the GIL")
+        for i, mine in enumerate(turns[:100]):
+            track = trace.track(group, f"busy-{i} (thread)")
+            for k, (t0, t1) in enumerate(mine, 1):
+                trace.slice(track, "on a core", f"busy-{i}: turn {k} on a core", t0, t1)
     print(f"{'t_ms':>8} " + "".join(f"{'busy-' + str(t):>9}" for t in range(threads)))
     for at, done in windows:
         print(f"{at:>8.0f} " + "".join(f"{n:>9}" for n in done))
@@ -150,24 +171,57 @@ async def ticker(start, tick_s, ticks):
     return due_ran
 
 
-async def spinner(tick_s, spin_s, yields):
+async def spinner(tick_s, spin_s, yields, polls):
     await asyncio.sleep(1.5 * tick_s)
     began, x, slices = time.monotonic(), 1, 0
+    turn = time.perf_counter()  # this task's turn on the thread begins (for --trace: polls)
     while time.monotonic() - began < spin_s:
         for step in range(1000):
             x = (x * 6364136223846793005 + (step | 1)) & MASK
         slices += 1
         if yields:
+            polls.append((turn, time.perf_counter()))
             await asyncio.sleep(0)  # back to the event loop: the ticker may run
+            turn = time.perf_counter()
+    polls.append((turn, time.perf_counter()))
     return slices
 
 
-async def ticker_beside_a_spinner(tick_s, ticks, spin_s, yields):
-    start = asyncio.get_running_loop().time()
+async def ticker_beside_a_spinner(tick_s, ticks, spin_s, yields, trace):
+    start, start_pc, polls = asyncio.get_running_loop().time(), time.perf_counter(), []
     async with asyncio.TaskGroup() as tasks:
         due_ran = tasks.create_task(ticker(start, tick_s, ticks))
-        slices = tasks.create_task(spinner(tick_s, spin_s, yields))
+        slices = tasks.create_task(spinner(tick_s, spin_s, yields, polls))
+    if trace.on:
+        record_ticker(trace, yields, tick_s, start_pc, due_ran.result(), polls)
     return due_ran.result(), slices.result()
+
+
+def record_ticker(trace, yields, tick_s, start, due_ran, polls):
+    """Part two in the trace, with the Rust side's names: the ticker's sleeps and waits, the
+    spinner's turns on the thread (polls merged until a tick ran in between)."""
+    group = trace.group("part 2: the spinner yields after each slice" if yields else "part 2: the spinner never awaits")
+    ticker_track, spin_track = trace.track(group, "ticker task"), trace.track(group, "spinner task")
+    ran, fired_at = start, []
+    for k, (due, fired) in enumerate(due_ran, 1):
+        due, fired = start + due, start + fired
+        trace.slice(ticker_track, "sleep", f"tick {k}: sleeps until due ({tick_s * 1e3:.0f} ms)", ran, due)
+        trace.slice(ticker_track, "waits for the thread",
+                    f"tick {k}: due, waits {max(0.0, fired - due) * 1e3:.1f} ms for the thread", max(due, ran), fired)
+        trace.instant(ticker_track, f"tick {k} runs", fired)
+        fired_at.append(fired)
+        ran = fired
+    runs = []
+    for t0, t1 in polls:
+        if runs and not any(runs[-1][1] <= f <= t0 for f in fired_at):
+            runs[-1][1], runs[-1][2] = t1, runs[-1][2] + 1
+        else:
+            runs.append([t0, t1, 1])
+    for t0, t1, n in runs:
+        ms = (t1 - t0) * 1e3
+        name = (f"spinner: one turn of {ms:.0f} ms, never awaits" if n == 1
+                else f"spinner: {n} turns in {ms:.0f} ms, yield_now after each")
+        trace.slice(spin_track, "holds the thread", name, t0, t1)
 
 
 async def tasks_hand_off(round_trips):
@@ -221,7 +275,10 @@ def main():
     parser.add_argument("--tick-ms", type=int, default=100, help="part two: the ticker wants to tick this often")
     parser.add_argument("--spin-ms", type=int, default=500, help="part two: how long the other task spins")
     parser.add_argument("--round-trips", type=int, default=5000, help="part three: round trips of the token in each game, timed in rounds of up to 1,000")
+    parser.add_argument("--trace", metavar="FILE",
+                        help="write parts one and two to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)")
     args = parser.parse_args()
+    trace = Trace(on=args.trace is not None)
     if (args.threads is not None and not 1 <= args.threads <= 512) or args.duration_ms < 50 or args.sample_ms < 10 \
             or args.tick_ms < 5 or args.spin_ms < 1 or args.round_trips < 50:
         parser.error("need 1 <= --threads <= 512, --duration-ms >= 50, --sample-ms >= 10, --tick-ms >= 5, --spin-ms >= 1, "
@@ -244,7 +301,8 @@ def main():
     threads = args.threads or 2 * cores
     check_room_for_threads(threads, "--threads")
     threading.stack_size(STACK_BYTES)
-    progressed, windows, advanced = preemptive_threads(threads, cores, args.duration_ms / 1000, args.sample_ms / 1000)
+    progressed, windows, advanced = preemptive_threads(threads, cores, args.duration_ms / 1000, args.sample_ms / 1000,
+                                                    trace)
 
     tick_s, spin_s = args.tick_ms / 1000, args.spin_ms / 1000
     ticks = args.duration_ms // args.tick_ms
@@ -252,8 +310,8 @@ def main():
     print(f"{args.tick_ms} ms, {ticks} times. At {1.5 * args.tick_ms:.0f} ms a second coroutine spins for "
           f"{args.spin_ms} ms: first")
     print("it never awaits, then it awaits asyncio.sleep(0) after every slice of work.\n")
-    hog, hog_slices = asyncio.run(ticker_beside_a_spinner(tick_s, ticks, spin_s, False))
-    yld, yld_slices = asyncio.run(ticker_beside_a_spinner(tick_s, ticks, spin_s, True))
+    hog, hog_slices = asyncio.run(ticker_beside_a_spinner(tick_s, ticks, spin_s, False, trace))
+    yld, yld_slices = asyncio.run(ticker_beside_a_spinner(tick_s, ticks, spin_s, True, trace))
 
     print(f"{'':>4} {'':>8}   {'spinner never awaits':>24}   {'spinner yields':>24}")
     print(f"{'tick':>4} {'due_ms':>8}   {'ran_ms':>12}{'late_ms':>12}   {'ran_ms':>12}{'late_ms':>12}")
@@ -277,6 +335,13 @@ def main():
     print(f"  {'task switch, two tasks on one thread':<44} {task_ns:>10.0f} ns")
     print(f"  {'thread hand-off, two OS threads':<44} {thread_ns:>10.0f} ns   ({thread_ns / task_ns:.1f} x the task switch)")
 
+    if args.trace:
+        trace.note("part 3 (what a switch costs) is not drawn: its hand-offs take nanoseconds")
+        try:
+            trace.write(args.trace)
+        except OSError as error:
+            sys.exit(f"error: cannot write the trace to {args.trace} ({error.strerror}); check that its folder exists")
+        print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
     ideal = args.duration_ms / 1000 + 2 * ticks * tick_s
     print(f"summary: threads={threads} threads_all_progressed={str(progressed).lower()} "
           f"worst_late_spin_ms={worst_spin:.1f} worst_late_yield_ms={worst_yield:.1f} "
@@ -316,7 +381,7 @@ class Trace:
 
     def slice(self, track, kind, name, t0, t1):
         if self.on:
-            at = self._us(t0)
+            at = self._us(t0)  # both edges rounded to the nanosecond, as written
             self.events.append({"ph": "X", "pid": track[0], "tid": track[1], "ts": at,
                                 "dur": max(0.0, round(self._us(t1) - at, 3)), "cat": kind,
                                 "name": name})
@@ -352,10 +417,14 @@ class Trace:
             names.append({"ph": "M", "name": "thread_sort_index", "pid": pid, "tid": tid,
                           "args": {"sort_index": tid}})
         program = os.path.basename(sys.argv[0])
-        with open(path, "w", encoding="utf-8") as out:
-            json.dump({"displayTimeUnit": "ms",
-                       "otherData": {"program": program, "notes": self.notes},
-                       "traceEvents": names + self.events}, out)
+        try:
+            with open(path, "w", encoding="utf-8") as out:
+                json.dump({"displayTimeUnit": "ms",
+                           "otherData": {"program": program, "notes": self.notes},
+                           "traceEvents": names + self.events}, out)
+        except OSError as error:  # one line, status 1, as the Rust side says it
+            raise SystemExit(f"error: cannot write the trace to {path}: {error.strerror}; "
+                             "check that its folder exists") from None
 # ---- end of the trace writer
 
 

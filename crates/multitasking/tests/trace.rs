@@ -171,3 +171,41 @@ fn a_trace_that_cannot_be_written_is_one_error_line() {
         "{stderr}"
     );
 }
+
+/// The twin's trace: the same part two, and in part one the GIL's contrast: its busy
+/// threads' turns (holding the GIL) are one at a time, whatever the cores.
+#[test]
+fn the_python_twins_trace_shows_the_gils_one_thread_at_a_time() {
+    let Some(mut twin) = common::python_twin() else {
+        return;
+    };
+    let dir = TempDir::new();
+    let path = dir.join("trace.json");
+    let out = twin.args(ARGS).arg("--trace").arg(&path).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let trace = read_trace(&path);
+    let turns = trace.slices_of("part 1");
+    let tracks: std::collections::HashSet<_> = turns.iter().map(|t| &t.track).collect();
+    assert_eq!(tracks.len(), 3, "{tracks:?}");
+    let span = Trace::span(&turns);
+    let above = time_above(&turns, 1);
+    assert!(
+        above < 0.1 * span,
+        "{above} us of {span} with two Python threads on a core at once"
+    );
+    let hog = trace.slices_of("part 2: the spinner never awaits");
+    let spins = hog.iter().filter(|s| s.kind == "holds the thread").count();
+    assert_eq!(spins, 1);
+    let polite = trace.slices_of("part 2: the spinner yields");
+    assert!(
+        polite
+            .iter()
+            .filter(|s| s.kind == "holds the thread")
+            .count()
+            >= 3
+    );
+}
