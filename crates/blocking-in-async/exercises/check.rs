@@ -73,7 +73,26 @@ fn serve(mut conn: TcpStream, n: u64, seen: Arc<Mutex<Seen>>) {
 /// Runs the program against the check's server; measures the gaps between beats as they
 /// arrive (the program's end counting as the next beat's deadline), and checks that the
 /// four answers it gave were printed.
+///
+/// On a busy machine the OS itself may keep a ready thread waiting a few tens of ms, so a
+/// run gets three tries, as the project's timed tests do: noise rarely hits all three,
+/// while a blocked runtime is 800 ms late every time.
 fn heartbeat(program: &Path) -> Verdict {
+    let mut tries = Vec::new();
+    for _ in 0..3 {
+        let verdict = heartbeat_once(program);
+        if verdict.passed {
+            return verdict;
+        }
+        tries.push(verdict.measured);
+    }
+    Verdict {
+        measured: format!("three runs: {}", tries.join("; then ")),
+        passed: false,
+    }
+}
+
+fn heartbeat_once(program: &Path) -> Verdict {
     let (addr, seen) = server();
     let start = Instant::now();
     let run = run(program, &[&addr], Duration::from_secs(30));
