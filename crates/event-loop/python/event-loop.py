@@ -24,6 +24,7 @@ import heapq
 import selectors
 import socket
 import sys
+import textwrap
 import time
 
 # How many connections may wait in the accept queue, as tokio (and the Rust side) allow:
@@ -158,6 +159,10 @@ class Loop:
 
     def park(self, tid, request):
         kind, what, detail = request
+        if kind == "yield":  # hands the thread back: straight to the back of the ready queue
+            self.trace(f"{self.label(tid)} yields: back of the ready queue")
+            self.ready.append(tid)
+            return ("yields", "back of the ready queue")
         if kind == "sleep":
             self.timers_set += 1
             self.seq += 1
@@ -234,6 +239,11 @@ LOOP = None  # the running loop, so tasks can spawn (asyncio keeps one per threa
 
 
 # Leaf operations: try; on BlockingIOError yield what to wait for, then retry.
+
+
+def yield_now():
+    """Hand the thread back once, as `await asyncio.sleep(0)` does."""
+    yield ("yield", None, "yield")
 
 
 def sleep(seconds):
@@ -347,10 +357,26 @@ def run_scratch(clients, step, narrate, trace):
         listener.close()
     elapsed = time.perf_counter() - t0
     stats = LOOP
-    print(
-        f"\nscratch loop: {len(stats.names)} tasks, {stats.polls} polls, {stats.parks_on_io} parks on I/O, "
-        f"{stats.timers_set} timers, {stats.waits} select() waits, {stats.wakeups} wake-ups"
-    )
+    print(f"\nscratch loop (the one above, ONE thread): what it did to run the {len(stats.names)} tasks. It keeps a\n"
+          "ready queue, the tasks that can run now, in line, and runs them one at a time:")
+    rows = [
+        ("polls", stats.polls, "a poll is one next(task): the generator runs until it yields what it waits "
+                               "for, or ends (Rust: one poll of a future, up to an .await that cannot go on)"),
+        ("parks_on_io", stats.parks_on_io, "parked on I/O: the task's socket was not ready (recv or accept raised "
+                                           "BlockingIOError, a connect under way), so the task is set aside, off "
+                                           "the ready queue, until it is"),
+        ("timers", stats.timers_set, "parked on a timer: a sleep set the task aside until its deadline"),
+        ("select() waits", stats.waits, "no task was ready, so the thread slept in ONE selector.select(): it "
+                                        "returns when one of the sockets is ready or the nearest deadline "
+                                        "passes (Rust's loop calls poll(2) here); not a poll of a task"),
+        ("wakeups", stats.wakeups, "a wake-up: a socket turned ready or a deadline passed, so the reactor (the "
+                                   "part of the loop that waits) put that parked task back on the ready queue"),
+    ]
+    for name, count, meaning in rows:
+        lines = textwrap.wrap(meaning, 80)
+        print(f"  {name:<14} {count:>4}  {lines[0]}")
+        for line in lines[1:]:
+            print(f"  {'':<14} {'':>4}  {line}")
     return log.records, elapsed, stats
 
 
@@ -430,6 +456,98 @@ def first_of(group):
     return group
 
 
+# ---------------------------------------------------------------- which task runs next?
+# Note 002 says the loop takes "the first task, by priority, not order". Measured on each
+# loop: five tasks made ready in a known order, each handing the thread back once, and four
+# sleeps armed out of order (0.4, 0.1, 0.3, 0.2 steps).
+
+READY = ["t1", "t2", "t3", "t4", "t5"]
+ARMED_TENTHS = [4, 1, 3, 2]
+
+
+def armed_ms(step):
+    return [round(step * 1000 * t / 10) for t in ARMED_TENTHS]
+
+
+def ready_order(ran):
+    """fifo: both rounds in the order the tasks became ready; lifo: both reversed."""
+    if len(ran) != 2 * len(READY):
+        return "other"
+    rounds = []
+    for r in (ran[:len(READY)], ran[len(READY):]):
+        rounds.append("fifo" if r == READY else "lifo" if r == READY[::-1] else "other")
+    return {("fifo", "fifo"): "fifo", ("lifo", "lifo"): "lifo", ("fifo", "lifo"): "fifo-then-lifo"}.get(
+        tuple(rounds), "other")
+
+
+def timer_order(armed, fired):
+    return "deadline" if fired == sorted(armed) else "armed" if fired == armed else "other"
+
+
+def order_on_scratch(step):
+    ran, fired = [], []
+
+    def ready_task(name):
+        ran.append(name)
+        yield from yield_now()
+        ran.append(name)
+
+    def sleeper_task(ms):
+        yield from sleep(ms / 1000)
+        fired.append(ms)
+
+    loop = Loop(False, Chart(Trace(on=False)))
+    for name in READY:
+        loop.spawn(name, ready_task(name))
+    for ms in armed_ms(step):
+        loop.spawn(f"sleep {ms} ms", sleeper_task(ms))
+    loop.run()
+    return ran, fired
+
+
+async def a_order(step):
+    ran, fired = [], []
+
+    async def ready_task(name):
+        ran.append(name)
+        await asyncio.sleep(0)  # hand the thread back once
+        ran.append(name)
+
+    async def sleeper_task(ms):
+        await asyncio.sleep(ms / 1000)
+        fired.append(ms)
+
+    async with asyncio.TaskGroup() as tasks:
+        for name in READY:
+            tasks.create_task(ready_task(name))
+        for ms in armed_ms(step):
+            tasks.create_task(sleeper_task(ms))
+    return ran, fired
+
+
+def print_order(step, runs):
+    armed = armed_ms(step)
+    print('\nwhich task runs next? Note 002 says the loop takes "the first task, by priority, not order". Measured:\n'
+          f"  {len(READY)} tasks made ready in the order {' '.join(READY)}, each handing the thread back once\n"
+          f"  (await asyncio.sleep(0); the scratch loop: a bare yield), and {len(armed)} sleeps armed in the order "
+          f"{' '.join(map(str, armed))} ms:")
+    print(f"    {'loop':<13} {'ran the ready tasks':<32} {'ready_order':<15} {'timers fired (ms)':<18} timer_order")
+    for name, result in runs:
+        if result is None:
+            continue
+        ran, fired = result
+        shown = f"{' '.join(ran[:len(READY)])} | {' '.join(ran[len(READY):])}"
+        print(f"    {name:<13} {shown:<32} {ready_order(ran):<15} {' '.join(map(str, fired)):<18} "
+              f"{timer_order(armed, fired)}")
+    print("  fifo: first in, first out: the loop ran the ready tasks in the order they became ready, and a\n"
+          "  task that hands the thread back joins the back of the queue (asyncio's loop._ready is a deque).\n"
+          "  deadline: a sleeping task is not in the ready queue at all; the timers are kept in a heap by\n"
+          "  deadline and each task rejoins the queue when its deadline passes, whatever order they were armed in.\n"
+          '  So the note\'s "by priority, not order" is imprecise: no task has a priority. Ready tasks run in\n'
+          "  the order they became ready; only timers are sorted, by deadline, and that decides WHEN a task\n"
+          "  becomes ready, not which ready task goes first.")
+
+
 # ---------------------------------------------------------------- output
 
 
@@ -446,7 +564,7 @@ def print_results(title, records):
 
 
 def compare(ours, theirs):
-    print("\nthe same tasks, scratch loop vs asyncio, in the order they finished")
+    print("\nthe same tasks, scratch loop vs asyncio's own loop (asyncio.run, ONE thread), in the order they finished")
     print(f"  {'#':>2}  {'scratch':<9} {'at':>9}  {'asyncio':<9} {'at':>9}  {'same':<4}  result")
     all_same = len(ours) == len(theirs)
     for n in range(max(len(ours), len(theirs))):
@@ -459,7 +577,7 @@ def compare(ours, theirs):
         print(f"  {n + 1:>2}  {a[0]:<9} {at(a):>9}  {b[0]:<9} {at(b):>9}  {'yes' if same else 'NO':<4}  {value}")
     print(f"finish order (scratch loop): {order(ours)}")
     print(f"finish order (asyncio): {order(theirs)}")
-    print(f"results match asyncio: {str(all_same).lower()}")
+    print(f"same_results (every row: the same task, the same result, on both loops): {str(all_same).lower()}")
     return all_same
 
 
@@ -487,7 +605,8 @@ def main():
     step = args.step_ms / 1000
     clients = args.clients
     ntasks = 1 + 2 * clients + 3
-    print(f"{ntasks} tasks: 1 echo server, {clients} clients (+{clients} echo tasks), 3 sleepers; step {args.step_ms} ms")
+    print(f"{ntasks} tasks: 1 echo server, {clients} clients (+{clients} echo tasks), 3 sleepers; step {args.step_ms} ms\n"
+          "  (the step is the time unit: client i's echo comes i steps after it asks; the sleepers nap 0.5, 2.5, 3.5 steps)")
 
     scratch = asyncio_run = None
     trace = Trace(on=bool(args.trace))
@@ -520,11 +639,23 @@ def main():
                 return 1
 
     longest, total = max(waits(clients, step)), sum(waits(clients, step))
-    print(f"\nwaits in the tasks: longest {longest:.3f} s, all added up {total:.3f} s")
-    for name, run in (("scratch loop", scratch), ("asyncio", asyncio_run)):
+    print(f"\nwaits in the tasks: longest_wait_s {longest:.3f} (the longest single wait), "
+          f"sum_of_waits_s {total:.3f} (all of them added up)")
+    print(f"  {'loop':<30} {'elapsed':>9}  {'x longest wait':>14}  {'x sum of waits':>14}")
+    for name, run in (("scratch loop (elapsed_s)", scratch), ("asyncio (library_elapsed_s)", asyncio_run)):
         if run:
             e = run[1]
-            print(f"  {name:<12} elapsed {e:.3f} s = {e / longest:.2f} x longest wait, {e / total:.2f} x their sum")
+            print(f"  {name:<30} {e:>7.3f} s  {e / longest:>14.2f}  {e / total:>14.2f}")
+
+    ours = order_on_scratch(step) if scratch else None
+    theirs = asyncio.run(a_order(step)) if asyncio_run else None
+    print_order(step, [("scratch loop", ours), ("asyncio", theirs)])
+    runs = (scratch is not None) + (asyncio_run is not None)
+    order_longest = max(armed_ms(step)) / 1000
+    ideal = (longest + order_longest) * runs
+    print(f"\nideal_s {ideal:.3f}: the time the deliberate waits alone take. On one loop they overlap, so each loop\n"
+          f"costs its longest wait ({longest:.3f} s) plus the order test's longest sleep ({order_longest:.3f} s); "
+          f"{runs} loop(s) ran, one after the other.")
 
     if args.trace:
         try:
@@ -536,17 +667,18 @@ def main():
                   f"{e.strerror}", file=sys.stderr)
             return 1
         print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
-    runs = (scratch is not None) + (asyncio_run is not None)
     elapsed = scratch[1] if scratch else asyncio_run[1]
     stats = scratch[2] if scratch else None
+    order = ours or theirs
     na = "na"
     print(
-        f"summary: tasks={ntasks} clients={clients} elapsed_s={elapsed:.3f} results_match_tokio=na "
-        f"results_match_asyncio={na if matches is None else str(matches).lower()} "
-        f"parks_on_io={stats.parks_on_io if stats else na} wakeups={stats.wakeups if stats else na} "
-        f"polls={stats.polls if stats else na} ideal_s={longest * runs:.3f} "
+        f"summary: tasks={ntasks} clients={clients} elapsed_s={elapsed:.3f} "
+        f"library_elapsed_s={'%.3f' % asyncio_run[1] if asyncio_run else na} "
         f"longest_wait_s={longest:.3f} sum_of_waits_s={total:.3f} "
-        f"asyncio_elapsed_s={'%.3f' % asyncio_run[1] if asyncio_run else na}"
+        f"same_results={na if matches is None else str(matches).lower()} "
+        f"polls={stats.polls if stats else na} parks_on_io={stats.parks_on_io if stats else na} "
+        f"wakeups={stats.wakeups if stats else na} ready_order={ready_order(order[0])} "
+        f"timer_order={timer_order(armed_ms(step), order[1])} ideal_s={ideal:.3f}"
     )
     return 0
 
@@ -582,7 +714,7 @@ class Trace:
 
     def slice(self, track, kind, name, t0, t1):
         if self.on:
-            at = self._us(t0)
+            at = self._us(t0)  # both edges rounded to the nanosecond, as written
             self.events.append({"ph": "X", "pid": track[0], "tid": track[1], "ts": at,
                                 "dur": max(0.0, round(self._us(t1) - at, 3)), "cat": kind,
                                 "name": name})
@@ -618,10 +750,14 @@ class Trace:
             names.append({"ph": "M", "name": "thread_sort_index", "pid": pid, "tid": tid,
                           "args": {"sort_index": tid}})
         program = os.path.basename(sys.argv[0])
-        with open(path, "w", encoding="utf-8") as out:
-            json.dump({"displayTimeUnit": "ms",
-                       "otherData": {"program": program, "notes": self.notes},
-                       "traceEvents": names + self.events}, out)
+        try:
+            with open(path, "w", encoding="utf-8") as out:
+                json.dump({"displayTimeUnit": "ms",
+                           "otherData": {"program": program, "notes": self.notes},
+                           "traceEvents": names + self.events}, out)
+        except OSError as error:  # one line, status 1, as the Rust side says it
+            raise SystemExit(f"error: cannot write the trace to {path}: {error.strerror}; "
+                             "check that its folder exists") from None
 # ---- end of the trace writer
 
 

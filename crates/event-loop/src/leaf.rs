@@ -59,6 +59,35 @@ impl Future for Sleep {
     }
 }
 
+/// `yield_now().await`: hand the thread back once, as asyncio's `await asyncio.sleep(0)`.
+/// The task wakes itself at once, so it goes to the BACK of the ready queue: every task
+/// that was ready before it runs first.
+pub fn yield_now() -> YieldNow {
+    YieldNow { yielded: false }
+}
+
+pub struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if std::mem::replace(&mut self.yielded, true) {
+            return Poll::Ready(());
+        }
+        with_runtime(|rt| {
+            let task = rt.current();
+            rt.narrator.line(format_args!(
+                "{} yields: back of the ready queue",
+                rt.label(task)
+            ));
+        });
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
 /// One non-blocking socket operation: `op` is tried on every poll; WouldBlock
 /// means "park on this fd until it is ready for `interest`".
 struct IoOp<'a, S, F> {

@@ -18,6 +18,7 @@ mod executor;
 mod leaf;
 mod narrate;
 mod on_tokio;
+mod order;
 mod output;
 mod reactor;
 mod report;
@@ -125,7 +126,14 @@ fn run(args: &Args, runtime: Runtime) -> anyhow::Result<Summary> {
         let group = "tokio (current_thread): the same tasks, as they saw it";
         timeline::finished(&trace, group, start, records);
     }
-    let summary = report::results(sc, scratch, tokio)?;
+    // Which ready task runs next: the same small test on each loop that ran.
+    let ours = (runtime != Runtime::Tokio)
+        .then(|| order::on_scratch_loop(sc.step))
+        .transpose()?;
+    let theirs = (runtime != Runtime::Scratch)
+        .then(|| order::on_tokio(sc.step))
+        .transpose()?;
+    let summary = report::results(sc, scratch, tokio, [ours, theirs])?;
     if let Some(path) = &args.trace {
         timeline::write(&trace, path)?;
     }

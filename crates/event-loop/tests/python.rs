@@ -34,7 +34,7 @@ fn python_scratch_loop_matches_asyncio_and_runs_concurrently() {
         return;
     };
     let s = summary(&text);
-    assert_eq!(s["results_match_asyncio"], "true", "{text}");
+    assert_eq!(s["same_results"], "true", "{text}");
     assert!(
         text.contains(
             "finish order (scratch loop): server nap echo-1 client-1 echo-2 client-2 rest long"
@@ -47,8 +47,43 @@ fn python_scratch_loop_matches_asyncio_and_runs_concurrently() {
     };
     assert!(num("elapsed_s") < 1.8 * num("longest_wait_s"), "{text}");
     assert!(num("parks_on_io") >= 3.0 && num("wakeups") >= 5.0, "{text}");
-    for key in ["tasks", "clients", "ideal_s", "results_match_tokio"] {
+    for key in [
+        "tasks",
+        "clients",
+        "ideal_s",
+        "same_results",
+        "library_elapsed_s",
+    ] {
         assert!(s.contains_key(key), "missing {key}");
+    }
+}
+
+/// The twin's counterpart of the order test: its generator loop and asyncio both run the
+/// ready tasks first come, first served (asyncio's `loop._ready` is a deque; `await
+/// asyncio.sleep(0)` goes to its back) and fire the timers by deadline (a heap).
+#[test]
+fn python_loops_run_ready_tasks_in_order_and_timers_by_deadline() {
+    let Some(text) = run_python(&["--clients", "1", "--step-ms", "60"]) else {
+        return;
+    };
+    let s = summary(&text);
+    assert_eq!(s["ready_order"], "fifo", "{text}");
+    assert_eq!(s["timer_order"], "deadline", "{text}");
+    assert!(
+        text.contains("sleeps armed in the order 24 6 18 12 ms"),
+        "{text}"
+    );
+    for name in ["scratch loop  t1", "asyncio       t1"] {
+        let row = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_else(|| panic!("no order row {name}:\n{text}"));
+        assert!(
+            row.contains("t1 t2 t3 t4 t5 | t1 t2 t3 t4 t5  fifo")
+                && row.contains("6 12 18 24")
+                && row.ends_with("deadline"),
+            "{row}"
+        );
     }
 }
 

@@ -172,10 +172,12 @@ fn the_trace_changes_no_figure() {
     let traced = summary(&ok(&out));
     let keys = [
         "tasks",
-        "results_match_tokio",
+        "same_results",
         "parks_on_io",
         "wakeups",
         "polls",
+        "ready_order",
+        "timer_order",
         "ideal_s",
     ];
     for key in keys {
