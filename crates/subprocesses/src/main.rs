@@ -213,6 +213,7 @@ async fn wait_then_read(kib: u64, limit: Duration, tr: &Tr) -> anyhow::Result<Pi
         .spawn()
         .context(SPAWN)?;
     let written = report::progress(process.stderr.take().context("the child has no stderr")?);
+    report::started_writing(&written).await; // a child slow to start is not the lesson
     let start = Instant::now();
     let timed_out = timeout(limit, process.wait()).await.is_err(); // stdout not read yet
     let pid = process.id().unwrap_or(0);

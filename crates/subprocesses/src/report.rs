@@ -226,6 +226,14 @@ pub fn progress(stderr: tokio::process::ChildStderr) -> Arc<AtomicU64> {
     written
 }
 
+/// Waits (up to 10 s) until the flooding child has said it wrote something.
+pub async fn started_writing(written: &AtomicU64) {
+    let start = Instant::now();
+    while written.load(Ordering::Relaxed) == 0 && start.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
 /// The trace: one row per part, a track per child (the first 100), slices for their lives.
 pub struct Tr {
     pub trace: Trace,
