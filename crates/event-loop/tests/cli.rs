@@ -1,6 +1,7 @@
 //! Runs the built binary and checks what the demo claims.
 
 mod common;
+mod local;
 
 use std::process::{Command, Output};
 
@@ -40,6 +41,7 @@ fn scratch_loop_gives_the_same_results_as_tokio() {
         "60",
     ]));
     let s = summary(&text);
+    local::assert_every_key_is_named_above(&text);
     assert_eq!(s["same_results"], "true", "{text}");
     let ours = line_after(&text, "finish order (scratch loop): ");
     assert_eq!(ours, line_after(&text, "finish order (tokio): "));

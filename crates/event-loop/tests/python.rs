@@ -1,6 +1,7 @@
 //! Runs the Python twin, if python3 is on PATH, and checks its summary line.
 
 mod common;
+mod local;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -34,6 +35,7 @@ fn python_scratch_loop_matches_asyncio_and_runs_concurrently() {
         return;
     };
     let s = summary(&text);
+    local::assert_every_key_is_named_above(&text);
     assert_eq!(s["same_results"], "true", "{text}");
     assert!(
         text.contains(

@@ -127,6 +127,7 @@ fn demo(args: &Args, load: Load) -> anyhow::Result<Summary> {
     let one = read_without_data(read_timeout)
         .context("part one failed; is the loopback interface up?")?;
     timeline::part_one(&trace, &one, read_timeout);
+    report::part_two_heading(load.clients, load.delay);
     let blocking = match which {
         Which::Nonblocking => None,
         _ => Some(trial::time_server(Kind::Blocking, load)?),
@@ -151,7 +152,7 @@ fn read_without_data(timeout: Duration) -> io::Result<PartOne> {
     let mut client = TcpStream::connect(listener.local_addr()?)?;
     let (mut peer, _) = listener.accept()?; // connected, and it sends nothing yet
     let mut buf = [0u8; 64];
-    println!("part one: read from a connected socket whose peer has sent nothing");
+    report::part_one_heading();
 
     // Non-blocking: with no bytes there, read fails at once with WouldBlock.
     client.set_nonblocking(true)?;

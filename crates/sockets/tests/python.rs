@@ -2,6 +2,7 @@
 //! and checks its summary line makes the same claims as the Rust program's.
 
 mod common;
+mod local;
 
 use std::path::Path;
 use std::process::Command;
@@ -31,6 +32,7 @@ fn python_twin_shows_the_same_claims() {
         String::from_utf8_lossy(&out.stderr)
     );
     let last = stdout.lines().last().unwrap_or_default();
+    local::assert_every_key_is_named_above(&stdout);
     let s = common::summary(&stdout);
     let num = |k: &str| -> f64 {
         s.get(k)
@@ -41,7 +43,6 @@ fn python_twin_shows_the_same_claims() {
     assert!(num("wouldblock_us") < 50_000.0, "{last}");
     assert!(num("blocking_wait_ms") >= 90.0, "{last}");
     assert_eq!(s["echoed"], "16", "{last}");
-    assert_eq!(s["all_echoed"], "true", "{last}");
     // 8 clients x 100 ms: one after another (>= 0.8 x K x D) vs all at once (< 0.5 x K x D).
     assert!(num("blocking_s") >= 0.8 * 0.8, "{last}");
     assert!(num("nonblocking_s") < 0.5 * 0.8, "{last}");
