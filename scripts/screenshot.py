@@ -49,6 +49,9 @@ def main():
         if args.wait_ms:
             page.wait_for_timeout(args.wait_ms)
         if args.expand:
+            # Perfetto loads the trace after the page: wait for its first track to show.
+            page.wait_for_selector(".pf-track__shell", timeout=90_000)
+            page.wait_for_timeout(1500)
             # Perfetto shows each group (a "process") collapsed: open them, top to bottom.
             for _ in range(12):
                 closed = page.locator('button.pf-track__collapse-button:has(i:text-is("expand_more"))')

@@ -14,6 +14,7 @@ import html
 import json
 import math
 import sys
+import zlib
 
 WIDTH = 900
 LABEL_W = 210  # the left column: group and track names
@@ -95,7 +96,15 @@ def render(path, title, caption, max_lanes):
         kind = s.get("cat") or s.get("name", "")
         if kind not in kinds:
             kinds.append(kind)
-    colour = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(kinds)}
+    # A kind keeps its colour from picture to picture (the Rust and the Python run side by
+    # side): its colour comes from its name, the next free one when two names collide.
+    colour, taken = {}, set()
+    for k in sorted(kinds):
+        i = zlib.crc32(k.encode()) % len(PALETTE)
+        while PALETTE[i] in taken and len(taken) < len(PALETTE):
+            i = (i + 1) % len(PALETTE)
+        colour[k] = PALETTE[i]
+        taken.add(PALETTE[i])
     by_track = {}
     for s in slices:
         by_track.setdefault((s["pid"], s["tid"]), []).append(s)
