@@ -396,10 +396,10 @@ POLLER_CALL = {
 def report(args, blocking, nonblocking, timeout):
     clients, d = args.clients, args.delay_ms / 1000.0
     print()
-    print("  server        clients  echoed  total_s  waits_s  ratio  cpu_s")
+    print("  server        clients  echoed  total_s  waits_s   ratio  cpu_s")
     for name, run, waits in (("blocking", blocking, clients * d), ("non-blocking", nonblocking, d)):
         if run:
-            print("  %-12s  %7d  %6d  %7.3f  %7.3f  %5.3f  %5.3f"
+            print("  %-12s  %7d  %6d  %7.3f  %7.3f  %6.3f  %5.3f"
                   % (name, clients, run["echoed"], run["total"], waits, run["total"] / waits,
                      run["cpu"]))
     print("  total_s: from the client process's \"ready\" to the last echo. waits_s: the think times this server\n"

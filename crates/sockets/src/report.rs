@@ -105,7 +105,7 @@ pub fn part_two(summary: &Summary) {
     let clients = setup.clients;
     let (d, delay_ms) = (setup.delay.as_secs_f64(), setup.delay.as_millis());
     println!();
-    println!("  server        clients  echoed  total_s  waits_s  ratio  cpu_s");
+    println!("  server        clients  echoed  total_s  waits_s   ratio  cpu_s");
     let runs = [
         ("blocking", blocking, clients as f64 * d),
         ("non-blocking", nonblocking, d),
@@ -114,7 +114,7 @@ pub fn part_two(summary: &Summary) {
         if let Some(r) = run {
             let total = r.total.as_secs_f64();
             println!(
-                "  {name:<12}  {clients:>7}  {:>6}  {total:>7.3}  {waits:>7.3}  {:>5.3}  {:>5.3}",
+                "  {name:<12}  {clients:>7}  {:>6}  {total:>7.3}  {waits:>7.3}  {:>6.3}  {:>5.3}",
                 r.echoed,
                 total / waits,
                 r.cpu.as_secs_f64()
