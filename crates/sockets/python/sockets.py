@@ -393,6 +393,18 @@ POLLER_CALL = {
 }
 
 
+def busy_machine_note():
+    """One line when the machine was busier than its cores (the 1-minute load average)."""
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return
+    if load > cores:
+        print("  note: the machine was busy (load average %.1f on %d core(s)): the clients' connects\n"
+              "  and echoes are CPU work, so total_s and ratio grew with it, not the waits" % (load, cores))
+
+
 def report(args, blocking, nonblocking, timeout):
     clients, d = args.clients, args.delay_ms / 1000.0
     print()
@@ -439,6 +451,7 @@ def report(args, blocking, nonblocking, timeout):
     if blocking and nonblocking:
         print("  speedup %.2f = blocking_s / nonblocking_s: the non-blocking server finished that many times\n"
               "  sooner, on the same one thread" % (blocking["total"] / nonblocking["total"]))
+    busy_machine_note()
     parts = "".join(part for part, run in (
         (" + the blocking server's waits_s (%.3f s)" % (clients * d), blocking),
         (" + the non-blocking server's waits_s (%.3f s)" % d, nonblocking)) if run)

@@ -183,6 +183,7 @@ pub fn part_two(summary: &Summary) {
             b.total.as_secs_f64() / n.total.as_secs_f64()
         );
     }
+    busy_machine_note();
     println!(
         "\nideal_s {:.3}: the time the deliberate waits alone take:\n  part one's read timeout ({} ms){}",
         summary.ideal_s(),
@@ -198,6 +199,22 @@ pub fn part_two(summary: &Summary) {
         .flatten()
         .collect::<String>()
     );
+}
+
+/// One line when the machine was busier than its cores (the 1-minute load average, from
+/// /proc/loadavg; nothing where there is none): connecting and greeting clients is CPU work,
+/// so a busy machine stretches total_s and ratio beyond the waits, and this says why.
+fn busy_machine_note() {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next()?.parse::<f64>().ok());
+    if let Some(load) = load.filter(|&l| l > cores as f64) {
+        println!(
+            "  note: the machine was busy (load average {load:.1} on {cores} core(s)): the clients' connects\n  \
+             and echoes are CPU work, so total_s and ratio grew with it, not the waits"
+        );
+    }
 }
 
 /// The last line of a demo run: every figure measured in this run (`na` for a server
