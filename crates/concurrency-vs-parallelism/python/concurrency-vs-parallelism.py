@@ -6,7 +6,9 @@ time in the oven (a sleep). Kitchens:
   one baker   both cakes on one thread with asyncio, switching whenever a cake is in the oven
   two bakers  one threading.Thread per cake: the twin of the Rust version's two threads; in
               CPython the GIL lets only one of them mix at a time
-  two bakers (processes)  one multiprocessing.Process per cake: how Python gets two cores
+  two procs   one multiprocessing.Process per cake: how Python gets two cores
+Part two bakes with one baker and with two bakers again, this thread and the threads it
+starts pinned to one core with os.sched_setaffinity (Linux).
 
 Run it:  python3 concurrency-vs-parallelism.py [--work-ms 150 --oven-ms 100 --steps 3]
 The last line, `summary: ...`, carries the same keys as the Rust program, plus the process
@@ -80,10 +82,15 @@ async def bake_async(cake, steps, strokes, oven_s, opened):
     return spans, dough, threading.get_ident(), os.getpid()
 
 
+def allowed_cores():
+    """The cores this thread (and the threads and processes it starts) may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def sequential(recipe):
     opened = time.monotonic()
     cakes = [bake_blocking(c, *recipe, opened) for c in (0, 1)]
-    return "sequential", time.monotonic() - opened, cakes, opened
+    return "sequential", time.monotonic() - opened, cakes, opened, allowed_cores()
 
 
 def one_baker(recipe):
@@ -94,7 +101,7 @@ def one_baker(recipe):
 
     opened = time.monotonic()
     cakes = asyncio.run(both(opened))
-    return "one baker", time.monotonic() - opened, list(cakes), opened
+    return "one baker", time.monotonic() - opened, list(cakes), opened, allowed_cores()
 
 
 def two_bakers(recipe):
@@ -109,7 +116,7 @@ def two_bakers(recipe):
         t.start()
     for t in threads:
         t.join()
-    return "two bakers", time.monotonic() - opened, cakes, opened
+    return "two bakers", time.monotonic() - opened, cakes, opened, allowed_cores()
 
 
 def _bake_in_process(cake, recipe, opened, queue):
@@ -131,7 +138,23 @@ def two_processes(recipe):
         cakes[cake] = result
     for p in procs:
         p.join()
-    return "two procs", time.monotonic() - opened, cakes, opened
+    return "two procs", time.monotonic() - opened, cakes, opened, allowed_cores()
+
+
+def on_one_core(recipe):
+    """Part two: one baker and two bakers with this thread pinned to the first core it may
+    use (the threads it starts inherit that), then its old cores back. Returns the core and
+    the two kitchens, or None and why part two cannot run here."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None, "this OS has no call to pin a thread to one core (Linux's sched_setaffinity)"
+    allowed = os.sched_getaffinity(0)
+    core = min(allowed)
+    os.sched_setaffinity(0, {core})  # 0: the calling thread
+    try:
+        kitchens = [one_baker(recipe), two_bakers(recipe)]
+    finally:
+        os.sched_setaffinity(0, allowed)
+    return core, [(f"{k[0]}, 1 core", *k[1:]) for k in kitchens]
 
 
 def time_in(spans, kind):
@@ -176,7 +199,21 @@ def row(spans, total, cell):
 
 
 def both_row(a, b, total, cell):
-    return "".join("^" if 3 * overlap(a, b, "mix", lo, hi) >= hi - lo else " " for lo, hi in cells(total, cell))
+    """^ where both cakes were mixed at the same moment (their two mixes got 1.5 cores'
+    worth of CPU or more between them), - where both were under way but taking turns."""
+    def worth(span):
+        return span[3] / max(span[2] - span[1], 1e-9)
+
+    out = []
+    for lo, hi in cells(total, cell):
+        both = cpu = 0.0
+        for x in (s for s in a if s[0] == "mix"):
+            for y in (s for s in b if s[0] == "mix"):
+                shared = max(0.0, min(x[2], y[2], hi) - max(x[1], y[1], lo))
+                both += shared
+                cpu += shared * (worth(x) + worth(y))
+        out.append(" " if 3 * both < hi - lo else "^" if cpu >= 1.5 * both else "-")
+    return "".join(out)
 
 
 def mixing(cakes):
@@ -203,6 +240,13 @@ TRACK_NAMES = {
     "two bakers": ["baker-1 thread: cake 1", "baker-2 thread: cake 2"],
     "two procs": ["baker 1 process: cake 1", "baker 2 process: cake 2"],
 }
+
+
+def load_average():
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
 
 
 def cpu_now():
@@ -243,9 +287,12 @@ class CpuMeter:
 def record(trace, kitchens, readings):
     """The kitchens as a trace, from the same spans the timelines are drawn from: the same
     groups, tracks and slice names as the Rust side writes."""
-    for name, total, cakes, opened in kitchens:
-        group = trace.group(f"{name} ({units(cakes)} {'process' if name == 'two procs' else 'thread'}(s))")
-        names = TRACK_NAMES[name]
+    for name, total, cakes, opened, _ in kitchens:
+        base = name.removesuffix(", 1 core")
+        label = f"{base} ({units(cakes)} {'process' if name == 'two procs' else 'thread'}(s))"
+        # Part two's groups lead with "1 core: ", as on the Rust side.
+        group = trace.group(label if base == name else f"1 core: {label}")
+        names = TRACK_NAMES[base]
         baker = trace.track(group, names[0])
         bakers = [baker, baker] if names[0] == names[1] else [baker, trace.track(group, names[1])]
         ovens = [trace.track(group, "cake 1's oven"), trace.track(group, "cake 2's oven")]
@@ -282,43 +329,77 @@ def main():
     if args.work_ms < 1 or args.oven_ms < 0 or args.steps < 1 or args.width < 20:
         parser.error("need --work-ms >= 1, --oven-ms >= 0, --steps >= 1, --width >= 20")
 
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = allowed_cores()
     strokes = strokes_per_ms() * args.work_ms
     recipe = (args.steps, strokes, args.oven_ms / 1000)
     print(f"Two cakes, {args.steps} steps each: mix {args.work_ms} ms ({strokes} strokes of Python arithmetic),")
-    print(f"then {args.oven_ms} ms in the oven. This process may use {cores} core(s).\n")
+    print(f"then {args.oven_ms} ms in the oven. Part one bakes them four ways on the {cores} core(s) this")
+    print("process may use; part two again with one baker and with two, pinned to one core")
+    print("(os.sched_setaffinity).\n")
 
     meter = CpuMeter(args.trace is not None)
     kitchens = [sequential(recipe), one_baker(recipe), two_bakers(recipe), two_processes(recipe)]
+    core, part_two = on_one_core(recipe)
+    if core is not None:
+        kitchens += part_two
     readings = meter.stop()
     base = kitchens[0][1]
-    print(f"{'kitchen':<12} {'units':>5} {'total_s':>9} {'mixing_s':>9} {'both_mixing_s':>14} {'cores_mixing':>12} "
-          f"{'speedup':>8}")
-    for name, total, cakes, _ in kitchens:
-        print(f"{name:<12} {units(cakes):>5} {total:>9.3f} {mixing(cakes):>9.3f} {both_mixing(cakes):>14.3f} "
-              f"{parallelism(cakes):>12.2f} {base / total:>7.2f}x")
-    print("units: threads, or processes for 'two procs'; mixing_s: both cakes' mixing added up;")
-    print("both_mixing_s: the time both were being mixed at once; cores_mixing: CPU seconds of mixing")
-    print("per second in which any mixing went on; speedup: sequential total over this total (a")
-    print("ratio of wall times, as on the Rust side; the ovens overlap even on one core).\n")
+    print(f"{'kitchen':<18} {'cores':>5} {'units':>5} {'total_s':>8} {'mixing_s':>8} {'overlap_s':>9} "
+          f"{'cores_mixing':>12} {'speedup':>8}")
+    for name, total, cakes, _, allowed in kitchens:
+        print(f"{name:<18} {allowed:>5} {units(cakes):>5} {total:>8.3f} {mixing(cakes):>8.3f} "
+              f"{both_mixing(cakes):>9.3f} {parallelism(cakes):>12.2f} {base / total:>7.2f}x")
+    print("one baker: both cakes as two asyncio tasks on one thread; two bakers: two threading.Thread;")
+    print("two procs: two multiprocessing.Process. cores: the cores the kitchen was allowed on;")
+    print("units: its threads, or processes for 'two procs'; mixing_s: both cakes' mixing added up;")
+    print("overlap_s: the wall time both cakes' mixes were under way at once (two threads taking")
+    print("turns at the GIL count too); cores_mixing: CPU seconds of mixing per wall second in which")
+    print("any mixing went on (time.thread_time): the cores really mixing at once; speedup:")
+    print("sequential total over this total (the ovens overlap even on one core). The summary calls")
+    print('a kitchen\'s total_s <kitchen>_s (one_baker_1core_s for "one baker, 1 core"), and its')
+    print("other columns <column>_<kitchen> (cores_mixing_two_bakers).")
+    alone = parallelism(kitchens[0][2])
+    if alone < 0.85:
+        load = load_average()
+        load = "" if load is None else f" (load average {load:.1f})"
+        print(f"Busy machine: one thread mixing alone got {alone:.2f} of a core{load}, so every cores_mixing reads low.")
 
     cell = max(k[1] for k in kitchens) / args.width
-    print(f"Timelines, one character = {cell * 1e3:.1f} ms: # mixing, ~ in the oven, . waiting, ^ both mixed at once.")
-    for name, total, cakes, _ in kitchens:
+    print(f"\nTimelines, one character = {cell * 1e3:.1f} ms: # mixing, ~ in the oven, . waiting. The both")
+    print("row: ^ both cakes mixed at the same moment (1.5 cores' worth or more: parallel), - both")
+    print("mixes under way but taking turns (less: overlapping in time, not parallel).")
+    for name, total, cakes, _, allowed in kitchens:
         a, b = cakes[0][0], cakes[1][0]
-        print(f"\n{name} ({total:.3f} s)")
+        print(f"\n{name} ({allowed} core(s), {total:.3f} s)")
         print(f"  cake 1 |{row(a, total, cell)}|")
         print(f"  cake 2 |{row(b, total, cell)}|")
         print(f"  both   |{both_row(a, b, total, cell)}|")
 
-    seq, one, two, procs = kitchens
+    seq, one, two, procs = kitchens[:4]
     alone = (mixing(seq[2]) + mixing(one[2])) / 2  # both had the cores to themselves
     stretch, stretch_procs = mixing(two[2]) / alone, mixing(procs[2]) / alone
     ok = all(k[2][c][1] == seq[2][c][1] for k in kitchens for c in (0, 1))
     print(f"\nTwo bakers on threads: {parallelism(two[2]):.2f} cores' worth of mixing; each mix took {stretch:.2f}x")
-    print("as long as on one thread: the GIL lets one thread run Python at a time.")
-    print(f"Two bakers in processes: {parallelism(procs[2]):.2f} cores' worth; each mix took {stretch_procs:.2f}x.")
-    print(f"Cakes identical in all four kitchens: {str(ok).lower()}")
+    print("as long as on one thread: the GIL lets one thread run Python at a time, so their mixes")
+    print("overlap in time without being parallel.")
+    worth = parallelism(procs[2])
+    verdict = "parallel" if worth >= 1.5 else "not parallel here: the cores were busy elsewhere"
+    print(f"Two bakers in processes: {worth:.2f} cores' worth ({verdict}); each mix took {stretch_procs:.2f}x.")
+    if core is None:
+        print(f"Part two (one core) skipped: {part_two}.")
+    else:
+        one_1, two_1 = kitchens[4:]
+        print(f"Part two, pinned to core {core}: one baker {seq[1] / one_1[1]:.2f}x the speed of sequential")
+        print("(concurrency works on one core: it needs something to wait for, not a second core); two")
+        print(f"bakers' mixes overlapped in time for {both_mixing(two_1[2]):.3f} s with {parallelism(two_1[2]):.2f} "
+              "cores' worth: concurrent,")
+        print("not parallel. Parallelism is a kind of concurrency: on one core only the concurrency is left.")
+    print(f"Cakes identical in all {len(kitchens)} kitchens: {str(ok).lower()}")
+    ideal = (len(kitchens) + 1) * args.steps * args.oven_ms / 1000
+    print(f"ideal_s = {ideal:.3f} s: the ovens alone, the run's only deliberate waits: 2 x {args.steps} x "
+          f"{args.oven_ms} ms back to back")
+    print(f"  in the sequential kitchen, {args.steps} x {args.oven_ms} ms in each of the {len(kitchens) - 1} others "
+          "(their two cakes' ovens overlap).")
     if args.trace:
         # The kitchens' clock is time.monotonic(), one clock for this process and its children.
         trace = Trace(start=kitchens[0][3])
@@ -330,18 +411,16 @@ def main():
                   file=sys.stderr)
             return 1
         print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
-    ideal = 5 * args.steps * args.oven_ms / 1000  # ovens: 2x back to back, then 1x in each other kitchen
-    print(
-        f"summary: cores={cores} sequential_s={seq[1]:.3f} one_baker_s={one[1]:.3f} two_bakers_s={two[1]:.3f} "
-        f"work_overlap_two_bakers={both_mixing(two[2]):.3f} work_overlap_one_baker={both_mixing(one[2]):.3f} "
-        f"ideal_s={ideal:.3f} work_stretch_two_bakers={stretch:.2f} one_baker_threads={units(one[2])} "
-        f"two_bakers_threads={units(two[2])} results_equal={str(ok).lower()} "
-        f"mixing_parallelism_one_baker={parallelism(one[2]):.2f} "
-        f"mixing_parallelism_two_bakers={parallelism(two[2]):.2f} "
-        f"two_processes_s={procs[1]:.3f} work_overlap_two_processes={both_mixing(procs[2]):.3f} "
-        f"work_stretch_two_processes={stretch_procs:.2f} "
-        f"mixing_parallelism_two_processes={parallelism(procs[2]):.2f}"
-    )
+    fields = [("cores", cores), ("sequential_s", f"{seq[1]:.3f}"), ("one_baker_s", f"{one[1]:.3f}"),
+              ("two_bakers_s", f"{two[1]:.3f}"), ("overlap_s_two_bakers", f"{both_mixing(two[2]):.3f}"),
+              ("cores_mixing_two_bakers", f"{parallelism(two[2]):.2f}")]
+    if core is not None:
+        fields += [("one_baker_1core_s", f"{one_1[1]:.3f}"), ("two_bakers_1core_s", f"{two_1[1]:.3f}"),
+                   ("overlap_s_two_bakers_1core", f"{both_mixing(two_1[2]):.3f}"),
+                   ("cores_mixing_two_bakers_1core", f"{parallelism(two_1[2]):.2f}")]
+    fields += [("results_equal", str(ok).lower()), ("cores_mixing_two_procs", f"{worth:.2f}"),
+               ("ideal_s", f"{ideal:.3f}")]
+    print("summary: " + " ".join(f"{k}={v}" for k, v in fields))
 
 
 # ---- the trace writer: the same in every twin (make test compares it with

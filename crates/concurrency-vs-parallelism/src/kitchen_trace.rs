@@ -24,12 +24,17 @@ pub fn record(trace: &Trace, kitchens: &[Kitchen], meter: &[(Instant, f64)]) {
     }
     for k in kitchens {
         let threads = k.threads();
-        let group = trace.group(&format!("{} ({} thread(s))", k.name, threads));
+        // Part two's groups lead with "1 core: ", so no group name starts another's.
+        let group = match k.name.strip_suffix(", 1 core") {
+            Some(base) => trace.group(&format!("1 core: {base} ({threads} thread(s))")),
+            None => trace.group(&format!("{} ({threads} thread(s))", k.name)),
+        };
         let at = |seconds: f64| k.opened + Duration::from_secs_f64(seconds.max(0.0));
         let bakers = if threads == 1 {
-            let name = match k.name {
-                "one baker" => "baker: both cakes in turn",
-                _ => "baker: cake 1, then cake 2",
+            let name = if k.name.starts_with("one baker") {
+                "baker: both cakes in turn"
+            } else {
+                "baker: cake 1, then cake 2"
             };
             let one = trace.track(group, name);
             [one, one]

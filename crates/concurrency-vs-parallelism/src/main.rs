@@ -3,21 +3,22 @@
 //! it). One baker bakes both cakes on one thread and turns to the other cake whenever one
 //! goes into the oven: that is concurrency. Two bakers each bake a cake on a thread of
 //! their own, so both cakes can be mixed at the same moment: that is parallelism. Baking
-//! one cake after the other is the baseline.
+//! one cake after the other is the baseline. Part two bakes with one baker and with two
+//! again, pinned to one core: concurrency still works there, parallelism has no room.
 //!
 //!     cargo run --release -p concurrency-vs-parallelism
 //!     cargo run --release -p concurrency-vs-parallelism -- --work-ms 50 --oven-ms 300 --steps 4
-//!     taskset -c 0 cargo run --release -p concurrency-vs-parallelism    (Linux: one core)
 //!
 //! What to look for: one baker's `#` (mixing) never stand above each other, they fill the
-//! other cake's `~` (oven); two bakers' `#` do stand above each other (`^` in the `both`
-//! row), and `cores_mixing` is near 2. On one core the two bakers still overlap in time,
-//! but each mix takes twice as long and `cores_mixing` stays at 1 or below.
+//! other cake's `~` (oven); two bakers' `#` do stand above each other, and `cores_mixing`
+//! says whether that was parallel (near 2, `^` in the `both` row) or two threads taking
+//! turns at one core (1 or less, `-`): on one core, always the second.
 //! `--trace t.json` writes the same spans for Perfetto or vizviewer: a track per baker, a
 //! slice per mixing step that says how much CPU it got, and a counter of cores busy.
 
 mod kitchen;
 mod kitchen_trace;
+mod one_core;
 mod output;
 mod timeline;
 mod trace;
@@ -84,15 +85,25 @@ fn run(args: &Args) -> anyhow::Result<()> {
     kitchen::header(args, recipe.strokes_per_mix, cores);
 
     let meter = kitchen_trace::CpuMeter::start(args.trace.is_some());
-    let kitchens = [
+    let mut kitchens = vec![
         one_cake_after_the_other(recipe),
         one_baker(recipe)?,
         two_bakers(recipe)?,
     ];
+    // Part two: the same bakers held to one core. The threads started while this one is
+    // pinned inherit its one core.
+    let part_two = match one_core::pin_this_thread() {
+        Ok(pinned) => {
+            let on_one_core = [one_baker(recipe)?, two_bakers(recipe)?];
+            kitchens.extend(on_one_core.map(Kitchen::on_one_core));
+            Ok(pinned.core) // dropped here: the thread may use all its cores again
+        }
+        Err(why) => Err(why),
+    };
     let cpu_readings = meter.stop();
     kitchen::print_totals(&kitchens);
     kitchen::print_timelines(&kitchens, args.width);
-    let summary = kitchen::conclude(&kitchens, cores, args.steps, recipe.oven);
+    let summary = kitchen::conclude(&kitchens, &part_two, args.steps, recipe.oven);
     if let Some(path) = &args.trace {
         // The same spans the timelines above were drawn from.
         let trace = Trace::new(kitchens[0].opened);

@@ -89,12 +89,30 @@ pub fn row(spans: &[Span], total: f64, cell: f64) -> String {
         .collect()
 }
 
-/// `^` in every cell where both cakes were being mixed at once for a third of it or more.
+/// The both row: in every cell where both cakes were being mixed at once for a third of
+/// it or more, `^` if their two mixes got 1.5 cores' worth of CPU or more between them
+/// (parallel), `-` if less (both under way, but taking turns at the CPU). A mix's cores'
+/// worth is its CPU seconds over its wall seconds, averaged over the whole mix.
 pub fn both_row(a: &[Span], b: &[Span], total: f64, cell: f64) -> String {
+    let worth = |s: &Span| s.cpu / (s.end - s.start).max(1e-9);
     cells(total, cell)
         .map(|(from, to)| {
-            let both = overlap_within(a, b, Kind::Mix, from, to);
-            if both * 3.0 >= to - from { '^' } else { ' ' }
+            let (mut both, mut cpu) = (0.0, 0.0);
+            for x in a.iter().filter(|s| s.kind == Kind::Mix) {
+                for y in b.iter().filter(|s| s.kind == Kind::Mix) {
+                    let start = x.start.max(y.start).max(from);
+                    let shared = (x.end.min(y.end).min(to) - start).max(0.0);
+                    both += shared;
+                    cpu += shared * (worth(x) + worth(y));
+                }
+            }
+            if both * 3.0 < to - from {
+                ' '
+            } else if cpu >= 1.5 * both {
+                '^'
+            } else {
+                '-'
+            }
         })
         .collect()
 }
@@ -152,8 +170,23 @@ mod tests {
 
     #[test]
     fn both_row_marks_only_simultaneous_mixing() {
-        let a = [span(Kind::Mix, 0.0, 2.0)];
-        let b = [span(Kind::Mix, 1.0, 3.0)];
-        assert_eq!(both_row(&a, &b, 3.0, 1.0), " ^ ");
+        // Each mix got a whole core: where they overlap, two cores' worth: parallel.
+        let full = |start: f64, end: f64| Span {
+            cpu: end - start,
+            ..span(Kind::Mix, start, end)
+        };
+        assert_eq!(
+            both_row(&[full(0.0, 2.0)], &[full(1.0, 3.0)], 3.0, 1.0),
+            " ^ "
+        );
+        // Each got half a core (two threads sharing one): overlapping, not parallel.
+        let half = |start: f64, end: f64| Span {
+            cpu: (end - start) / 2.0,
+            ..span(Kind::Mix, start, end)
+        };
+        assert_eq!(
+            both_row(&[half(0.0, 2.0)], &[half(1.0, 3.0)], 3.0, 1.0),
+            " - "
+        );
     }
 }
