@@ -106,6 +106,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
         report::print_timeline(&phases, delay, args.count);
     }
     summary.explain();
+    summary.print_figures();
     if let Some(path) = &args.trace {
         recording::write(&trace, args.count, path)?;
     }

@@ -43,6 +43,28 @@ fn gathered_coroutines_print_all_ones_then_all_twos_in_about_one_delay() {
         "three 200 ms sleeps gathered must overlap: {elapsed} s"
     );
     assert!((number(&s, "ideal_s") - 0.2).abs() < 1e-9);
+    // Three coroutines: what is beyond the delay is the timer's slack, said as such, and
+    // not divided into a cost per coroutine.
+    assert!(!s.contains_key("overhead_ns_per_coroutine"), "{s:?}");
+    assert!(stdout(&out).contains("is start-up and timer slack, not a cost per coroutine"));
+    every_key_is_in_the_figures(&stdout(&out));
+}
+
+/// Each key of the summary line is a figure the run printed above it, under that name.
+fn every_key_is_in_the_figures(text: &str) {
+    let figures: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("the figures (keys of the summary line):"))
+        .filter(|l| l.starts_with("  "))
+        .collect();
+    for key in summary(text).keys() {
+        assert!(
+            figures
+                .iter()
+                .any(|l| l.trim_start().starts_with(&format!("{key} "))),
+            "{key} is not among the figures: {figures:?}"
+        );
+    }
 }
 
 #[test]
@@ -78,6 +100,14 @@ fn ten_thousand_coroutines_still_take_about_one_delay() {
     assert_eq!(s["one_thread"], "true");
     let elapsed = number(&s, "elapsed_s");
     assert!(elapsed < 0.4, "10000 x 200 ms gathered took {elapsed} s");
+    // From 10,000 on, the time beyond the delay is divided per coroutine: exactly that.
+    let per = number(&s, "overhead_ns_per_coroutine");
+    let beyond_ns = (elapsed - number(&s, "ideal_s")).max(0.0) * 1e9;
+    assert!(
+        (per - beyond_ns / 10_000.0).abs() <= 100.0,
+        "{per} ns against {beyond_ns} ns"
+    );
+    every_key_is_in_the_figures(&text);
 }
 
 #[test]

@@ -35,6 +35,10 @@ fn python_gather_overlaps_the_sleeps() {
     assert_eq!(s["order_ok"], "true");
     let elapsed = number(&s, "elapsed_s");
     assert!((0.19..0.4).contains(&elapsed), "{elapsed}");
+    // The same keys as the Rust program's, and no cost per coroutine for three of them.
+    assert!(!s.contains_key("overhead_ns_per_coroutine"), "{s:?}");
+    assert!(stdout.contains("is start-up and timer slack, not a cost per coroutine"));
+    assert!(stdout.contains("await asyncio.sleep, joined by asyncio.gather"));
 }
 
 #[test]
