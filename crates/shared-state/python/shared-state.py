@@ -4,7 +4,8 @@
 what they read plus one: the counter ends far below 100. An asyncio.Lock held across the
 await makes it exactly 100, one task after another. With nothing awaited between the
 read and the write (`counter += 1`, then the sleep), no other coroutine can run in
-between: 100, in one delay; the "std_mutex" row does the same inside a threading.Lock.
+between: 100, in one delay; the sync_lock row does the same inside a threading.Lock. Each row's key (lost,
+async_lock, one_step, sync_lock) is the Rust program's, for make compare.
 Last, what one uncontended update costs each way. Standard library only.
 """
 
@@ -105,17 +106,21 @@ async def rows(tasks, delay, trace, delay_ms):
         await asyncio.sleep(delay)
         lane.awaited()
 
-    for name, label, make in [
-        ("lost", "read, await, write", read_await_write),
-        ("tokio_mutex", "asyncio.Lock across the await", partial(locked, lock=asyncio.Lock())),
-        ("atomic", "+= 1, then await", add_then_await),
-        ("std_mutex", "threading.Lock, released first", partial(std_lock_then_await, lock=threading.Lock())),
+    print(f"  {'key':<11} {'how each task updates the counter':<42} {'counter':>11} {'elapsed':>11} "
+          f"{'ideal':>9} {'beyond':>10} {'ratio':>6} {'threads':>7}")
+    for name, label, make, delays in [
+        ("lost", "read, await, write", read_await_write, 1),
+        ("async_lock", "asyncio.Lock held across the await", partial(locked, lock=asyncio.Lock()), tasks),
+        ("one_step", "+= 1, then await", add_then_await, 1),
+        ("sync_lock", "threading.Lock, released before the await",
+         partial(std_lock_then_await, lock=threading.Lock()), 1),
     ]:
         box = Box()
         group = trace.group(label)
         elapsed = await timed(tasks, partial(make, box), partial(Lane, trace, group, delay_ms=delay_ms))
-        print(f"{label:<32} counter {box.value:>6} (expected {tasks})   {elapsed:.3f} s   "
-              f"on {threading.active_count()} thread(s)")
+        ideal = delay * delays
+        print(f"  {name:<11} {label:<42} {f'{box.value} of {tasks}':>11} {elapsed:>9.3f} s {ideal:>7.3f} s "
+              f"{(elapsed - ideal) * 1e3:>+7.1f} ms {elapsed / ideal:>6.3f} {threading.active_count():>7}")
         results[name] = (box.value, elapsed)
     return results
 
@@ -156,12 +161,17 @@ async def cost(updates):
 
 async def main_async(args):
     delay = args.delay_ms / 1000
-    print(f"{args.tasks} tasks on one thread, each: read the counter, await {args.delay_ms} ms, write it + 1")
+    print(f"{args.tasks} tasks on one thread, each: read the counter, await {args.delay_ms} ms (delay_ms), "
+          "write it + 1")
     trace = Trace(on=args.trace is not None)
     r = await rows(args.tasks, delay, trace, args.delay_ms)
+    explain(args.tasks, args.delay_ms, r)
     c = await cost(args.cost_updates)
-    print(f"one uncontended update: asyncio.Lock {c[0]:.1f} ns, threading.Lock {c[1]:.1f} ns, "
-          f"plain += {c[2]:.1f} ns")
+    print(f"one update with nobody else waiting, in ns (the fastest of 5 rounds of {args.cost_updates}):")
+    for key, ns, how in [("ns_async_lock", c[0], "async with asyncio.Lock: counter += 1"),
+                         ("ns_sync_lock", c[1], "with threading.Lock: counter += 1"),
+                         ("ns_one_step", c[2], "counter += 1")]:
+        print(f"  {key:<14} {ns:>7.1f} ns   {how}")
     if trace.on:
         if args.tasks > SAMPLE:
             note = (f"a sample: only tasks #1 to #{SAMPLE} of {args.tasks} in each row have tracks, "
@@ -171,12 +181,30 @@ async def main_async(args):
         if not write_trace(trace, args.trace):
             return 1
     print(f"summary: tasks={args.tasks} delay_ms={args.delay_ms} counter_lost={r['lost'][0]} "
-          f"counter_tokio_mutex={r['tokio_mutex'][0]} counter_atomic={r['atomic'][0]} "
-          f"counter_std_mutex={r['std_mutex'][0]} threads={threading.active_count()} "
+          f"counter_async_lock={r['async_lock'][0]} counter_one_step={r['one_step'][0]} "
+          f"counter_sync_lock={r['sync_lock'][0]} threads={threading.active_count()} "
           f"ratio_lost={r['lost'][1] / delay:.3f} "
-          f"ratio_tokio_mutex={r['tokio_mutex'][1] / (delay * args.tasks):.3f} "
-          f"ratio_atomic={r['atomic'][1] / delay:.3f} ns_tokio_mutex={c[0]:.1f} "
-          f"ns_std_mutex={c[1]:.1f} ns_atomic={c[2]:.1f} ideal_s={delay * (args.tasks + 3):.3f}")
+          f"ratio_async_lock={r['async_lock'][1] / (delay * args.tasks):.3f} "
+          f"ratio_one_step={r['one_step'][1] / delay:.3f} ratio_sync_lock={r['sync_lock'][1] / delay:.3f} "
+          f"ns_async_lock={c[0]:.1f} ns_sync_lock={c[1]:.1f} ns_one_step={c[2]:.1f} "
+          f"ideal_s={delay * (args.tasks + 3):.3f}")
+
+
+def explain(tasks, delay_ms, r):
+    """What the columns mean, from this run's figures: said once, under the table."""
+    delay = delay_ms / 1000
+    lost_ms = (r["lost"][1] - delay) * 1e3
+    locked_ms = (r["async_lock"][1] - delay * tasks) * 1e3
+    print("counter: its value once every task ended (summary: counter_<key>); threads: the OS threads "
+          "the process had (summary: threads, the most of any row)")
+    print(f"ideal: the row's awaits alone: one {delay_ms} ms where the {tasks} awaits overlap, {tasks} x "
+          f"{delay_ms} ms where async_lock makes them wait their turn; ideal_s = {delay * (tasks + 3):.3f} s, "
+          "the four rows' ideals added up")
+    print(f"ratio: elapsed / ideal, in times, no unit (summary: ratio_<key>). What is beyond the ideal is a "
+          "few ms whatever --delay-ms: the event loop waits for its next timer in whole milliseconds, rounded "
+          "up, and it does its own work on each task (create, run, wake). Against one "
+          f"{delay_ms} ms await, lost's {lost_ms:+.1f} ms reads as {r['lost'][1] / delay:.3f}; async_lock pays "
+          f"the wait on each of its {tasks} awaits in turn, {locked_ms:+.1f} ms = {locked_ms / tasks:.2f} ms an await")
 
 
 def write_trace(trace, path):

@@ -11,6 +11,15 @@ use std::time::Instant;
 
 use crate::trace::{Group, Trace, Track};
 
+/// The run's trace: recording from now when `--trace` is on, a no-op one when it is off.
+pub fn trace_if(on: bool) -> Trace {
+    if on {
+        Trace::new(Instant::now())
+    } else {
+        Trace::off()
+    }
+}
+
 /// The most tasks of one row recorded as tracks.
 pub const SAMPLE: usize = 100;
 

@@ -25,7 +25,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, PoisonError};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{CommandFactory, Parser, error::ErrorKind};
@@ -33,7 +33,6 @@ use clap::{CommandFactory, Parser, error::ErrorKind};
 use lanes::Lanes;
 use report::{Row, Summary};
 use tasks::{Tasks, spawn_all};
-use trace::Trace;
 
 /// Lost updates without threads: read, .await, write, in tasks on one thread.
 #[derive(Parser, Debug)]
@@ -80,54 +79,60 @@ fn run(args: &Args) -> anyhow::Result<()> {
         .enable_time()
         .build()
         .context("cannot build the tokio runtime; check the process's memory limit (ulimit -v)")?;
-    println!(
-        "{tasks} tasks on one thread, each: read the counter, await {} ms, write it + 1",
-        args.delay_ms
-    );
-    // Each version's tasks run to the end on the one thread, then its counter is read. A
-    // version whose task failed has no count to show: the run stops with its error.
-    let measure = |name: &str, work, counter: &dyn Fn() -> u64| {
-        Row::measure(&runtime, work, counter)
-            .with_context(|| format!("cannot count the updates of \"{name}\""))
-            .map(|row| row.print(name, tasks))
-    };
+    report::print_head(tasks, args.delay_ms);
     let _enter = runtime.enter(); // lets the idea functions call tokio::spawn
-    let trace = Arc::new(match args.trace {
-        Some(_) => Trace::new(Instant::now()),
-        None => Trace::off(),
-    });
-    let row = |name: &str| Lanes::new(&trace, name, args.delay_ms);
+    let trace = Arc::new(lanes::trace_if(args.trace.is_some()));
+    // Each version's tasks run to the end on the one thread, then its counter is read. A
+    // version whose task failed has no count to show: the run stops with its error. `key`
+    // names the row in the table and the summary; `delays`, its ideal in delays.
+    let measure = |key,
+                   name: &str,
+                   delays,
+                   work: &dyn Fn(&Arc<Lanes>) -> Tasks,
+                   counter: &dyn Fn() -> u64| {
+        Row::measure(
+            &runtime,
+            work(&Lanes::new(&trace, name, args.delay_ms)),
+            counter,
+        )
+        .with_context(|| format!("cannot count the updates of \"{name}\""))
+        .map(|row| row.print(key, name, tasks, delay * delays))
+    };
     let counter = Arc::new(AtomicU64::new(0));
     let lost = measure(
+        "lost",
         "read, await, write",
-        read_await_write(&counter, tasks, delay, &row("read, await, write")),
+        1,
+        &|lanes| read_await_write(&counter, tasks, delay, lanes),
         &|| counter.load(SeqCst),
     )?;
     let counter = Arc::new(tokio::sync::Mutex::new(0));
     let locked = measure(
-        "tokio Mutex across the await",
-        locked_across_await(&counter, tasks, delay, &row("tokio Mutex across the await")),
+        "async_lock",
+        "tokio Mutex held across the await",
+        args.tasks,
+        &|lanes| locked_across_await(&counter, tasks, delay, lanes),
         &|| *counter.blocking_lock(),
     )?;
     let atomic = Arc::new(AtomicU64::new(0));
     let added = measure(
+        "one_step",
         "atomic fetch_add, then await",
-        atomic_add(&atomic, tasks, delay, &row("atomic fetch_add, then await")),
+        1,
+        &|lanes| atomic_add(&atomic, tasks, delay, lanes),
         &|| atomic.load(SeqCst),
     )?;
     let counter = Arc::new(std::sync::Mutex::new(0));
     let std_mutex = measure(
-        "std Mutex, guard dropped first",
-        std_lock_then_await(
-            &counter,
-            tasks,
-            delay,
-            &row("std Mutex, guard dropped first"),
-        ),
+        "sync_lock",
+        "std Mutex, guard dropped before the await",
+        1,
+        &|lanes| std_lock_then_await(&counter, tasks, delay, lanes),
         &|| *counter.lock().unwrap_or_else(PoisonError::into_inner),
     )?;
+    report::explain(tasks, args.delay_ms, &locked, &lost);
     let cost = cost::measure(&runtime, args.cost_updates as usize);
-    cost.print();
+    cost.print(args.cost_updates as usize);
     if let Some(path) = &args.trace {
         lanes::write(&trace, tasks, path)?;
     }

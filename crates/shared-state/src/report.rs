@@ -44,16 +44,66 @@ impl Row {
         })
     }
 
-    /// Prints the row, and hands it on for the summary.
-    pub fn print(self, name: &str, tasks: usize) -> Row {
+    /// Prints the row under its summary key, and hands it on for the summary. `ideal`: the
+    /// row's awaits alone (one delay where they overlap, `tasks` delays behind a lock).
+    pub fn print(self, key: &str, name: &str, tasks: usize, ideal: Duration) -> Row {
+        let beyond_ms = (self.elapsed.as_secs_f64() - ideal.as_secs_f64()) * 1e3;
         println!(
-            "{name:<32} counter {:>6} (expected {tasks})   {:.3} s   on {} thread(s)",
-            self.counter,
+            "  {key:<11} {name:<42} {:>11} {:>9.3} s {:>7.3} s {beyond_ms:>+7.1} ms {:>6.3} {:>7}",
+            format!("{} of {tasks}", self.counter),
             self.elapsed.as_secs_f64(),
+            ideal.as_secs_f64(),
+            self.elapsed.as_secs_f64() / ideal.as_secs_f64(),
             self.threads
         );
         self
     }
+}
+
+/// The table's head: what the run does, its columns, and the keys they are in the summary.
+pub fn print_head(tasks: usize, delay_ms: u64) {
+    println!(
+        "{tasks} tasks on one thread, each: read the counter, await {delay_ms} ms (delay_ms), write it + 1"
+    );
+    println!(
+        "  {:<11} {:<42} {:>11} {:>11} {:>9} {:>10} {:>6} {:>7}",
+        "key",
+        "how each task updates the counter",
+        "counter",
+        "elapsed",
+        "ideal",
+        "beyond",
+        "ratio",
+        "threads"
+    );
+}
+
+/// What the columns mean, from this run's figures: said once, under the table.
+pub fn explain(tasks: usize, delay_ms: u64, locked: &Row, lost: &Row) {
+    let delay = delay_ms as f64 / 1e3;
+    let beyond =
+        |row: &Row, delays: usize| (row.elapsed.as_secs_f64() - delay * delays as f64) * 1e3;
+    println!(
+        "counter: its value once every task ended (summary: counter_<key>); threads: the OS \
+         threads the tasks ran on (summary: threads, the most of any row)"
+    );
+    println!(
+        "ideal: the row's awaits alone: one {delay_ms} ms where the {tasks} awaits overlap, \
+         {tasks} x {delay_ms} ms where async_lock makes them wait their turn; ideal_s = {:.3} s, \
+         the four rows' ideals added up",
+        delay * (tasks + 3) as f64
+    );
+    println!(
+        "ratio: elapsed / ideal, in times, no unit (summary: ratio_<key>). What is beyond the \
+         ideal is a few ms whatever --delay-ms: each sleep ends at the timer's first 1 ms tick \
+         after its deadline, and the thread does its own work on each task (spawn, poll, wake). Against one {delay_ms} ms \
+         await, lost's {:+.1} ms reads as {:.3}; async_lock pays the tick on each of its {tasks} \
+         awaits in turn, {:+.1} ms = {:.2} ms an await",
+        beyond(lost, 1),
+        lost.elapsed.as_secs_f64() / delay,
+        beyond(locked, tasks),
+        beyond(locked, tasks) / tasks as f64
+    );
 }
 
 /// The figures this run measured, printed as the closing `summary:` line.
@@ -82,19 +132,23 @@ impl fmt::Display for Summary {
                 ("tasks", self.tasks.to_string()),
                 ("delay_ms", self.delay.as_millis().to_string()),
                 ("counter_lost", self.lost.counter.to_string()),
-                ("counter_tokio_mutex", self.locked.counter.to_string()),
-                ("counter_atomic", self.atomic.counter.to_string()),
-                ("counter_std_mutex", self.std_mutex.counter.to_string()),
+                ("counter_async_lock", self.locked.counter.to_string()),
+                ("counter_one_step", self.atomic.counter.to_string()),
+                ("counter_sync_lock", self.std_mutex.counter.to_string()),
                 ("threads", threads.to_string()),
                 ("ratio_lost", format!("{:.3}", ratio(&self.lost, 1))),
                 (
-                    "ratio_tokio_mutex",
+                    "ratio_async_lock",
                     format!("{:.3}", ratio(&self.locked, self.tasks)),
                 ),
-                ("ratio_atomic", format!("{:.3}", ratio(&self.atomic, 1))),
-                ("ns_tokio_mutex", format!("{:.1}", self.cost.tokio_mutex_ns)),
-                ("ns_std_mutex", format!("{:.1}", self.cost.std_mutex_ns)),
-                ("ns_atomic", format!("{:.1}", self.cost.atomic_ns)),
+                ("ratio_one_step", format!("{:.3}", ratio(&self.atomic, 1))),
+                (
+                    "ratio_sync_lock",
+                    format!("{:.3}", ratio(&self.std_mutex, 1)),
+                ),
+                ("ns_async_lock", format!("{:.1}", self.cost.tokio_mutex_ns)),
+                ("ns_sync_lock", format!("{:.1}", self.cost.std_mutex_ns)),
+                ("ns_one_step", format!("{:.1}", self.cost.atomic_ns)),
                 ("ideal_s", format!("{:.3}", delay * (self.tasks + 3) as f64)),
             ],
         )

@@ -18,12 +18,14 @@ fn updates_are_lost_on_one_thread_and_each_fix_counts_all() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let s = summary(&String::from_utf8(out.stdout).unwrap());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let s = summary(&stdout);
     assert_shared_state(&s);
+    local::assert_every_key_is_named_above(&stdout);
     // tokio's Mutex costs more per update than an atomic (best of five rounds each).
     let (tokio_ns, atomic_ns) = (
-        common::number(&s, "ns_tokio_mutex"),
-        common::number(&s, "ns_atomic"),
+        common::number(&s, "ns_async_lock"),
+        common::number(&s, "ns_one_step"),
     );
     assert!(atomic_ns > 0.0 && tokio_ns > atomic_ns, "{s:?}");
 }

@@ -17,7 +17,9 @@ fn the_python_twin_loses_the_same_updates() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_shared_state(&summary(&String::from_utf8(out.stdout).unwrap()));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_shared_state(&summary(&stdout));
+    local::assert_every_key_is_named_above(&stdout);
 }
 
 /// Ctrl-C in the middle of the run: the twin stops at once, quietly (no traceback), with

@@ -123,9 +123,9 @@ fn the_trace_changes_no_figure() {
     let (stdout, _) = traced(Command::new(BIN), &ARGS);
     let with = summary(&stdout);
     for key in [
-        "counter_tokio_mutex",
-        "counter_atomic",
-        "counter_std_mutex",
+        "counter_async_lock",
+        "counter_one_step",
+        "counter_sync_lock",
         "threads",
     ] {
         assert_eq!(plain[key], with[key], "{key}");

@@ -22,16 +22,39 @@ pub fn assert_shared_state(s: &HashMap<String, String>) {
     assert_eq!(number(s, "threads"), 1.0, "{s:?}");
     assert!(number(s, "counter_lost") <= 50.0, "{s:?}");
     // Each fix counts every update, exactly.
-    for key in ["counter_tokio_mutex", "counter_atomic", "counter_std_mutex"] {
+    for key in [
+        "counter_async_lock",
+        "counter_one_step",
+        "counter_sync_lock",
+    ] {
         assert_eq!(number(s, key), 100.0, "{key}: {s:?}");
     }
     // The lock held across the await runs the tasks one after another (100 delays);
     // the atomic lets the waits overlap (about one). Never faster, wide slack above.
     assert!(
-        (0.99..4.0).contains(&number(s, "ratio_tokio_mutex")),
+        (0.99..4.0).contains(&number(s, "ratio_async_lock")),
         "{s:?}"
     );
-    assert!(number(s, "ratio_atomic") >= 0.99, "{s:?}");
-    let locked_s = number(s, "ratio_tokio_mutex") * 100.0;
-    assert!(number(s, "ratio_atomic") < locked_s / 5.0, "{s:?}");
+    assert!(number(s, "ratio_one_step") >= 0.99, "{s:?}");
+    let locked_s = number(s, "ratio_async_lock") * 100.0;
+    assert!(number(s, "ratio_one_step") < locked_s / 5.0, "{s:?}");
+}
+
+/// Every key of the summary line is named in the lines above it: as itself, or as its
+/// column's family (`counter_<key>`, `heap_bytes_<queue>`) beside the row it comes from.
+pub fn assert_every_key_is_named_above(stdout: &str) {
+    let (above, _) = stdout.rsplit_once("summary:").expect("a summary line");
+    for key in crate::common::summary(stdout).keys() {
+        let family = key.split_once('_').map(|(head, _)| format!("{head}_<"));
+        let stem = ["_bounded", "_unbounded"]
+            .iter()
+            .find_map(|end| key.strip_suffix(end))
+            .map(|stem| format!("{stem}_<"));
+        assert!(
+            above.contains(key.as_str())
+                || family.is_some_and(|f| above.contains(&f))
+                || stem.is_some_and(|f| above.contains(&f)),
+            "{key} is not named above the summary:\n{above}"
+        );
+    }
 }
