@@ -100,10 +100,15 @@ async def measured(name, queue, args, trace):
     once = all(n == 1 for n in ledger.times_consumed)
     if trace.on:
         draw(trace, name, ledger, args.consumers)
-    print(f"{name:<13} most waiting {ledger.most_waiting:>7}, heap held at most {heap:>10} B; "
-          f"producer done at {producer:.3f} s, "
-          f"consumers at {consumers:.3f} s; each consumed once: {str(once).lower()}")
+    ideal = args.work_ms / 1000 * math.ceil(args.items / args.consumers)
+    print(f"  {name:<13} {ledger.most_waiting:>9} {heap:>12} B {producer:>13.3f} s {consumers:>14.3f} s "
+          f"{producer / max(consumers, 1e-9):>16.3f} {ratio(consumers, ideal):>7} {str(once).lower():>15}")
     return ledger.most_waiting, heap, producer / max(consumers, 1e-9), consumers, once
+
+
+def ratio(took, ideal):
+    """`took` against `ideal`, in times; "nan" with no work to wait for."""
+    return f"{took / ideal:.3f}" if ideal else "nan"
 
 
 async def throughput(items, capacity):
@@ -125,14 +130,14 @@ async def throughput(items, capacity):
 
 
 async def main_async(args):
-    print(f"{args.items} items of {args.item_bytes} B; {args.consumers} consumers taking "
-          f"{args.work_ms} ms each; bounded capacity {args.capacity}; one thread")
+    print(f"{args.items} items of {args.item_bytes} B; {args.consumers} consumers, each working "
+          f"{args.work_ms} ms on an item (work_ms); the bounded queue's capacity {args.capacity}; one thread")
+    print(f"  {'queue':<13} {'waiting':>9} {'heap_bytes':>14} {'producer done':>15} {'consumers done':>16} "
+          f"{'producer_share':>16} {'ratio':>7} {'consumed_once':>15}")
     trace = Trace(on=args.trace is not None)
     b = await measured(f"bounded ({args.capacity})", asyncio.Queue(maxsize=args.capacity), args, trace)
     u = await measured("unbounded", asyncio.Queue(), args, trace)
     items_per_s = await throughput(args.throughput_items, args.capacity)
-    print(f"throughput: {items_per_s:.0f} items/s through one bounded queue, one producer, "
-          f"one consumer, no work")
     if trace.on:
         if args.items > SAMPLE_ITEMS:
             levels = (f"every {args.items // 1000}th level of 'items waiting'" if args.items > EVERY_LEVEL
@@ -148,14 +153,36 @@ async def main_async(args):
             return 1
         print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
     ideal = args.work_ms / 1000 * math.ceil(args.items / args.consumers)
-    ratio = (lambda s: f"{s / ideal:.3f}") if ideal else (lambda s: "nan")
+    both = ratio(b[3] + u[3], 2 * ideal)
+    explain(args, b, u, ideal, both, items_per_s)
     print(f"summary: items={args.items} consumers={args.consumers} capacity={args.capacity} "
-          f"work_ms={args.work_ms} item_bytes={args.item_bytes} waiting_bounded={b[0]} "
+          f"work_ms={args.work_ms} waiting_bounded={b[0]} "
           f"waiting_unbounded={u[0]} heap_bytes_bounded={b[1]} heap_bytes_unbounded={u[1]} "
           f"producer_share_bounded={b[2]:.3f} producer_share_unbounded={u[2]:.3f} "
-          f"ratio_bounded={ratio(b[3])} ratio_unbounded={ratio(u[3])} "
-          f"consumed_once={str(b[4] and u[4]).lower()} items_per_s={items_per_s:.0f} "
+          f"ratio={both} consumed_once={str(b[4] and u[4]).lower()} items_per_s={items_per_s:.0f} "
           f"ideal_s={2 * ideal:.3f}")
+
+
+def explain(args, b, u, ideal, both, items_per_s):
+    """What each column means, from this run's figures: said once, under the table."""
+    print("waiting: the most items in the queue at once, put and not yet taken, queue.qsize() "
+          "(summary: waiting_bounded, waiting_unbounded). heap_bytes: the most memory Python "
+          "allocated during the run, tracemalloc's peak, payloads and queue alike (heap_bytes_<queue>)")
+    print(f"producer_share: when the producer put its last item, as a share of the run (producer done / "
+          f"consumers done, 0 to 1; producer_share_<queue>): bounded {b[2]:.3f}, held back until near "
+          f"the end; unbounded {u[2]:.3f}, done at once while the items waited. consumed_once: each item "
+          "taken by exactly one consumer, in both queues")
+    if ideal:
+        per = math.ceil(args.items / args.consumers)
+        late_ms = max(0.0, b[3] + u[3] - 2 * ideal) * 1e3 / (2 * per)
+        print(f"ideal_s = {2 * ideal:.3f} s: the consumers' waits alone, {args.items} items / "
+              f"{args.consumers} consumers = {per} x {args.work_ms} ms = {ideal:.3f} s a queue, for two "
+              f"queues. ratio: consumers done / that {ideal:.3f} s, in times, no unit (the summary's ratio: "
+              f"both queues' time over ideal_s, {both}). Beyond 1.0: the event loop waits for its next "
+              "timer in whole milliseconds, rounded up, then does its own work; "
+              f"here {late_ms:.2f} ms a sleep")
+    print(f"items_per_s: {items_per_s:.0f} items a second through one asyncio.Queue(maxsize={args.capacity}), "
+          f"one producer, one consumer, no work ({args.throughput_items} items)")
 
 
 def main():

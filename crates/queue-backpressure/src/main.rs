@@ -19,6 +19,7 @@ mod lanes;
 mod ledger;
 mod limits;
 mod output;
+mod plan;
 mod report;
 mod trace;
 
@@ -27,14 +28,14 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use clap::error::ErrorKind;
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 use futures::future::join_all;
 use tokio::sync::{Mutex, mpsc};
 
 use inbox::Inbox;
 use lanes::Lanes;
 use ledger::Ledger;
+use plan::Plan;
 use report::{Run, Summary};
 use trace::Trace;
 
@@ -70,19 +71,10 @@ struct Args {
     trace: Option<PathBuf>,
 }
 
-/// The scenario both queues run.
-struct Plan {
-    items: usize,
-    consumers: usize,
-    capacity: usize,
-    work: Duration,
-    item_bytes: usize,
-}
-
 fn main() -> ExitCode {
     output::exit_when_output_fails();
     let args = Args::parse();
-    let plan = check(&args);
+    let plan = plan::check(&args);
     // A failure at run time is one line that says what to do: `error: context: cause`.
     if let Err(error) = run(&args, plan) {
         eprintln!("error: {error:#}");
@@ -98,10 +90,7 @@ fn run(args: &Args, plan: Plan) -> anyhow::Result<()> {
         .enable_time()
         .build()
         .context("cannot build the tokio runtime; check the process's memory limit (ulimit -v)")?;
-    println!(
-        "{} items of {} B; {} consumers taking {} ms each; bounded capacity {}; one thread",
-        plan.items, plan.item_bytes, plan.consumers, args.work_ms, plan.capacity
-    );
+    report::print_head(&plan);
     let trace = match args.trace {
         Some(_) => Trace::new(Instant::now()),
         None => Trace::off(),
@@ -111,15 +100,12 @@ fn run(args: &Args, plan: Plan) -> anyhow::Result<()> {
     let bounded = Run::measure(plan.items, lanes(&bounded_name), |ledger| {
         runtime.block_on(bounded_queue(&plan, ledger))
     });
-    bounded.print(&bounded_name);
+    bounded.print(&bounded_name, &plan);
     let unbounded = Run::measure(plan.items, lanes("unbounded"), |ledger| {
         runtime.block_on(unbounded_queue(&plan, ledger))
     });
-    unbounded.print("unbounded");
+    unbounded.print("unbounded", &plan);
     let items_per_s = runtime.block_on(throughput(args.throughput_items as usize, plan.capacity));
-    println!(
-        "throughput: {items_per_s:.0} items/s through one bounded queue, one producer, one consumer, no work"
-    );
     if let Some(path) = &args.trace {
         heap::uncounted(|| lanes::write(&trace, plan.items, path))?;
     }
@@ -130,34 +116,9 @@ fn run(args: &Args, plan: Plan) -> anyhow::Result<()> {
         unbounded,
         items_per_s,
     };
+    summary.explain(args.throughput_items);
     println!("{summary}");
     Ok(())
-}
-
-/// Rejects what cannot show the idea, or cannot fit in memory, with exit 2.
-fn check(args: &Args) -> Plan {
-    let conflict = |msg: &str| {
-        Args::command()
-            .error(ErrorKind::ArgumentConflict, msg)
-            .exit()
-    };
-    if args.capacity + args.consumers >= args.items {
-        conflict(
-            "--capacity plus --consumers must be below --items, or the bounded queue never fills",
-        );
-    }
-    if limits::unbounded_bytes(args.items, args.item_bytes) > 2 << 30 {
-        conflict(
-            "--items x --item-bytes is over 2 GiB, more than the unbounded queue should hold here",
-        );
-    }
-    Plan {
-        items: args.items as usize,
-        consumers: args.consumers as usize,
-        capacity: args.capacity as usize,
-        work: Duration::from_millis(args.work_ms),
-        item_bytes: args.item_bytes as usize,
-    }
 }
 
 /// One item of work: its number and a payload, as a real message carries.

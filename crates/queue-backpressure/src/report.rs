@@ -3,11 +3,11 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::Plan;
 use crate::heap;
 use crate::lanes::Lanes;
 use crate::ledger::Ledger;
 use crate::output::write_summary;
+use crate::plan::Plan;
 
 /// What one run of the producer and consumers measured.
 pub struct Run {
@@ -39,16 +39,62 @@ impl Run {
         self.producer.as_secs_f64() / self.consumers.as_secs_f64().max(1e-9)
     }
 
-    pub fn print(&self, name: &str) {
+    /// The consumers' time against the ideal, in times; "nan" with no work to wait for.
+    pub fn ratio(&self, plan: &Plan) -> String {
+        ratio(self.consumers, ideal(plan))
+    }
+
+    pub fn print(&self, name: &str, plan: &Plan) {
         println!(
-            "{name:<13} most waiting {:>7}, heap held at most {:>10} B; producer done at {:.3} s, consumers at {:.3} s; each consumed once: {}",
+            "  {name:<13} {:>9} {:>12} B {:>13.3} s {:>14.3} s {:>16.3} {:>7} {:>15}",
             self.most_waiting,
             self.heap_bytes,
             self.producer.as_secs_f64(),
             self.consumers.as_secs_f64(),
+            self.producer_share(),
+            self.ratio(plan),
             self.each_once
         );
     }
+}
+
+/// The consumers' time if they only waited, for one queue: each takes every consumers-th item.
+fn ideal(plan: &Plan) -> Duration {
+    plan.work * plan.items.div_ceil(plan.consumers) as u32
+}
+
+/// `took` against `ideal`, in times; with no work there is no wait to compare against:
+/// "nan", as Python prints it.
+fn ratio(took: Duration, ideal: Duration) -> String {
+    if ideal.is_zero() {
+        "nan".to_string()
+    } else {
+        format!("{:.3}", took.as_secs_f64() / ideal.as_secs_f64())
+    }
+}
+
+/// What the run does, and the table's columns (each named as its summary key is).
+pub fn print_head(plan: &Plan) {
+    println!(
+        "{} items of {} B; {} consumers, each working {} ms on an item (work_ms); the bounded \
+         queue's capacity {}; one thread",
+        plan.items,
+        plan.item_bytes,
+        plan.consumers,
+        plan.work.as_millis(),
+        plan.capacity
+    );
+    println!(
+        "  {:<13} {:>9} {:>14} {:>15} {:>16} {:>16} {:>7} {:>15}",
+        "queue",
+        "waiting",
+        "heap_bytes",
+        "producer done",
+        "consumers done",
+        "producer_share",
+        "ratio",
+        "consumed_once"
+    );
 }
 
 /// The figures this run measured, printed as the closing `summary:` line.
@@ -60,25 +106,65 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The consumers' time if they only waited: each takes every consumers-th item.
-    pub fn ideal(&self) -> Duration {
-        let plan = &self.plan;
-        plan.work * plan.items.div_ceil(plan.consumers) as u32
+    /// What each column means, from this run's figures: said once, under the table.
+    pub fn explain(&self, throughput_items: u32) {
+        let (plan, b, u) = (&self.plan, &self.bounded, &self.unbounded);
+        println!(
+            "waiting: the most items in the queue at once, sent and not yet taken \
+             (summary: waiting_bounded, waiting_unbounded). heap_bytes: the most heap memory \
+             the run held above what it held at its start, payloads and queue alike \
+             (heap_bytes_<queue>)"
+        );
+        println!(
+            "producer_share: when the producer sent its last item, as a share of the run \
+             (producer done / consumers done, 0 to 1; producer_share_<queue>): bounded {:.3}, \
+             held back until near the end; unbounded {:.3}, done at once while the items \
+             waited. consumed_once: each item taken by exactly one consumer, in both queues",
+            b.producer_share(),
+            u.producer_share()
+        );
+        let ideal = ideal(plan);
+        if !ideal.is_zero() {
+            let per = plan.items.div_ceil(plan.consumers);
+            let late_ms = (b.consumers + u.consumers)
+                .saturating_sub(ideal * 2)
+                .as_secs_f64()
+                * 1e3
+                / (2 * per) as f64;
+            println!(
+                "ideal_s = {:.3} s: the consumers' waits alone, {} items / {} consumers = {per} \
+                 x {} ms = {:.3} s a queue, for two queues. ratio: consumers done / that {:.3} s, \
+                 in times, no unit (the summary's ratio: both queues' time over ideal_s, {}). \
+                 Beyond 1.0: each sleep ends at the timer's first 1 ms tick after its deadline, \
+                 then the thread does its own work; here {late_ms:.2} ms a sleep",
+                2.0 * ideal.as_secs_f64(),
+                plan.items,
+                plan.consumers,
+                plan.work.as_millis(),
+                ideal.as_secs_f64(),
+                ideal.as_secs_f64(),
+                self.ratio()
+            );
+        }
+        println!(
+            "items_per_s: {:.0} items a second through one bounded queue of {}, one producer, \
+             one consumer, no work ({throughput_items} items)",
+            self.items_per_s, plan.capacity
+        );
+    }
+
+    /// Both queues' consumers' time over ideal_s.
+    fn ratio(&self) -> String {
+        ratio(
+            self.bounded.consumers + self.unbounded.consumers,
+            ideal(&self.plan) * 2,
+        )
     }
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (b, u, ideal) = (&self.bounded, &self.unbounded, self.ideal().as_secs_f64());
-        // With no work there is no wait to compare against: "nan", as Python prints it.
-        let ratio = |run: &Run| {
-            if ideal > 0.0 {
-                format!("{:.3}", run.consumers.as_secs_f64() / ideal)
-            } else {
-                "nan".to_string()
-            }
-        };
-        let plan = &self.plan;
+        let (b, u, plan) = (&self.bounded, &self.unbounded, &self.plan);
         write_summary(
             f,
             &[
@@ -86,7 +172,6 @@ impl fmt::Display for Summary {
                 ("consumers", plan.consumers.to_string()),
                 ("capacity", plan.capacity.to_string()),
                 ("work_ms", plan.work.as_millis().to_string()),
-                ("item_bytes", plan.item_bytes.to_string()),
                 ("waiting_bounded", b.most_waiting.to_string()),
                 ("waiting_unbounded", u.most_waiting.to_string()),
                 ("heap_bytes_bounded", b.heap_bytes.to_string()),
@@ -99,11 +184,10 @@ impl fmt::Display for Summary {
                     "producer_share_unbounded",
                     format!("{:.3}", u.producer_share()),
                 ),
-                ("ratio_bounded", ratio(b)),
-                ("ratio_unbounded", ratio(u)),
+                ("ratio", self.ratio()),
                 ("consumed_once", (b.each_once && u.each_once).to_string()),
                 ("items_per_s", format!("{:.0}", self.items_per_s)),
-                ("ideal_s", format!("{:.3}", 2.0 * ideal)),
+                ("ideal_s", format!("{:.3}", 2.0 * ideal(plan).as_secs_f64())),
             ],
         )
     }

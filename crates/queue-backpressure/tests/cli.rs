@@ -18,7 +18,9 @@ fn a_bounded_queue_holds_the_producer_back_and_the_memory_down() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_backpressure(&summary(&String::from_utf8(out.stdout).unwrap()));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_backpressure(&summary(&stdout));
+    local::assert_every_key_is_named_above(&stdout);
 }
 
 #[test]

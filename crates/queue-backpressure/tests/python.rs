@@ -17,7 +17,9 @@ fn the_python_twin_shows_the_same_backpressure() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_backpressure(&summary(&String::from_utf8(out.stdout).unwrap()));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_backpressure(&summary(&stdout));
+    local::assert_every_key_is_named_above(&stdout);
 }
 
 /// Ctrl-C in the middle of the run: the twin stops at once, quietly (no traceback), with
