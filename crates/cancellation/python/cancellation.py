@@ -5,8 +5,8 @@ at; its `finally` still runs, and may itself await. `async with asyncio.timeout(
 (3.11+; `wait_for` does the same for one awaitable) cancels what it waits for when time
 is up, and `shield` protects. A thread (`to_thread`) cannot be cancelled: cancelling its
 task only stops the waiting. The same seven cases as the Rust program, one more of
-Python's own, and the same summary keys, with what the caller got in the same words:
-ok, elapsed, cancelled.
+Python's own, and the same summary keys, with what happened to the job in the same
+words: cancelled, finished, never_ran.
 
     python3 crates/cancellation/python/cancellation.py
 """
@@ -165,8 +165,13 @@ async def detached(work, limit, c):
     return c, "-"
 
 
-# What the caller got, in the summary line's words (the same as the Rust program's).
-WORDS = {"Ok": "ok", "TimeoutError": "elapsed", "CancelledError": "cancelled"}
+def outcome(c: Counts) -> str:
+    """What happened to the job, in one word: the table's "the job" column, the case's value
+    in the summary line (the Rust program's words)."""
+    counts = (c.started, c.completed, c.cleanup)
+    words = {(1, 0, 1): "cancelled", (1, 1, 0): "finished", (0, 0, 0): "never_ran"}
+    return words.get(counts, f"started{c.started}_completed{c.completed}_cleanup{c.cleanup}")
+
 
 # Each case is a group of the trace, named as the Rust program's where the two do the same.
 CASES = [
@@ -183,26 +188,41 @@ CASES = [
 
 async def demo(work_ms: int, timeout_ms: int, trace) -> None:
     work, limit = work_ms / 1000, timeout_ms / 1000
-    print(f"a job: start, wait {work_ms} ms at an await, finish; its finally is its cleanup")
-    print(f"the caller stops waiting after {timeout_ms} ms, {len(CASES)} ways")
+    print(f"a job: start, wait {work_ms} ms (work_ms) at an await, finish; its finally is its cleanup")
+    print(f"the caller stops waiting after {timeout_ms} ms (timeout_ms), {len(CASES)} ways: one case each")
     print()
-    print(f"{'how the caller stops waiting':<34} {'the caller got':<15} {'started':>7} {'completed':>9} {'cleanup':>7} {'awaited':>8}")
+    print(
+        f"{'case':<15} {'how the caller stops waiting':<30} {'the caller got':<15} "
+        f"{'started':>7} {'completed':>9} {'cleanup':>7} {'awaited':>7}  the job"
+    )
     start = time.perf_counter()
     fields = []
     awaited = 0
     for key, how, case, group in CASES:
         c, got = await case(work, limit, Counts(trace, group))
-        print(f"{how:<34} {got:<15} {c.started:>7} {c.completed:>9} {c.cleanup:>7} {c.cleanup_awaited:>8}")
-        fields.append(f"{key}_started={c.started} {key}_completed={c.completed} {key}_cleanup={c.cleanup}")
-        if got != "-":
-            fields.append(f"{key}_got={WORDS[got]}")
+        word = outcome(c)
+        print(
+            f"{key:<15} {how:<30} {got:<15} "
+            f"{c.started:>7} {c.completed:>9} {c.cleanup:>7} {c.cleanup_awaited:>7}  {word}"
+        )
+        fields.append(f"{key}={word}")
         awaited += c.cleanup_awaited
     elapsed = time.perf_counter() - start
     # Each case waits out one job's length, and the three that cancel a running job
     # (a timeout on a coroutine and on a task, cancel) first wait for the caller to give up.
     ideal = work * len(CASES) + limit * 3
     print()
-    print("cleanup: the finally ran after CancelledError; awaited: and an await inside it completed.")
+    print("started, completed: the job reached its start, its end. cleanup: its finally ran after")
+    print("  CancelledError (raised inside the job, at the await it was waiting at); awaited: and an")
+    print(f"  await inside that finally completed (cleanup_awaited {awaited}: a Rust Drop cannot await)")
+    print("the job: cancelled = stopped at its await; finished = ran to its end, though the caller")
+    print("  stopped waiting; never_ran = a coroutine does nothing until it is awaited or made a task")
+    print("shield(task): the timeout cancels the shield, not the task; to_thread: the function runs")
+    print("  in a thread, which nothing can interrupt, so cancelling stops only the waiting")
+    print()
+    print(f"elapsed_s {elapsed:.3f}: the run's wall time. ideal_s {ideal:.3f}: the time the deliberate waits alone take:")
+    print(f"  one job's length per case ({len(CASES)} x {work_ms} ms), and the caller's {timeout_ms} ms in the three")
+    print("  cases that stop a running job (timeout on the coroutine, on the task, cancel) before they wait it out")
     if trace.on:
         trace.write(trace.path)
         print(f"trace written to {trace.path} (open it in ui.perfetto.dev or vizviewer)")

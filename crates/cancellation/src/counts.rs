@@ -143,8 +143,7 @@ impl Drop for Guard {
     }
 }
 
-/// What the caller got back when it stopped waiting: shown in the table as Rust writes it,
-/// and in the summary line as a plain word.
+/// What the caller got back when it stopped waiting: shown in the table as Rust writes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Got {
     /// `Ok(..)`: the job, or the handle, came back with its result.
@@ -167,14 +166,19 @@ impl Got {
             Got::Nothing => "-",
         }
     }
+}
 
-    /// As the summary line writes it (the twin uses the same words), or None.
-    pub fn word(self) -> Option<&'static str> {
-        match self {
-            Got::Ok => Some("ok"),
-            Got::Elapsed => Some("elapsed"),
-            Got::Cancelled => Some("cancelled"),
-            Got::Nothing => None,
+impl Tally {
+    /// What happened to the job, in one word (the table's "the job" column, the case's
+    /// value in the summary line; the twin uses the same words): cancelled (started,
+    /// never completed, its cleanup ran), finished (started and completed, no cleanup),
+    /// never_ran (not even started). Any other count is written out in full.
+    pub fn word(self) -> String {
+        match (self.started, self.completed, self.cleanup) {
+            (1, 0, 1) => "cancelled".to_string(),
+            (1, 1, 0) => "finished".to_string(),
+            (0, 0, 0) => "never_ran".to_string(),
+            (s, c, k) => format!("started{s}_completed{c}_cleanup{k}"),
         }
     }
 }

@@ -93,7 +93,7 @@ fn run(work: Duration, limit: Duration, path: Option<&std::path::Path>) -> anyho
         );
         anyhow::Ok(report)
     })?;
-    report.explain();
+    let summary = report.explain();
     if let Some(path) = path {
         let wrote = trace.write(path);
         wrote.with_context(|| format!("cannot write the trace to {}", path.display()))?;
@@ -102,7 +102,7 @@ fn run(work: Duration, limit: Duration, path: Option<&std::path::Path>) -> anyho
             path.display()
         );
     }
-    println!("{}", report.summary());
+    println!("{summary}");
     Ok(())
 }
 

@@ -17,17 +17,27 @@ pub struct Report {
 impl Report {
     pub fn new(work: Duration, limit: Duration) -> Report {
         println!(
-            "a job: start, wait {} ms at an .await, finish; a Drop guard is its cleanup",
+            "a job: start, wait {} ms (work_ms) at an .await, finish; a Drop guard is its cleanup",
             work.as_millis()
         );
+        println!("  .await: where a task hands the thread back while it waits, as in Python");
         println!(
-            "the caller stops waiting after {} ms, seven ways",
+            "  Drop: code Rust runs when a value is thrown away, mid-way or not (here: the job's finally)"
+        );
+        println!(
+            "the caller stops waiting after {} ms (timeout_ms), seven ways: one case each",
             limit.as_millis()
         );
         println!();
         println!(
-            "{:<34} {:<15} {:>7} {:>9} {:>7}  in asyncio",
-            "how the caller stops waiting", "the caller got", "started", "completed", "cleanup"
+            "{:<15} {:<29} {:<15} {:>7} {:>9} {:>7}  {:<9}  in asyncio",
+            "case",
+            "how the caller stops waiting",
+            "the caller got",
+            "started",
+            "completed",
+            "cleanup",
+            "the job"
         );
         Report {
             work,
@@ -43,64 +53,97 @@ impl Report {
         let (how, python) = match key {
             "timeout_future" => (
                 format!("timeout({ms} ms, future)"),
-                "timeout() around a coroutine: cancelled, finally ran",
+                "timeout() around a coroutine",
             ),
             "timeout_handle" => (
                 format!("timeout({ms} ms, JoinHandle)"),
-                "timeout() around shield(task): runs on",
+                "timeout() around shield(task)",
             ),
-            "abort" => (
-                "handle.abort()".to_string(),
-                "task.cancel(): CancelledError inside",
-            ),
+            "abort" => ("handle.abort()".to_string(), "task.cancel()"),
             "abort_blocking" => (
                 "abort() on spawn_blocking".to_string(),
-                "cancel a to_thread task: thread runs on",
+                "cancel a to_thread task",
             ),
             "never_awaited" => (
                 "future built, never awaited".to_string(),
-                "coroutine never awaited: never runs",
+                "a coroutine never awaited",
             ),
             "spawned" => (
                 "tokio::spawn, never awaited".to_string(),
-                "create_task: runs anyway",
+                "create_task, never awaited",
             ),
             _ => (
                 "drop(JoinHandle)".to_string(),
-                "create_task, no handle kept: runs on",
+                "create_task, no reference kept",
             ),
         };
         println!(
-            "{how:<34} {:<15} {:>7} {:>9} {:>7}  {python}",
+            "{key:<15} {how:<29} {:<15} {:>7} {:>9} {:>7}  {:<9}  {python}",
             got.shown(),
             tally.started,
             tally.completed,
-            tally.cleanup
+            tally.cleanup,
+            tally.word()
         );
         self.cases.push((key, tally, got));
     }
 
-    /// What the table shows.
-    pub fn explain(&self) {
+    /// What the table shows, each word once; then what ideal_s is.
+    pub fn explain(&self) -> Summary<'_> {
+        let elapsed = self.start.elapsed();
         println!();
         println!(
-            "completed 0, cleanup 1: the future was dropped at its .await; only its Drop ran."
+            "started, completed: the job reached its start, its end. cleanup: its Drop ran before the end."
         );
         println!(
-            "completed 1: the job ran on, though the caller stopped waiting (a handle is not the task)."
+            "the job: cancelled = dropped at its .await; only its Drop ran, the rest never will"
         );
-        println!("started 0: a future does nothing until it is polled.");
-    }
-
-    pub fn summary(&self) -> Summary<'_> {
+        println!(
+            "         finished  = ran to its end, though the caller stopped waiting: a handle is not the task"
+        );
+        println!(
+            "         never_ran = a future does nothing until it is polled (run on by an .await or the runtime)"
+        );
+        println!(
+            "JoinHandle: what tokio::spawn returns, to await the task's result (asyncio: the Task object)."
+        );
+        println!(
+            "spawn_blocking: runs a plain function on a pool of threads (asyncio.to_thread). Err(Elapsed):"
+        );
+        println!("  the timeout's time was up; Err(Cancelled): the task was aborted.");
+        let (n, work, limit) = (
+            self.cases.len(),
+            self.work.as_millis(),
+            self.limit.as_millis(),
+        );
+        println!();
+        println!(
+            "elapsed_s {:.3}: the run's wall time. ideal_s {:.3}: the time the deliberate waits alone take:",
+            elapsed.as_secs_f64(),
+            self.ideal()
+        );
+        println!(
+            "  one job's length per case ({n} x {work} ms), and the caller's {limit} ms in the two cases"
+        );
+        println!(
+            "  that stop a running job (timeout on the future, abort) before they wait it out"
+        );
         Summary {
             report: self,
-            elapsed: self.start.elapsed(),
+            elapsed,
         }
+    }
+
+    /// Each case waits out one job's length (the cancelled ones to show it never ends),
+    /// and the two that cancel a running job (timeout on the future, abort) first wait for
+    /// the caller to give up.
+    fn ideal(&self) -> f64 {
+        self.work.as_secs_f64() * self.cases.len() as f64 + self.limit.as_secs_f64() * 2.0
     }
 }
 
-/// The figures this run counted, printed as the closing `summary:` line.
+/// The figures this run counted, printed as the closing `summary:` line: one word per
+/// case (the table's "the job" column), the run's two lengths and its time.
 pub struct Summary<'a> {
     report: &'a Report,
     elapsed: Duration,
@@ -110,28 +153,15 @@ impl fmt::Display for Summary<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let r = self.report;
         let mut fields = vec![
-            ("work_ms".to_string(), r.work.as_millis().to_string()),
-            ("timeout_ms".to_string(), r.limit.as_millis().to_string()),
+            ("work_ms", r.work.as_millis().to_string()),
+            ("timeout_ms", r.limit.as_millis().to_string()),
         ];
-        for (key, t, got) in &r.cases {
-            fields.push((format!("{key}_started"), t.started.to_string()));
-            fields.push((format!("{key}_completed"), t.completed.to_string()));
-            fields.push((format!("{key}_cleanup"), t.cleanup.to_string()));
-            if let Some(word) = got.word() {
-                fields.push((format!("{key}_got"), word.to_string()));
-            }
+        for (key, t, _) in &r.cases {
+            fields.push((key, t.word()));
         }
-        // Each case waits out one job's length (the cancelled ones to show it never ends),
-        // and the two that cancel a running job (timeout on the future, abort) first wait
-        // for the caller to give up.
-        let ideal = r.work.as_secs_f64() * r.cases.len() as f64 + r.limit.as_secs_f64() * 2.0;
         let elapsed = self.elapsed.as_secs_f64();
-        fields.push(("elapsed_s".to_string(), format!("{elapsed:.3}")));
-        fields.push(("ideal_s".to_string(), format!("{ideal:.3}")));
-        let fields: Vec<(&str, String)> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect();
+        fields.push(("elapsed_s", format!("{elapsed:.3}")));
+        fields.push(("ideal_s", format!("{:.3}", r.ideal())));
         write_summary(f, &fields)
     }
 }

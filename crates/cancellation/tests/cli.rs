@@ -3,6 +3,7 @@
 //! a thread the OS leaves waiting for a long while cannot blur which came first.
 
 mod common;
+mod local;
 
 use std::process::Command;
 
@@ -23,49 +24,59 @@ fn each_way_of_stopping_does_what_the_demo_says() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     let stdout = String::from_utf8(out.stdout).unwrap();
+    local::assert_every_key_is_named_above(&stdout);
     let s = summary(&stdout);
-    let counts = |case: &str| {
-        let n = |what: &str| number(&s, &format!("{case}_{what}")) as u32;
-        (n("started"), n("completed"), n("cleanup"))
+    // What happened to each job, in the summary's one word, and the counts behind it in
+    // the table: (started, completed, cleanup ran before the end).
+    let case = |key: &str, word: &str, counted: (u32, u32, u32), why: &str| {
+        assert_eq!(s[key], word, "{why}: {s:?}");
+        assert_eq!(local::counts(&stdout, key), counted, "{why}:\n{stdout}");
     };
-    // (started, completed, cleanup ran before the end)
-    assert_eq!(
-        counts("timeout_future"),
+    case(
+        "timeout_future",
+        "cancelled",
         (1, 0, 1),
-        "dropped at its .await: {s:?}"
+        "dropped at its .await",
     );
-    assert_eq!(s["timeout_future_got"], "elapsed");
-    assert_eq!(
-        counts("timeout_handle"),
+    case(
+        "timeout_handle",
+        "finished",
         (1, 1, 0),
-        "a timeout on a handle is a shield: {s:?}"
+        "a timeout on a handle is a shield",
     );
-    assert_eq!(s["timeout_handle_got"], "elapsed");
-    assert_eq!(counts("abort"), (1, 0, 1), "{s:?}");
-    assert_eq!(s["abort_got"], "cancelled");
-    assert_eq!(
-        counts("abort_blocking"),
+    case("abort", "cancelled", (1, 0, 1), "aborted at its .await");
+    case(
+        "abort_blocking",
+        "finished",
         (1, 1, 0),
-        "blocking work cannot be stopped: {s:?}"
+        "blocking work cannot be stopped",
     );
-    assert_eq!(s["abort_blocking_got"], "ok");
-    assert_eq!(
-        counts("never_awaited"),
+    case(
+        "never_awaited",
+        "never_ran",
         (0, 0, 0),
-        "a future never polled never runs: {s:?}"
+        "a future never polled never runs",
     );
-    assert_eq!(counts("spawned"), (1, 1, 0), "spawn runs it once: {s:?}");
-    assert_eq!(
-        counts("detached"),
+    case("spawned", "finished", (1, 1, 0), "spawn runs it once");
+    case(
+        "detached",
+        "finished",
         (1, 1, 0),
-        "a dropped handle detaches: {s:?}"
+        "a dropped handle detaches",
     );
-    // Cases where the caller never waited for a result have no `_got`.
-    for case in ["never_awaited", "spawned", "detached"] {
-        assert!(!s.contains_key(&format!("{case}_got")), "{s:?}");
+    // What the caller got, as Rust writes it; nothing where it never waited for a result.
+    for (key, got) in [
+        ("timeout_future", "Err(Elapsed)"),
+        ("timeout_handle", "Err(Elapsed)"),
+        ("abort", "Err(Cancelled)"),
+        ("abort_blocking", "Ok"),
+        ("never_awaited", "-"),
+        ("spawned", "-"),
+        ("detached", "-"),
+    ] {
+        let row = local::row(&stdout, key);
+        assert!(row.split_whitespace().any(|w| w == got), "{got}: {row}");
     }
-    // The table shows what the Rust caller holds, as Rust writes it.
-    assert!(stdout.contains("Err(Elapsed)") && stdout.contains("Err(Cancelled)"));
     // Seven jobs' lengths, and the caller's 20 ms twice (timeout, abort) before the job's.
     assert_eq!(number(&s, "ideal_s"), 3.54);
     // The waits asked for are the least the run can take.
