@@ -1,8 +1,8 @@
 //! Your turn: three children forked, and never reaped.
 //!
-//! Predict first: the parent forks three children that each compute for about 150 ms and
-//! exit, then goes on with its own work for 400 ms. While it does, what are the three
-//! children: still running, gone, or something else? (Look, while it runs:
+//! Predict first: the parent forks three children that each compute for a moment (some
+//! 30 ms of CPU) and exit, then goes on with its own work for 500 ms. While it does, what
+//! are the three children: still running, gone, or something else? (Look, while it runs:
 //! `ps -o pid,stat,cmd --ppid <the parent's pid>`.)
 //!
 //! Then reap each child with `waitpid` before the parent's own work, so none is left
@@ -11,7 +11,7 @@
 //! the CPU time of the children the program reaped). Run it as it is:
 //! `cargo run -p fork-process --example fork_process_reap`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nix::unistd::{ForkResult, fork};
 
@@ -22,17 +22,16 @@ fn main() {
         // exits: it touches no lock and no state the fork could have left half-changed.
         match unsafe { fork() }.expect("fork a child") {
             ForkResult::Child => {
-                let start = Instant::now();
                 let mut x = 0u64;
-                while start.elapsed() < Duration::from_millis(150) {
-                    x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(k)); // CPU work
+                for i in 0..30_000_000u64 {
+                    x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i)); // CPU work
                 }
-                std::process::exit(k as i32); // its exit status, kept until a parent asks
+                std::process::exit(k); // its exit status, kept until a parent asks
             }
             ForkResult::Parent { child } => children.push(child),
         }
     }
     println!("parent {}: forked {children:?}", std::process::id());
-    std::thread::sleep(Duration::from_millis(400)); // the parent's own work
+    std::thread::sleep(Duration::from_millis(500)); // the parent's own work
     println!("parent: done");
 }

@@ -498,7 +498,7 @@ class Trace:
 
     def slice(self, track, kind, name, t0, t1):
         if self.on:
-            at = self._us(t0)
+            at = self._us(t0)  # both edges rounded to the nanosecond, as written
             self.events.append({"ph": "X", "pid": track[0], "tid": track[1], "ts": at,
                                 "dur": max(0.0, round(self._us(t1) - at, 3)), "cat": kind,
                                 "name": name})
@@ -534,10 +534,14 @@ class Trace:
             names.append({"ph": "M", "name": "thread_sort_index", "pid": pid, "tid": tid,
                           "args": {"sort_index": tid}})
         program = os.path.basename(sys.argv[0])
-        with open(path, "w", encoding="utf-8") as out:
-            json.dump({"displayTimeUnit": "ms",
-                       "otherData": {"program": program, "notes": self.notes},
-                       "traceEvents": names + self.events}, out)
+        try:
+            with open(path, "w", encoding="utf-8") as out:
+                json.dump({"displayTimeUnit": "ms",
+                           "otherData": {"program": program, "notes": self.notes},
+                           "traceEvents": names + self.events}, out)
+        except OSError as error:  # one line, status 1, as the Rust side says it
+            raise SystemExit(f"error: cannot write the trace to {path}: {error.strerror}; "
+                             "check that its folder exists") from None
 # ---- end of the trace writer
 
 

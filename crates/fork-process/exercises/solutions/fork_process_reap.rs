@@ -1,7 +1,7 @@
 //! A solution to `fork_process_reap`: the parent waits for each child with waitpid, which
 //! collects its exit status and removes it from the process table: no zombie is left.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nix::sys::wait::waitpid;
 use nix::unistd::{ForkResult, fork};
@@ -13,12 +13,11 @@ fn main() {
         // exits: it touches no lock and no state the fork could have left half-changed.
         match unsafe { fork() }.expect("fork a child") {
             ForkResult::Child => {
-                let start = Instant::now();
                 let mut x = 0u64;
-                while start.elapsed() < Duration::from_millis(150) {
-                    x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(k)); // CPU work
+                for i in 0..30_000_000u64 {
+                    x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i)); // CPU work
                 }
-                std::process::exit(k as i32); // its exit status, kept until a parent asks
+                std::process::exit(k); // its exit status, kept until a parent asks
             }
             ForkResult::Parent { child } => children.push(child),
         }
@@ -28,6 +27,6 @@ fn main() {
         let status = waitpid(child, None).expect("waitpid"); // blocks until it has ended
         println!("child {child}: {status:?}"); // Exited(pid, k): reaped, gone for good
     }
-    std::thread::sleep(Duration::from_millis(400)); // the parent's own work
+    std::thread::sleep(Duration::from_millis(500)); // the parent's own work
     println!("parent: done");
 }
