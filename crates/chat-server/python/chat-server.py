@@ -179,8 +179,8 @@ async def fan_out(port, n, rounds, room, trace):
     others = clients[1:]
     arrivals = asyncio.Queue()
     group = trace.group(f"fan-out: {n} clients")
-    sayer_track = trace.track(group, f"client #{sayer_id} says a line per round")
-    drawn = [trace.track(group, f"client #{c[0]} gets it") for c in others[:5]]
+    sayer_track = trace.track(group, f"#{sayer_id} says a line per round")
+    drawn = [trace.track(group, f"#{c[0]} gets it") for c in others[:5]]
     first, last, received = [], [], 0
     async with asyncio.TaskGroup() as tg:
         readers = [tg.create_task(report_arrivals(who, c[1], "round ", arrivals))
@@ -244,10 +244,10 @@ async def slow_readers(port, lines, room, trace):
     clients = await join(port, 10, small=2)
     (sayer_id, _, sayer), fast, lagging, stuck = clients[0], clients[1:8], clients[8], clients[9]
     group = trace.group("slow readers: 7 fast, 1 paused, 1 never reads")
-    sayer_track = trace.track(group, f"client #{sayer_id} says {lines} lines, 16 at a time")
-    fast_track = trace.track(group, f"clients #{fast[0][0]}-#{fast[-1][0]}: read as lines come")
-    lagging_track = trace.track(group, f"client #{lagging[0]}: pauses reading")
-    stuck_track = trace.track(group, f"client #{stuck[0]}: never reads")
+    sayer_track = trace.track(group, f"#{sayer_id} says {lines} lines")
+    fast_track = trace.track(group, f"#{fast[0][0]}-#{fast[-1][0]}: 7 fast readers")
+    lagging_track = trace.track(group, f"#{lagging[0]}: pauses reading")
+    stuck_track = trace.track(group, f"#{stuck[0]}: never reads")
     arrivals, resume = asyncio.Queue(), asyncio.Event()
     per_batch, fast_received = [], 0
     async with asyncio.TaskGroup() as tg:
@@ -266,7 +266,7 @@ async def slow_readers(port, lines, room, trace):
         all_said = time.perf_counter()
         trace.slice(sayer_track, "says", f"said {lines} lines", start, all_said)
         resume.set()
-        trace.slice(lagging_track, "not reading", f"paused while all {lines} lines were said", start, all_said)
+        trace.slice(lagging_track, "not reading", "paused", start, all_said)
         lagging_received, lagging_skipped, told = await paused
         if told:
             trace.instant(lagging_track, f"told: {lagging_skipped} lines skipped; got {lagging_received}", told)
@@ -422,7 +422,7 @@ class Trace:
 
     def slice(self, track, kind, name, t0, t1):
         if self.on:
-            at = self._us(t0)
+            at = self._us(t0)  # both edges rounded to the nanosecond, as written
             self.events.append({"ph": "X", "pid": track[0], "tid": track[1], "ts": at,
                                 "dur": max(0.0, round(self._us(t1) - at, 3)), "cat": kind,
                                 "name": name})
@@ -458,10 +458,14 @@ class Trace:
             names.append({"ph": "M", "name": "thread_sort_index", "pid": pid, "tid": tid,
                           "args": {"sort_index": tid}})
         program = os.path.basename(sys.argv[0])
-        with open(path, "w", encoding="utf-8") as out:
-            json.dump({"displayTimeUnit": "ms",
-                       "otherData": {"program": program, "notes": self.notes},
-                       "traceEvents": names + self.events}, out)
+        try:
+            with open(path, "w", encoding="utf-8") as out:
+                json.dump({"displayTimeUnit": "ms",
+                           "otherData": {"program": program, "notes": self.notes},
+                           "traceEvents": names + self.events}, out)
+        except OSError as error:  # one line, status 1, as the Rust side says it
+            raise SystemExit(f"error: cannot write the trace to {path}: {error.strerror}; "
+                             "check that its folder exists") from None
 # ---- end of the trace writer
 
 

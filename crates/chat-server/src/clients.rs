@@ -166,12 +166,9 @@ pub async fn fan_out(
     let mut readers = JoinSet::new();
     let mut sayer = clients.remove(0);
     let group = trace.group(&format!("fan-out: {n} clients"));
-    let sayer_track = trace.track(
-        group,
-        &format!("client #{} says a line per round", sayer.id),
-    );
+    let sayer_track = trace.track(group, &format!("#{} says a line per round", sayer.id));
     let drawn: Vec<_> = (clients.iter().take(DRAWN - 1))
-        .map(|c| trace.track(group, &format!("client #{} gets it", c.id)))
+        .map(|c| trace.track(group, &format!("#{} gets it", c.id)))
         .collect();
     let mut writers = Vec::new(); // a dropped write half would tell the server "I left"
     for (who, client) in clients.into_iter().enumerate() {
@@ -274,20 +271,17 @@ pub async fn slow_readers(
     let mut sayer = clients.remove(0);
     let fast_clients = clients.len();
     let group = trace.group("slow readers: 7 fast, 1 paused, 1 never reads");
-    let sayer_track = trace.track(
-        group,
-        &format!("client #{} says {lines} lines, 16 at a time", sayer.id),
-    );
+    let sayer_track = trace.track(group, &format!("#{} says {lines} lines", sayer.id));
     let fast_track = trace.track(
         group,
         &format!(
-            "clients #{}-#{}: read as lines come",
+            "#{}-#{}: 7 fast readers",
             clients[0].id,
             clients[fast_clients - 1].id
         ),
     );
-    let lagging_track = trace.track(group, &format!("client #{}: pauses reading", lagging.id));
-    let stuck_track = trace.track(group, &format!("client #{}: never reads", stuck.id));
+    let lagging_track = trace.track(group, &format!("#{}: pauses reading", lagging.id));
+    let stuck_track = trace.track(group, &format!("#{}: never reads", stuck.id));
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut readers = JoinSet::new();
     let mut writers = vec![lagging.writer, stuck.writer]; // dropped, they would say "I left"
@@ -329,13 +323,7 @@ pub async fn slow_readers(
     }
     let all_said = Instant::now();
     let _ = resume.send(());
-    trace.slice(
-        lagging_track,
-        "not reading",
-        &format!("paused while all {lines} lines were said"),
-        start,
-        all_said,
-    );
+    trace.slice(lagging_track, "not reading", "paused", start, all_said);
     trace.slice(
         sayer_track,
         "says",

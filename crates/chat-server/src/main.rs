@@ -113,7 +113,7 @@ fn run(args: &Args, patience: Duration) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the clients' runtime; check the process's limits (ulimit -u, -v)")?;
-    report::explain(args.capacity, patience);
+    report::explain();
     let (fan_outs, slow) = runtime.block_on(async {
         let mut fan_outs = Vec::new();
         for &n in &args.clients {
@@ -127,7 +127,7 @@ fn run(args: &Args, patience: Duration) -> anyhow::Result<()> {
     })?;
     drop(runtime); // every client socket closed
     let totals = server.stop()?;
-    report::slow_table(&slow, patience);
+    report::slow_table(&slow, patience, args.capacity);
     report::server_line(&totals);
     if let Some(path) = &args.trace {
         trace.write(path).with_context(|| {

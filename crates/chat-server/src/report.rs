@@ -8,7 +8,7 @@ use crate::output::write_summary;
 use crate::room::{SEND_BUFFER, Totals};
 
 /// The words once, before the first table.
-pub fn explain(capacity: u32, patience: Duration) {
+pub fn explain() {
     println!(
         "A chat server on ONE thread (a tokio current_thread runtime, its OS thread named 'server');"
     );
@@ -25,7 +25,6 @@ pub fn explain(capacity: u32, patience: Duration) {
         "  {:>7}  {:>6}  {:>12}  {:>9}  {:>9}  {:>9}  {:>7}",
         "clients", "rounds", "received", "first ms", "all ms", "worst ms", "threads"
     );
-    let _ = (capacity, patience);
 }
 
 pub fn fan_out_row(f: &FanOut, _first: bool) {
@@ -41,7 +40,7 @@ pub fn fan_out_row(f: &FanOut, _first: bool) {
     );
 }
 
-pub fn slow_table(s: &Slow, patience: Duration) {
+pub fn slow_table(s: &Slow, patience: Duration, capacity: u32) {
     let patience_ms = patience.as_millis();
     println!();
     println!(
@@ -50,7 +49,7 @@ pub fn slow_table(s: &Slow, patience: Duration) {
     );
     println!("as lines come. One pauses reading until all are said; one never reads. The server");
     println!(
-        "gives each client a {} KB send buffer, the channel keeps the last lines for a",
+        "gives each client a {} KB send buffer, the channel keeps the last {capacity} lines for a",
         SEND_BUFFER / 1024
     );
     println!("reader that is behind (a reader past them is 'lagged': told how many it skipped),");
