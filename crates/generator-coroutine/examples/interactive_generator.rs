@@ -4,6 +4,10 @@
 //! value in a mailbox, poll once; the block runs to its next yield and leaves what it
 //! yields in the mailbox.
 //!
+//! A slip in the notes: their snippet calls `gen.send(None)` but never makes `gen`, so as
+//! written it stops at once with `NameError: name 'gen' is not defined`. The line they
+//! leave out, `gen = interactive_generator()`, is the `pin!` line in `main` below.
+//!
 //!     cargo run -p generator-coroutine --example interactive_generator
 
 use std::cell::RefCell;

@@ -81,8 +81,7 @@ fn main() -> ExitCode {
         .iter()
         .map(|&style| run_style(style, &args, &trace))
         .collect();
-    report::print_checks(&runs);
-    report::print_comparison(&runs, args.time_exchanges);
+    report::print_table(&runs, args.n, args.time_exchanges);
     if let Some(path) = &args.trace {
         if let Err(error) = lanes::write(&trace, path) {
             eprintln!("error: {error:#}");
@@ -194,6 +193,10 @@ fn produce(consumer: &mut DynConsumer<'_>, n: u32, d: &Dialogue) -> (u32, bool) 
 /// The notes' two-way exchange: print what send(None), send(10) and send(20) return; one
 /// send more, which the notes do not make, runs the generator off its end.
 fn drive_two_way(generator: &mut DynTwoWay<'_>, d: &Dialogue) {
+    d.note(format_args!(
+        "gen = interactive_generator(), the line the notes leave out: as written, their snippet \
+         stops at once with NameError: name 'gen' is not defined"
+    ));
     for input in [None, Some(10), Some(20)] {
         match generator.resume(input) {
             Step::Yielded(value) => d.say(format_args!("{value}")),

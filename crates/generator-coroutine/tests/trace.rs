@@ -87,8 +87,7 @@ fn the_trace_changes_no_figure() {
     let (stdout, _) = traced(Command::new(BIN), &ARGS);
     let with = summary(&stdout);
     for key in [
-        "exchanges_state_machine",
-        "exchanges_async",
+        "exchanges",
         "dialogues_equal",
         "closed_cleanly",
         "two_way_equal",
