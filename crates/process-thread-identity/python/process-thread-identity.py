@@ -14,6 +14,7 @@ import argparse
 import os
 import resource
 import sys
+import tempfile
 import threading
 import time
 
@@ -220,6 +221,146 @@ def count_after_join(before, lives):
     return after
 
 
+SENTENCE = "Teh quick brown fox will recieve the letter today."
+DICTIONARY = {"the", "quick", "brown", "fox", "will", "receive", "letter", "today"}
+EDITOR_THREADS = ("keystrokes", "display", "autosave", "spelling")
+
+
+class Document:
+    """The one document all four threads share: its text, how many changes it has had,
+    whether typing is over, and a threading.Condition that says "it changed"."""
+
+    def __init__(self):
+        self.text, self.changes, self.closed = "", 0, False
+        self.changed = threading.Condition()
+
+
+def finished_words(text):
+    end = max(text.rfind(" "), text.rfind("."))
+    return [w for w in text[:max(end, 0)].replace(".", " ").split(" ") if w]
+
+
+def word_processor(key_s, every_s, trace):
+    """Part two: one process, four named threading.Thread objects, one Document."""
+    doc, reports = Document(), {}
+    started = threading.Barrier(len(EDITOR_THREADS) + 1)
+    group = trace.group("word processor: one process, 4 threads, one document")
+    tracks = {n: trace.track(group, f"{n} thread") for n in EDITOR_THREADS}
+    save = tempfile.TemporaryFile("w+")  # unlinked already: nothing is left behind
+
+    def wait_for_a_change(seen, track):
+        t0 = time.perf_counter()
+        doc.changed.wait_for(lambda: doc.changes != seen or doc.closed)
+        trace.slice(track, "waiting", "waiting for a change", t0, time.perf_counter())
+
+    def keystrokes(track):
+        for ch in SENTENCE:
+            t0 = time.perf_counter()
+            time.sleep(key_s)  # waiting for the next key
+            trace.slice(track, "waiting", "waiting for a key", t0, time.perf_counter())
+            with doc.changed:
+                doc.text += ch
+                doc.changes += 1
+                doc.changed.notify_all()  # wakes display and spelling
+        with doc.changed:
+            doc.closed = True
+            doc.changed.notify_all()
+        return f"typed {len(SENTENCE)} keys", len(SENTENCE)
+
+    def display(track):
+        seen = redraws = 0
+        while True:
+            with doc.changed:
+                wait_for_a_change(seen, track)
+                if doc.changes == seen:
+                    break
+                seen, page = doc.changes, f"|{doc.text}_|"
+            redraws += 1  # the drawing of `page`
+        return f"redrew the page {redraws} times", redraws
+
+    def autosave(track):
+        saved = saves = written = 0
+        while True:
+            with doc.changed:
+                t0 = time.perf_counter()
+                doc.changed.wait_for(lambda: doc.closed, timeout=every_s)
+                trace.slice(track, "waiting", "waiting for the autosave timer", t0, time.perf_counter())
+                text, changes, closed = doc.text, doc.changes, doc.closed
+            if changes != saved:  # the file is written without holding the document
+                save.seek(0)
+                save.truncate()
+                save.write(text)
+                save.flush()
+                saved, saves, written = changes, saves + 1, written + len(text)
+            if closed:
+                break
+        return f"saved {saves} times, {written} bytes in all", saves
+
+    def spelling(track):
+        seen = checked = 0
+        wrong = []
+        while True:
+            with doc.changed:
+                wait_for_a_change(seen, track)
+                if doc.changes == seen:
+                    break
+                seen, words = doc.changes, [w.lower() for w in finished_words(doc.text)]
+            wrong += [w for w in words[checked:] if w not in DICTIONARY]
+            checked = len(words)
+        return f"checked {checked} words, {len(wrong)} misspelt: {' '.join(wrong)}", len(wrong)
+
+    def run(name, work):
+        born, cpu = time.perf_counter(), time.thread_time()
+        started.wait()
+        did, count = work(tracks[name])
+        reports[name] = (threading.get_native_id(), did, count, time.thread_time() - cpu,
+                         time.perf_counter() - born, id(doc))
+
+    works = dict(zip(EDITOR_THREADS, (keystrokes, display, autosave, spelling)))
+    threads = [threading.Thread(target=run, args=(n, w), name=n, daemon=True) for n, w in works.items()]
+    for t in threads:
+        t.start()
+    started.wait()
+    during = count()
+    for t in threads:
+        t.join()
+    save.seek(0)
+    saved_text = save.read()
+    save.close()
+    return during, [(n, *reports[n]) for n in EDITOR_THREADS], doc.text, saved_text
+
+
+def print_word_processor(key_ms, every_ms, before, run):
+    during, reports, text, saved = run
+    print(f"\nPart two: the notes' word processor. One process, {len(EDITOR_THREADS)} threading.Thread")
+    print("objects, one document in its memory (a threading.Condition around it that also tells")
+    print(f'the others "it changed"): keystrokes types a {len(SENTENCE)}-key sentence, pausing {key_ms} ms')
+    print("before each key (the typist); display redraws the page after each change; autosave")
+    print(f"writes the document to a file every {every_ms} ms; spelling checks each finished word.\n")
+    print(f"OS thread count while the editor runs (editor_threads): {during} ({before} before + 4)")
+    print(f"{'thread':<11} {'OS id':>8}  {'did':<44} {'cpu_ms':>7} {'alive_ms':>9} {'waiting_pct':>11}")
+    waiting = []
+    for name, tid, did, _, cpu, alive, _ in reports:
+        waiting.append(100 * (1 - cpu / max(alive, 1e-9)))
+        print(f"{name:<11} {tid:>8}  {did:<44} {cpu * 1e3:>7.2f} {alive * 1e3:>9.1f} {waiting[-1]:>11.1f}")
+    least = min(waiting)
+    print("cpu_ms: CPU time the thread used (time.thread_time()); alive_ms: from its start to its")
+    print("end; waiting_pct: the share of its life it did not run: waiting for a key, for a")
+    print("change, for the autosave timer, for the Condition's lock, or for the GIL. least_waiting_pct:")
+    print(f"the thread that waited least still waited {least:.1f}% of its life; that idle time is what")
+    print("lets one process keep four threads at hand.")
+    same = len({r[6] for r in reports}) == 1
+    print(f"every thread found the document at id() {reports[0][6]:#x}: {str(same).lower()} (one copy in the")
+    print("process's memory, not four).")
+    print(f"the document: {text!r}, {len(text)} bytes; the last autosave holds the same "
+          f"(autosave_equal): {str(saved == text).lower()}")
+    print(f"ideal_s = {key_ms * len(SENTENCE) / 1000:.3f} s: the run's only deliberate waits, the typist's "
+          f"{len(SENTENCE)} pauses of {key_ms} ms (part one waits for nothing; the autosave timer runs beside the typing).")
+    counts = [r[3] for r in reports]
+    return (f"editor_threads={during} typed={counts[0]} redrew={counts[1]} saved={counts[2]} "
+            f"misspelt={counts[3]} least_waiting_pct={least:.1f} autosave_equal={str(saved == text).lower()}")
+
+
 def positive(text):
     value = int(text)
     if not 1 <= value <= 10_000:
@@ -231,6 +372,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=positive, default=1,
                         help="how many named threads to start at once")
+    parser.add_argument("--key-ms", type=positive, default=10,
+                        help="part two: the typist pauses this many ms before each key")
+    parser.add_argument("--autosave-ms", type=positive, default=100,
+                        help="part two: the word processor autosaves every this many ms")
     parser.add_argument("--trace", metavar="FILE",
                         help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)")
     args = parser.parse_args()
@@ -241,10 +386,13 @@ def main():
     lives.count("before", before)
     during = start_named_threads(args.threads, before, lives)
     after = count_after_join(before, lives)
+    editor = word_processor(args.key_ms / 1000, args.autosave_ms / 1000, lives.trace)
+    editor_keys = print_word_processor(args.key_ms, args.autosave_ms, after, editor)
     if args.trace:
         lives.write(args.trace, pid)
     print(f"summary: pid={pid} threads_before={before} threads_during={during} "
-          f"threads_after={after} started={args.threads} ideal_s=0.000")
+          f"threads_after={after} started={args.threads} {editor_keys} "
+          f"ideal_s={args.key_ms * len(SENTENCE) / 1000:.3f}")
 
 
 # ---- the trace writer: the same in every twin (make test compares it with

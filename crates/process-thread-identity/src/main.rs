@@ -11,8 +11,12 @@
 //! Look for: the count before (1: Rust starts no helper threads), the count while the
 //! workers live (1 + N, the same from main and from every worker), and after join (1 again).
 //! On Linux the main thread's id equals the process id; every other thread gets its own.
+//! Part two is the notes' word processor: one process, four named threads (keystrokes,
+//! display, autosave, spelling) sharing one document; each says what it did and how much
+//! of its life it spent waiting.
 //! `--trace t.json` writes the run for Perfetto or vizviewer: a track per named thread with
-//! its life as a slice, and the OS's thread count as a counter, rising and falling.
+//! its life as a slice, the OS's thread count as a counter, rising and falling, and the
+//! word processor's four threads with their waits.
 
 mod limits;
 mod os;
@@ -20,6 +24,7 @@ mod output;
 mod report;
 mod trace;
 mod traced;
+mod word_processor;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +47,14 @@ struct Args {
     /// How many named threads to start at once (all are alive when the count is taken)
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     threads: u32,
+
+    /// Part two: the word processor's typist pauses this many milliseconds before each key.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    key_ms: u64,
+
+    /// Part two: the word processor autosaves every this many milliseconds.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    autosave_ms: u64,
 
     /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
     #[arg(long, value_name = "FILE")]
@@ -70,6 +83,14 @@ fn run(args: &Args) -> anyhow::Result<()> {
     lives.count("before", before);
     let during = start_named_threads(threads, before, &lives)?;
     let after = count_after_join(before, &lives)?;
+    let (key, every) = (
+        Duration::from_millis(args.key_ms),
+        Duration::from_millis(args.autosave_ms),
+    );
+    report::word_processor_heading(key, every);
+    let editor = word_processor::run(key, every, lives.trace())?;
+    report::print_editor(&editor, after);
+    report::print_ideal(key);
     if let Some(path) = &args.trace {
         lives.write(path, pid)?;
     }
@@ -79,6 +100,8 @@ fn run(args: &Args) -> anyhow::Result<()> {
         during,
         after,
         started: threads,
+        editor,
+        key,
     };
     println!("{summary}");
     Ok(())

@@ -54,6 +54,11 @@ impl Lives {
         }
     }
 
+    /// The trace, for part two's tracks.
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
     /// Main counted `value` threads at the moment called `when`.
     pub fn count(&self, when: &str, value: usize) {
         if self.trace.is_on() {

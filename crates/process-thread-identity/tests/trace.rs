@@ -33,9 +33,18 @@ fn traced(mut cmd: Command, threads: u32) -> (Trace, HashMap<String, String>, St
     (read_trace(&path), summary(&stdout), stdout)
 }
 
+/// Part one's tracks: main's and the workers'.
+fn part_one_tracks(trace: &Trace) -> Vec<&str> {
+    let ours = trace
+        .tracks
+        .iter()
+        .filter(|(g, _)| g.starts_with("one process"));
+    ours.map(|(_, t)| t.as_str()).collect()
+}
+
 /// The lesson, from the trace alone, for `n` workers (all drawn: n <= 100).
 fn assert_lives_and_count(trace: &Trace, n: usize) {
-    let names: Vec<&str> = trace.tracks.iter().map(|(_, t)| t.as_str()).collect();
+    let names: Vec<&str> = part_one_tracks(trace);
     assert_eq!(names.len(), n + 1, "{names:?}");
     assert!(names.contains(&"main thread"));
     let lives: Vec<_> = trace
@@ -97,7 +106,7 @@ fn the_trace_shows_each_threads_life_and_the_count_rising_and_falling() {
 #[test]
 fn a_large_run_draws_100_threads_and_says_so() {
     let (trace, _, stdout) = traced(Command::new(BIN), 150);
-    assert_eq!(trace.tracks.len(), 101);
+    assert_eq!(part_one_tracks(&trace).len(), 101);
     assert!(
         trace.notes.iter().any(|n| n.contains("first 100 of 150")),
         "{:?}",
@@ -116,8 +125,14 @@ fn the_trace_changes_no_figure() {
     let plain = Command::new(BIN).args(["--threads", "3"]).output().unwrap();
     let mut without = summary(&String::from_utf8_lossy(&plain.stdout));
     let (_, mut with, _) = traced(Command::new(BIN), 3);
-    without.remove("pid");
-    with.remove("pid");
+    // The pid, and the counts of part two that follow the scheduler's timing, differ from
+    // run to run; the rest must not.
+    for key in ["pid", "redrew", "saved", "least_waiting_pct"] {
+        assert!(
+            without.remove(key).is_some() && with.remove(key).is_some(),
+            "{key}"
+        );
+    }
     assert_eq!(without, with);
 }
 
@@ -147,4 +162,48 @@ fn the_python_twins_trace_shows_the_same() {
     let (trace, s, _) = traced(twin, 4);
     assert_eq!(s["threads_during"], "5");
     assert_lives_and_count(&trace, 4);
+}
+
+/// Part two in the trace: the word processor's four named threads, each with its waits as
+/// slices that cover most of its life, all inside the one process's group.
+#[test]
+fn the_trace_shows_the_word_processors_four_threads_waiting() {
+    for program in [Some(Command::new(BIN)), common::python_twin()] {
+        let Some(mut program) = program else {
+            continue;
+        };
+        program.args(["--key-ms", "3", "--autosave-ms", "20"]);
+        let (trace, s, _) = traced(program, 1);
+        assert_eq!(s["editor_threads"], "5", "{s:?}");
+        let group = "word processor";
+        let tracks: Vec<&str> = trace
+            .tracks
+            .iter()
+            .filter(|(g, _)| g.starts_with(group))
+            .map(|(_, t)| t.as_str())
+            .collect();
+        assert_eq!(
+            tracks,
+            [
+                "keystrokes thread",
+                "display thread",
+                "autosave thread",
+                "spelling thread"
+            ]
+        );
+        let waits = trace.slices_of(group);
+        for track in &tracks {
+            let mine: Vec<_> = waits.iter().filter(|w| w.track == *track).collect();
+            assert!(!mine.is_empty(), "no waits on {track}");
+            assert!(
+                mine.iter()
+                    .all(|w| w.kind == "waiting" && w.name.starts_with("waiting for "))
+            );
+        }
+        let keys = waits
+            .iter()
+            .filter(|w| w.name == "waiting for a key")
+            .count();
+        assert_eq!(keys, 50, "one wait per key");
+    }
 }
