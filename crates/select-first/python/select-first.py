@@ -4,7 +4,7 @@
 The same five parts as the Rust program, with the same summary keys, and the places where
 asyncio differs, measured:
 1. asyncio.wait(FIRST_COMPLETED) returns the first of three naps; the other two are still
-   running (losers_running_after=2) until we cancel them, as the docs tell us to.
+   running (losers_running=2) until we cancel them, as the docs tell us to.
 2. asyncio.as_completed yields results in completion order.
 3. Tasks we stop waiting for run on: nothing in asyncio stops a task when its caller no
    longer looks at it. The docs' pattern keeps a reference in a set until each is done.
@@ -16,8 +16,8 @@ asyncio differs, measured:
     python3 crates/select-first/python/select-first.py
     python3 crates/select-first/python/select-first.py --delay-ms 50 --messages 300
 
-The last line is the same `summary:` line the Rust program prints (with two more keys,
-gather_others_cleanup and gather_others_finished, for the contrast Rust has no twin of).
+The last line is the same `summary:` line the Rust program prints (with one more key,
+gather_finished, for the contrast Rust has no twin of).
 """
 
 import argparse
@@ -114,17 +114,21 @@ async def first_of_three(unit_ms, tally):
     # Leaving the group waited until the cancelled ones had run their cleanup.
     await settle(start, unit_ms / 1000)
     tally.show()
-    print(f"  wait() returned the {winner} ms nap after {elapsed:.3f} s; naps still running then: {running_after}")
-    print(f"  losers (cancelled by hand): cleanup ran {tally.dropped}, finished {tally.finished - 1}")
-    return dict(first_ms=winner, first_elapsed_s=f"{elapsed:.3f}", losers_running_after=running_after,
+    print(f"  wait() returned the {winner} ms nap (first_ms) after {elapsed:.3f} s (first_elapsed_s)")
+    print(f"  naps still running when wait() returned: {running_after} (losers_running)")
+    print(f"  losers, cancelled by hand: cleanup ran {tally.dropped} (losers_cleanup), "
+          f"finished {tally.finished - 1} (losers_finished), counted after the slowest one's end")
+    return dict(first_ms=winner, first_elapsed_s=f"{elapsed:.3f}", losers_running=running_after,
                 losers_cleanup=tally.dropped, losers_finished=tally.finished - 1)
 
 
 async def in_completion_order(unit_ms, tally):
     order = [await done for done in asyncio.as_completed([nap(tally, k * unit_ms) for k in (3, 1, 2)])]
     tally.show()
-    print(f"  results, in the order as_completed yielded them: {','.join(map(str, order))} ms")
-    return dict(completion_order=",".join(map(str, order)), in_completion_order=str(order == sorted(order)).lower())
+    in_order = str(order == sorted(order)).lower()
+    print(f"  results, in the order as_completed yielded them: {','.join(map(str, order))} ms; "
+          f"in completion order: {in_order} (in_completion_order)")
+    return dict(in_completion_order=in_order)
 
 
 async def stop_waiting_for_the_tasks(unit_ms, tally):
@@ -141,9 +145,9 @@ async def stop_waiting_for_the_tasks(unit_ms, tally):
     await settle(start, unit_ms / 1000)
     finished_after = tally.finished - len(done)
     tally.show()
-    print(f"  {held} tasks were still running when we stopped waiting: cancelled {tally.dropped}, "
-          f"finished afterwards {finished_after}")
-    return dict(dropped_set_held=held, dropped_set_aborted=tally.dropped, dropped_set_finished=finished_after)
+    print(f"  {held} tasks were still running when we stopped waiting : cancelled {tally.dropped} "
+          f"(set_aborted), finished afterwards {finished_after} (set_finished)")
+    return dict(set_aborted=tally.dropped, set_finished=finished_after)
 
 
 async def fails(unit_ms):
@@ -166,12 +170,12 @@ async def task_group_with_an_error(unit_ms, tally):
     tally.mark("the TaskGroup raises the error: the others are cancelled")
     tally.show()  # the two cancelled ones ended before the group raised
     if error is not None:
-        print(f"  the TaskGroup raised {error!r} after {error_after:.3f} s")
+        print(f"  the TaskGroup raised {error!r} after {error_after:.3f} s (try_join_error_s)")
     await settle(start, unit_ms / 1000)
     tally.show()
-    print(f"  the others: cleanup ran {tally.dropped}, finished {tally.finished}")
-    return dict(try_join_failed=str(error is not None).lower(), try_join_error_s=f"{error_after:.3f}",
-                try_join_others_cleanup=tally.dropped, try_join_others_finished=tally.finished)
+    print(f"  the others: cleanup ran {tally.dropped} (try_join_cleanup), finished {tally.finished} (try_join_finished)")
+    return dict(try_join_error_s=f"{error_after:.3f}",
+                try_join_cleanup=tally.dropped, try_join_finished=tally.finished)
 
 
 async def gather_with_an_error(unit_ms, tally):
@@ -186,8 +190,8 @@ async def gather_with_an_error(unit_ms, tally):
         print(f"  gather raised {e!r} after {time.perf_counter() - start:.3f} s")
     await settle(start, unit_ms / 1000)
     tally.show()
-    print(f"  the others: cleanup ran {tally.dropped}, finished {tally.finished}")
-    return dict(gather_others_cleanup=tally.dropped, gather_others_finished=tally.finished)
+    print(f"  the others: cleanup ran {tally.dropped}, finished {tally.finished} (gather_finished)")
+    return dict(gather_finished=tally.finished)
 
 
 async def producer(messages, queue, ticks, acks):
@@ -269,9 +273,11 @@ async def cancel_safety(messages, loop, tally):
 async def demo(unit, messages, trace):
     k = [unit, 2 * unit, 3 * unit]
     summary = {}
-    print(f"1. asyncio.wait(FIRST_COMPLETED) over sleeps of {k[0]}, {k[1]} and {k[2]} ms")
+    print(f"1. asyncio.wait(FIRST_COMPLETED) over naps of {k[0]}, {k[1]} and {k[2]} ms")
+    print("   a nap: a coroutine that sleeps, then returns its length in ms, run as a task. wait() returns")
+    print("   at the first to finish and leaves the others running; the finally of a cancelled one is its cleanup.")
     summary.update(await first_of_three(unit, Tally(trace, "1 first of three: wait(FIRST_COMPLETED)")))
-    print(f"\n2. asyncio.as_completed over {k[2]}, {k[0]}, {k[1]} ms")
+    print(f"\n2. asyncio.as_completed over {k[2]}, {k[0]}, {k[1]} ms: results in the order they finish")
     summary.update(await in_completion_order(unit, Tally(trace, "2 completion order: as_completed")))
     print(f"\n3. tasks of {k[0]}, {k[1]} and {k[2]} ms, no longer waited for after the first result")
     summary.update(await stop_waiting_for_the_tasks(unit, Tally(trace, "3 stop waiting: wait(), then look away")))
@@ -280,13 +286,21 @@ async def demo(unit, messages, trace):
     print("  and with asyncio.gather instead of the TaskGroup:")
     summary.update(await gather_with_an_error(unit, Tally(trace, "4b first error: gather")))
     print("\n5. cancel safety: a tick after every third message")
+    print("   cancel safe: a task you may cancel mid-way without losing anything. A loop that waits for the")
+    print("   first of a reader and a tick (a message on a second queue, as a timer's would be) and cancels")
+    print("   the reader when the tick wins loses what the reader had taken: a reader of two in a row loses")
+    print("   the first; a single get() kept pending across rounds, never cancelled, loses none.")
     sent, lossy = await cancel_safety(messages, lossy_loop, Tally(trace, "5 cancel safety: reads two in a row"))
-    print(f"  a loop that reads two in a row: sent {sent}, received {lossy}, lost {sent - lossy}")
+    print(f"  a loop that reads two in a row: sent {sent} (messages), received {lossy}, lost {sent - lossy} (lossy_lost)")
     _, safe = await cancel_safety(messages, safe_loop, Tally(trace, "5 cancel safety: one get() kept pending"))
-    print(f"  a loop that keeps one get() pending: sent {sent}, received {safe}, lost {sent - safe}")
+    print(f"  a loop that keeps one get() pending: sent {sent} (messages), received {safe}, lost {sent - safe} (safe_lost)")
     # The deliberate waits: parts 1, 3, 4 and gather's contrast wait 3.5 units each, part 2 three.
-    summary.update(messages=sent, lossy_received=lossy, lossy_lost=sent - lossy, safe_received=safe,
-                   safe_lost=sent - safe, ideal_s=f"{17 * unit / 1000:.3f}")
+    ideal = 17 * unit / 1000
+    summary.update(messages=sent, lossy_lost=sent - lossy, safe_lost=sent - safe, ideal_s=f"{ideal:.3f}")
+    print()
+    print(f"ideal_s {ideal:.3f}: the time the deliberate waits alone take: parts 1, 3, 4 and gather's contrast")
+    print(f"  each wait 3.5 x {unit} ms (past the slowest nap's end, to count what finished), part 2 its")
+    print(f"  slowest nap, 3 x {unit} ms; part 5 none")
     if trace.on:
         trace.write(trace.path)
         print(f"trace written to {trace.path} (open it in ui.perfetto.dev or vizviewer)")

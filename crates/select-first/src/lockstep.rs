@@ -1,8 +1,8 @@
 //! The arrangement that makes part 5's loss certain: a producer in lockstep with the loop
 //! under test, so that whenever the loop runs it finds three messages and a tick waiting.
 
+use anyhow::Context;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
-use tokio::task::JoinError;
 
 use crate::report::Delivered;
 use crate::tally::Tally;
@@ -14,7 +14,7 @@ pub async fn cancel_safety<F, Fut>(
     messages: u32,
     reader: F,
     tally: &Tally,
-) -> Result<Delivered, JoinError>
+) -> anyhow::Result<Delivered>
 where
     F: FnOnce(UnboundedReceiver<u32>, UnboundedReceiver<()>, UnboundedSender<()>) -> Fut,
     Fut: Future<Output = u32>,
@@ -34,7 +34,7 @@ where
     });
     let from = std::time::Instant::now();
     let received = reader(rx, ticks, ack).await;
-    let sent = producer.await?;
+    let sent = producer.await.context("the producer of part 5 panicked")?;
     let name = format!(
         "the loop: received {received} of {sent}, lost {}",
         sent - received

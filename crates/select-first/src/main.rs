@@ -9,19 +9,19 @@
 //!     cargo run --release -p select-first
 //!     cargo run --release -p select-first -- --delay-ms 50 --messages 300
 //!
-//! What to look for: `losers_finished=0`, `dropped_set_finished=0`,
-//! `try_join_others_finished=0`, and `lossy_lost` = messages / 3 while `safe_lost=0`.
+//! What to look for: `losers_finished=0`, `set_finished=0`, `try_join_finished=0`, and
+//! `lossy_lost` = messages / 3 while `safe_lost=0`.
 //! `--trace t.json` draws each nap from its start to its end: the losers' end with the winner's.
 
 mod lockstep;
 mod output;
 mod report;
+mod setup;
 mod tally;
 mod trace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -32,7 +32,6 @@ use tokio::time::{Instant, sleep_until};
 
 use report::{DroppedSet, FirstOf, Summary, TryJoin};
 use tally::{Tally, nap};
-use trace::Trace;
 
 /// select!, JoinSet and try_join!: who finishes, who is dropped, and what a dropped future loses.
 #[derive(Parser, Debug)]
@@ -63,16 +62,9 @@ fn main() -> ExitCode {
 /// The five parts, in order, all on this one thread, as asyncio runs them.
 fn run(args: &Args) -> anyhow::Result<()> {
     let unit = Duration::from_millis(args.delay_ms);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .context("cannot start the runtime; check the process's limits (ulimit -u, -v)")?;
-    let trace = Arc::new(match args.trace {
-        Some(_) => Trace::new(std::time::Instant::now()),
-        None => Trace::off(),
-    });
+    let trace = setup::trace(args.trace.is_some());
     let part = |name: &str| Tally::new(&trace, name); // one group of the trace per part
-    let summary = runtime.block_on(async {
+    let summary = setup::one_thread()?.block_on(async {
         report::part(1, unit);
         let first = first_of_three(unit, part("1 first of three: select!")).await;
         let first = report::first_of(first);
@@ -88,10 +80,10 @@ fn run(args: &Args) -> anyhow::Result<()> {
         report::part(5, unit);
         let lossy_part = part("5 cancel safety: reads two in a row");
         let lossy = lockstep::cancel_safety(args.messages, lossy_loop, &lossy_part).await;
-        let lossy = report::delivered("reads two in a row", lossy.context(PRODUCER)?);
+        let lossy = report::delivered("reads two in a row", "lossy", lossy?);
         let safe_part = part("5 cancel safety: reads one per poll");
         let safe = lockstep::cancel_safety(args.messages, safe_loop, &safe_part).await;
-        let safe = report::delivered("reads one per poll", safe.context(PRODUCER)?);
+        let safe = report::delivered("reads one per poll", "safe", safe?);
         anyhow::Ok(Summary {
             unit,
             first,
@@ -102,6 +94,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
             safe,
         })
     })?;
+    report::ideal(unit);
     if let Some(path) = &args.trace {
         let wrote = trace.write(path);
         wrote.with_context(|| format!("cannot write the trace to {}", path.display()))?;
@@ -113,8 +106,6 @@ fn run(args: &Args) -> anyhow::Result<()> {
     println!("{summary}");
     Ok(())
 }
-
-const PRODUCER: &str = "the producer of part 5 panicked";
 
 // ANCHOR: first
 /// asyncio.wait(FIRST_COMPLETED), but the losers do not run on: select! drops them before
