@@ -169,9 +169,9 @@ def explain(args, b, u, ideal, both, items_per_s):
           "(summary: waiting_bounded, waiting_unbounded). heap_bytes: the most memory Python "
           "allocated during the run, tracemalloc's peak, payloads and queue alike (heap_bytes_<queue>)")
     print(f"producer_share: when the producer put its last item, as a share of the run (producer done / "
-          f"consumers done, 0 to 1; producer_share_<queue>): bounded {b[2]:.3f}, held back until near "
-          f"the end; unbounded {u[2]:.3f}, done at once while the items waited. consumed_once: each item "
-          "taken by exactly one consumer, in both queues")
+          f"consumers done, 0 to 1; producer_share_<queue>): bounded {b[2]:.3f}, unbounded {u[2]:.3f}. "
+          "Near 1, the producer was held back until near the end; near 0, it was done at once and the "
+          "items waited. consumed_once: each item taken by exactly one consumer, in both queues")
     if ideal:
         per = math.ceil(args.items / args.consumers)
         late_ms = max(0.0, b[3] + u[3] - 2 * ideal) * 1e3 / (2 * per)
@@ -181,6 +181,9 @@ def explain(args, b, u, ideal, both, items_per_s):
               f"both queues' time over ideal_s, {both}). Beyond 1.0: the event loop waits for its next "
               "timer in whole milliseconds, rounded up, then does its own work; "
               f"here {late_ms:.2f} ms a sleep")
+    else:
+        print("ideal_s = 0.000: with --work-ms 0 nothing waits on purpose, so there is no ideal to "
+              "compare against: ratio is nan")
     print(f"items_per_s: {items_per_s:.0f} items a second through one asyncio.Queue(maxsize={args.capacity}), "
           f"one producer, one consumer, no work ({args.throughput_items} items)")
 

@@ -118,8 +118,9 @@ impl Summary {
         println!(
             "producer_share: when the producer sent its last item, as a share of the run \
              (producer done / consumers done, 0 to 1; producer_share_<queue>): bounded {:.3}, \
-             held back until near the end; unbounded {:.3}, done at once while the items \
-             waited. consumed_once: each item taken by exactly one consumer, in both queues",
+             unbounded {:.3}. Near 1, the producer was held back until near the end; near 0, it \
+             was done at once and the items waited. consumed_once: each item taken by exactly \
+             one consumer, in both queues",
             b.producer_share(),
             u.producer_share()
         );
@@ -144,6 +145,12 @@ impl Summary {
                 ideal.as_secs_f64(),
                 ideal.as_secs_f64(),
                 self.ratio()
+            );
+        }
+        if ideal.is_zero() {
+            println!(
+                "ideal_s = 0.000: with --work-ms 0 nothing waits on purpose, so there is no \
+                 ideal to compare against: ratio is nan"
             );
         }
         println!(
