@@ -111,10 +111,24 @@ def address_space_in_use():
     return 0
 
 
-def preemptive_threads(threads, cores, duration_s, sample_s, trace):
-    print(f"Part 1: {threads} Python threads spin on {cores} core(s) for {duration_s * 1000:.0f} ms; none of")
-    print(f"them ever waits. The GIL changes hands every {sys.getswitchinterval() * 1000:.0f} ms.")
-    print(f"Units of work each one did, per {sample_s * 1000:.0f} ms window:\n")
+def time_a_unit():
+    """Seconds one unit of busy work takes here: the fastest of 5 batches of 50."""
+    def batch():
+        start = time.perf_counter()
+        for _ in range(50):
+            x = 1
+            for step in range(1000):
+                x = (x * 6364136223846793005 + (step | 1)) & MASK
+        return (time.perf_counter() - start) / 50
+    return min(batch() for _ in range(5))
+
+
+def preemptive_threads(threads, cores, duration_s, sample_s, trace, unit_s):
+    print(f"Part 1: {threads} Python threads (threads) spin on {cores} core(s) (cores) for {duration_s * 1000:.0f} ms;")
+    print(f"none of them ever waits. The GIL changes hands every {sys.getswitchinterval() * 1000:.0f} ms. A unit of")
+    print(f"work is 1,000 multiply-and-add steps in Python, {unit_s * 1e6:.1f} us of CPU here (unit_us: the fastest")
+    print(f"of 5 timed batches), so a thread holding the GIL for a whole {sample_s * 1000:.0f} ms window does about")
+    print(f"{sample_s / max(unit_s, 1e-12):.0f} units. Units each thread did, per window:\n")
     counters, preempted, stop = [0] * threads, [None] * threads, threading.Event()
     turns = [[] if trace.on else None for _ in range(threads)]
     workers = [
@@ -156,8 +170,8 @@ def preemptive_threads(threads, cores, duration_s, sample_s, trace):
     print(f"{'preempt':>8} " + "".join(f"{'-' if p is None else p:>9}" for p in preempted))
     advanced = sum(1 for _, done in windows if all(n > 0 for n in done))
     progressed = all(n > 0 for n in totals)
-    print(f"\nWindows in which every thread advanced: {advanced} of {len(windows)}; every thread progressed: "
-          f"{str(progressed).lower()}.")
+    print(f"\nWindows in which every thread advanced (windows_all_advanced): {advanced} of {len(windows)} (windows);")
+    print(f"every thread progressed (threads_all_progressed): {str(progressed).lower()}.")
     return progressed, len(windows), advanced
 
 
@@ -301,15 +315,17 @@ def main():
     threads = args.threads or 2 * cores
     check_room_for_threads(threads, "--threads")
     threading.stack_size(STACK_BYTES)
+    unit_s = time_a_unit()
     progressed, windows, advanced = preemptive_threads(threads, cores, args.duration_ms / 1000, args.sample_ms / 1000,
-                                                    trace)
+                                                    trace, unit_s)
 
     tick_s, spin_s = args.tick_ms / 1000, args.spin_ms / 1000
     ticks = args.duration_ms // args.tick_ms
     print("\nPart 2: cooperative multitasking, one asyncio event loop. A ticker wants to tick every")
     print(f"{args.tick_ms} ms, {ticks} times. At {1.5 * args.tick_ms:.0f} ms a second coroutine spins for "
           f"{args.spin_ms} ms: first")
-    print("it never awaits, then it awaits asyncio.sleep(0) after every slice of work.\n")
+    print("it never awaits, then it awaits asyncio.sleep(0) after every slice of work (a slice:")
+    print("one unit of work, as in part 1).\n")
     hog, hog_slices = asyncio.run(ticker_beside_a_spinner(tick_s, ticks, spin_s, False, trace))
     yld, yld_slices = asyncio.run(ticker_beside_a_spinner(tick_s, ticks, spin_s, True, trace))
 
@@ -320,20 +336,26 @@ def main():
               f"   {ran_y * 1e3:>12.1f}{(ran_y - due) * 1e3:>12.1f}")
     worst_spin = max(0.0, max(ran - due for due, ran in hog)) * 1e3
     worst_yield = max(0.0, max(ran - due for due, ran in yld)) * 1e3
-    print(f"\nThe spinner did {hog_slices} slices without awaiting, {yld_slices} yielding after each.")
-    print(f"worst lateness: {worst_spin:.1f} ms beside the spinner that never awaits, "
-          f"{worst_yield:.1f} ms beside the one that yields.")
+    print(f"\nThe spinner did {hog_slices} slices of work without awaiting (spin_slices), {yld_slices} slices")
+    print(f"yielding after each (yield_slices), while the ticker wanted to run every {args.tick_ms} ms.")
+    print(f"\nworst lateness: {worst_spin:.1f} ms beside the spinner that never awaits (worst_late_spin_ms), "
+          f"{worst_yield:.1f} ms")
+    print("beside the one that yields (worst_late_yield_ms).")
 
     rt = args.round_trips
     print(f"\nPart 3: what a switch costs. Two asyncio tasks on one thread hand a token back and forth\n"
-          f"{rt} times (asyncio.Event), then two threads do the same (threading.Condition,\n"
+          f"{rt} times (round_trips; asyncio.Event), then two threads do the same (threading.Condition,\n"
           f"{cores} core(s)); per hand-off, in the fastest round of up to 1,000 round trips:\n")
     per_round = min(rt, 1000)  # short rounds: most run without another process taking the core
     rounds = max(3, -(-rt // per_round))
     task_ns = min(asyncio.run(tasks_hand_off(per_round)) for _ in range(rounds)) * 1e9 / (2 * per_round)
     thread_ns = min(threads_hand_off(per_round) for _ in range(rounds)) * 1e9 / (2 * per_round)
-    print(f"  {'task switch, two tasks on one thread':<44} {task_ns:>10.0f} ns")
-    print(f"  {'thread hand-off, two OS threads':<44} {thread_ns:>10.0f} ns   ({thread_ns / task_ns:.1f} x the task switch)")
+    print(f"  {'task switch, two tasks on one thread':<44} {task_ns:>10.0f} ns   (task_switch_ns)")
+    print(f"  {'thread hand-off, two OS threads':<44} {thread_ns:>10.0f} ns   "
+          f"(thread_handoff_ns; {thread_ns / task_ns:.1f} x the task switch)")
+    ideal = args.duration_ms / 1000 + 2 * ticks * tick_s
+    print(f"\nideal_s = {ideal:.3f} s: the run's deliberate waits: part 1's {args.duration_ms} ms of sampling, and the")
+    print(f"ticker's {ticks} ticks of {args.tick_ms} ms, twice (once beside each spinner); part 3 waits for nothing.")
 
     if args.trace:
         trace.note("part 3 (what a switch costs) is not drawn: its hand-offs take nanoseconds")
@@ -342,12 +364,11 @@ def main():
         except OSError as error:
             sys.exit(f"error: cannot write the trace to {args.trace} ({error.strerror}); check that its folder exists")
         print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
-    ideal = args.duration_ms / 1000 + 2 * ticks * tick_s
     print(f"summary: threads={threads} threads_all_progressed={str(progressed).lower()} "
           f"worst_late_spin_ms={worst_spin:.1f} worst_late_yield_ms={worst_yield:.1f} "
-          f"task_switch_ns={task_ns:.0f} thread_handoff_ns={thread_ns:.0f} ideal_s={ideal:.3f} "
-          f"cores={cores} windows={windows} windows_all_advanced={advanced} "
-          f"spin_slices={hog_slices} yield_slices={yld_slices} round_trips={rt}")
+          f"task_switch_ns={task_ns:.0f} thread_handoff_ns={thread_ns:.0f} "
+          f"cores={cores} unit_us={unit_s * 1e6:.1f} windows={windows} windows_all_advanced={advanced} "
+          f"spin_slices={hog_slices} yield_slices={yld_slices} round_trips={rt} ideal_s={ideal:.3f}")
 
 
 # ---- the trace writer: the same in every twin (make test compares it with

@@ -86,7 +86,8 @@ fn main() -> ExitCode {
 /// The three parts, in order: each prints its table, and the summary line closes the run.
 fn run(plan: &Plan, trace: &Trace, path: Option<&std::path::Path>) -> anyhow::Result<()> {
     limits::check_room_for_threads(plan.threads, "--threads")?;
-    report::part_one(plan);
+    let unit = report::time_a_unit();
+    report::part_one(plan, unit);
     let progress = preemptive_threads(plan, trace)?;
     progress.print();
 
@@ -101,6 +102,7 @@ fn run(plan: &Plan, trace: &Trace, path: Option<&std::path::Path>) -> anyhow::Re
         thread_handoff_ns: fastest_handoff_ns(plan.round_trips, threads_hand_off)?,
     };
     costs.print();
+    report::print_ideal(plan);
     if let Some(path) = path {
         trace.note("part 3 (what a switch costs) is not drawn: its hand-offs take nanoseconds");
         trace.write(path).with_context(|| {
@@ -114,10 +116,8 @@ fn run(plan: &Plan, trace: &Trace, path: Option<&std::path::Path>) -> anyhow::Re
             path.display()
         );
     }
-    println!(
-        "{}",
-        Summary::new(*plan, progress, hogging, yielding, costs)
-    );
+    let summary = Summary::new(*plan, progress, hogging, yielding, costs).unit(unit);
+    println!("{summary}");
     Ok(())
 }
 

@@ -11,15 +11,33 @@ use anyhow::Context;
 use crate::args::Plan;
 use crate::output::write_summary;
 
-pub fn part_one(plan: &Plan) {
+pub fn part_one(plan: &Plan, unit: Duration) {
+    let us = unit.as_secs_f64() * 1e6;
     println!(
-        "Part 1: preemptive multitasking. {} threads spin on {} core(s) for {} ms; none\n\
-         of them ever waits. Units of work each one did, per {} ms window:\n",
+        "Part 1: preemptive multitasking. {} threads (threads) spin on {} core(s) (cores) for\n\
+         {} ms; none of them ever waits. A unit of work is 10,000 multiply-and-add steps, {us:.1} us\n\
+         of CPU here (unit_us: the fastest of 5 timed batches), so a thread with a core to itself\n\
+         for a whole {} ms window does about {:.0} units. Units each thread did, per window:\n",
         plan.threads,
         plan.cores,
         plan.duration.as_millis(),
-        plan.sample.as_millis()
+        plan.sample.as_millis(),
+        plan.sample.as_secs_f64() / unit.as_secs_f64().max(1e-12)
     );
+}
+
+/// How long one unit of work takes on this machine: the fastest of 5 batches of 200.
+pub fn time_a_unit() -> Duration {
+    (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..200 {
+                work_a_little();
+            }
+            start.elapsed() / 200
+        })
+        .min()
+        .unwrap_or_default()
 }
 
 pub fn part_two(plan: &Plan) {
@@ -27,7 +45,7 @@ pub fn part_two(plan: &Plan) {
         "\nPart 2: cooperative multitasking, one thread (tokio current_thread runtime).\n\
          A ticker task wants to tick every {} ms, {} times. At {} ms a second task starts\n\
          spinning for {} ms: first it never awaits, then it calls yield_now().await after\n\
-         every slice of work.\n",
+         every slice of work (a slice: one unit of work, as in part 1).\n",
         plan.tick.as_millis(),
         plan.ticks,
         (plan.tick * 3 / 2).as_millis(),
@@ -38,8 +56,8 @@ pub fn part_two(plan: &Plan) {
 pub fn part_three(plan: &Plan) {
     println!(
         "\nPart 3: what a switch costs. Two tasks on one thread hand a token back and forth\n\
-         {} times (tokio Notify), then two OS threads do the same (Mutex and Condvar,\n{} \
-         core(s)); per hand-off, in the fastest round of up to 1,000 round trips:\n",
+         {} times (round_trips; tokio Notify), then two OS threads do the same (Mutex and\n\
+         Condvar, {} core(s)); per hand-off, in the fastest round of up to 1,000 round trips:\n",
         plan.round_trips, plan.cores
     );
 }
@@ -107,8 +125,8 @@ impl Progress {
         println!("{:>8} {}", "preempt", columns(&preempted));
         println!(
             "\n(preempt: times the OS took the core away from the thread, from /proc; '-' where the\n\
-             OS does not say.) Windows in which every thread advanced: {} of {}; every thread\n\
-             progressed: {}.",
+             OS does not say.) Windows in which every thread advanced (windows_all_advanced): {} of\n\
+             {} (windows); every thread progressed (threads_all_progressed): {}.",
             self.windows_all_advanced(),
             self.windows.len(),
             self.all_progressed()
@@ -161,15 +179,15 @@ pub fn print_ticks(tick: Duration, hogging: &Ticks, yielding: &Ticks) {
         );
     }
     println!(
-        "\nThe spinner did {} slices of work without awaiting, {} slices yielding after each\n\
-         (ticks every {} ms).",
+        "\nThe spinner did {} slices of work without awaiting (spin_slices), {} slices yielding\n\
+         after each (yield_slices), while the ticker wanted to run every {} ms.",
         hogging.slices,
         yielding.slices,
         tick.as_millis()
     );
     println!(
-        "\nworst lateness: {:.1} ms beside the spinner that never awaits, {:.1} ms beside the \
-         one that yields.",
+        "\nworst lateness: {:.1} ms beside the spinner that never awaits (worst_late_spin_ms), \
+         {:.1} ms\nbeside the one that yields (worst_late_yield_ms).",
         hogging.worst_late_ms(),
         yielding.worst_late_ms()
     );
@@ -185,11 +203,11 @@ impl SwitchCosts {
     pub fn print(&self) {
         let (task, thread) = (self.task_switch_ns, self.thread_handoff_ns);
         println!(
-            "  {:<44} {:>10.0} ns",
+            "  {:<44} {:>10.0} ns   (task_switch_ns)",
             "task switch, two tasks on one thread", task
         );
         println!(
-            "  {:<44} {:>10.0} ns   ({:.1} x the task switch)",
+            "  {:<44} {:>10.0} ns   (thread_handoff_ns; {:.1} x the task switch)",
             "thread hand-off, two OS threads",
             thread,
             thread / task
@@ -201,8 +219,21 @@ impl SwitchCosts {
     }
 }
 
+/// The one line that says what ideal_s is here.
+pub fn print_ideal(plan: &Plan) {
+    println!(
+        "\nideal_s = {:.3} s: the run's deliberate waits: part 1's {} ms of sampling, and the\n\
+         ticker's {} ticks of {} ms, twice (once beside each spinner); part 3 waits for nothing.",
+        plan.ideal().as_secs_f64(),
+        plan.duration.as_millis(),
+        plan.ticks,
+        plan.tick.as_millis()
+    );
+}
+
 /// The figures this run measured, printed as the closing `summary:` line.
 pub struct Summary {
+    unit: Duration,
     plan: Plan,
     progress: Progress,
     hogging: Ticks,
@@ -219,12 +250,20 @@ impl Summary {
         costs: SwitchCosts,
     ) -> Self {
         Summary {
+            unit: Duration::ZERO,
             plan,
             progress,
             hogging,
             yielding,
             costs,
         }
+    }
+}
+
+impl Summary {
+    /// With the measured length of one unit of work.
+    pub fn unit(self, unit: Duration) -> Self {
+        Summary { unit, ..self }
     }
 }
 
@@ -252,13 +291,14 @@ impl fmt::Display for Summary {
                     "thread_handoff_ns",
                     format!("{:.0}", self.costs.thread_handoff_ns),
                 ),
-                ("ideal_s", format!("{:.3}", plan.ideal().as_secs_f64())),
                 ("cores", plan.cores.to_string()),
+                ("unit_us", format!("{:.1}", self.unit.as_secs_f64() * 1e6)),
                 ("windows", p.windows.len().to_string()),
                 ("windows_all_advanced", p.windows_all_advanced().to_string()),
                 ("spin_slices", self.hogging.slices.to_string()),
                 ("yield_slices", self.yielding.slices.to_string()),
                 ("round_trips", plan.round_trips.to_string()),
+                ("ideal_s", format!("{:.3}", plan.ideal().as_secs_f64())),
             ],
         )
     }

@@ -238,3 +238,28 @@ fn a_thread_that_cannot_start_under_the_limit_gives_one_line() {
     let out = local::under_a_memory_limit(BIN, &args);
     local::assert_one_error_line(&out, &["--threads", "ulimit -v 300000"]);
 }
+
+/// A unit of work has a size and a measured length, and every summary key is named beside
+/// its figure above the line, as is `ideal_s`.
+#[test]
+fn units_and_summary_keys_are_explained_above_the_summary() {
+    let mut programs = vec![Command::new(env!("CARGO_BIN_EXE_multitasking"))];
+    programs.extend(common::python_twin());
+    for mut program in programs {
+        let out = program.args(QUICK).output().expect("the program runs");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{stdout}");
+        assert!(stdout.contains("multiply-and-add steps"), "{stdout}");
+        let s = summary(&stdout);
+        assert!(number(&s, "unit_us") > 0.0, "{stdout}");
+        let last = stdout.lines().last().unwrap();
+        let above = &stdout[..stdout.len() - last.len()];
+        for key in s.keys() {
+            assert!(
+                above.contains(key.as_str()),
+                "{key} is not named above the summary"
+            );
+        }
+        assert!(above.contains("ideal_s = "), "{stdout}");
+    }
+}
