@@ -220,13 +220,13 @@ def mixing(cakes):
     return sum(time_in(c[0], "mix") for c in cakes)
 
 
-def both_mixing(cakes):
+def overlap_s(cakes):
     return overlap(cakes[0][0], cakes[1][0], "mix")
 
 
-def parallelism(cakes):
+def cores_mixing(cakes):
     """CPU seconds of mixing per wall second in which any cake was being mixed."""
-    return sum(cpu_in(c[0], "mix") for c in cakes) / (mixing(cakes) - both_mixing(cakes))
+    return sum(cpu_in(c[0], "mix") for c in cakes) / (mixing(cakes) - overlap_s(cakes))
 
 
 def units(cakes):
@@ -348,7 +348,7 @@ def main():
           f"{'cores_mixing':>12} {'speedup':>8}")
     for name, total, cakes, _, allowed in kitchens:
         print(f"{name:<18} {allowed:>5} {units(cakes):>5} {total:>8.3f} {mixing(cakes):>8.3f} "
-              f"{both_mixing(cakes):>9.3f} {parallelism(cakes):>12.2f} {base / total:>7.2f}x")
+              f"{overlap_s(cakes):>9.3f} {cores_mixing(cakes):>12.2f} {base / total:>7.2f}x")
     print("one baker: both cakes as two asyncio tasks on one thread; two bakers: two threading.Thread;")
     print("two procs: two multiprocessing.Process. cores: the cores the kitchen was allowed on;")
     print("units: its threads, or processes for 'two procs'; mixing_s: both cakes' mixing added up;")
@@ -358,7 +358,7 @@ def main():
     print("sequential total over this total (the ovens overlap even on one core). The summary calls")
     print('a kitchen\'s total_s <kitchen>_s (one_baker_1core_s for "one baker, 1 core"), and its')
     print("other columns <column>_<kitchen> (cores_mixing_two_bakers).")
-    alone = parallelism(kitchens[0][2])
+    alone = cores_mixing(kitchens[0][2])
     if alone < 0.85:
         load = load_average()
         load = "" if load is None else f" (load average {load:.1f})"
@@ -379,10 +379,10 @@ def main():
     alone = (mixing(seq[2]) + mixing(one[2])) / 2  # both had the cores to themselves
     stretch, stretch_procs = mixing(two[2]) / alone, mixing(procs[2]) / alone
     ok = all(k[2][c][1] == seq[2][c][1] for k in kitchens for c in (0, 1))
-    print(f"\nTwo bakers on threads: {parallelism(two[2]):.2f} cores' worth of mixing; each mix took {stretch:.2f}x")
+    print(f"\nTwo bakers on threads: {cores_mixing(two[2]):.2f} cores' worth of mixing; each mix took {stretch:.2f}x")
     print("as long as on one thread: the GIL lets one thread run Python at a time, so their mixes")
     print("overlap in time without being parallel.")
-    worth = parallelism(procs[2])
+    worth = cores_mixing(procs[2])
     verdict = "parallel" if worth >= 1.5 else "not parallel here: the cores were busy elsewhere"
     print(f"Two bakers in processes: {worth:.2f} cores' worth ({verdict}); each mix took {stretch_procs:.2f}x.")
     if core is None:
@@ -391,7 +391,7 @@ def main():
         one_1, two_1 = kitchens[4:]
         print(f"Part two, pinned to core {core}: one baker {seq[1] / one_1[1]:.2f}x the speed of sequential")
         print("(concurrency works on one core: it needs something to wait for, not a second core); two")
-        print(f"bakers' mixes overlapped in time for {both_mixing(two_1[2]):.3f} s with {parallelism(two_1[2]):.2f} "
+        print(f"bakers' mixes overlapped in time for {overlap_s(two_1[2]):.3f} s with {cores_mixing(two_1[2]):.2f} "
               "cores' worth: concurrent,")
         print("not parallel. Parallelism is a kind of concurrency: on one core only the concurrency is left.")
     print(f"Cakes identical in all {len(kitchens)} kitchens: {str(ok).lower()}")
@@ -412,12 +412,12 @@ def main():
             return 1
         print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
     fields = [("cores", cores), ("sequential_s", f"{seq[1]:.3f}"), ("one_baker_s", f"{one[1]:.3f}"),
-              ("two_bakers_s", f"{two[1]:.3f}"), ("overlap_s_two_bakers", f"{both_mixing(two[2]):.3f}"),
-              ("cores_mixing_two_bakers", f"{parallelism(two[2]):.2f}")]
+              ("two_bakers_s", f"{two[1]:.3f}"), ("overlap_s_two_bakers", f"{overlap_s(two[2]):.3f}"),
+              ("cores_mixing_two_bakers", f"{cores_mixing(two[2]):.2f}")]
     if core is not None:
         fields += [("one_baker_1core_s", f"{one_1[1]:.3f}"), ("two_bakers_1core_s", f"{two_1[1]:.3f}"),
-                   ("overlap_s_two_bakers_1core", f"{both_mixing(two_1[2]):.3f}"),
-                   ("cores_mixing_two_bakers_1core", f"{parallelism(two_1[2]):.2f}")]
+                   ("overlap_s_two_bakers_1core", f"{overlap_s(two_1[2]):.3f}"),
+                   ("cores_mixing_two_bakers_1core", f"{cores_mixing(two_1[2]):.2f}")]
     fields += [("results_equal", str(ok).lower()), ("cores_mixing_two_procs", f"{worth:.2f}"),
                ("ideal_s", f"{ideal:.3f}")]
     print("summary: " + " ".join(f"{k}={v}" for k, v in fields))
