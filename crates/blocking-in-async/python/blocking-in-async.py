@@ -108,6 +108,26 @@ def main():
     asyncio.run(demo(args))
 
 
+# The rows whose heartbeat lateness the summary line carries: one blocked, three freed.
+LATE_KEYS = ("current_sleep", "spawn_blocking", "process_pool", "tokio_sleep")
+
+
+def cpu_time(pool) -> float:
+    """The CPU time this process (all its threads) and the pool's worker processes have
+    used so far, in seconds. The workers' is read from /proc (Linux); elsewhere it counts
+    as 0, and the process pool's row then never reads as busy."""
+    total = time.process_time()
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for pid in list(getattr(pool, "_processes", None) or {}):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
 async def demo(args) -> None:
     trace = Trace(on=args.trace is not None)
     n, block, tick = args.tasks, args.block_ms / 1000, args.tick_ms / 1000
@@ -116,10 +136,13 @@ async def demo(args) -> None:
     start = time.perf_counter()
     spin(block)
     spin_alone = time.perf_counter() - start
-    print(f"{n} coroutines, each blocking for {args.block_ms} ms; a heartbeat wants to tick every {args.tick_ms} ms ({cores} cores)")
-    print(f"the CPU loop ({args.block_ms} ms of CPU time) took {spin_alone * 1e3:.0f} ms of wall time alone")
+    print(f"{n} coroutines (tasks), each blocking for {args.block_ms} ms (block_ms); a heartbeat wants to tick "
+          f"every {args.tick_ms} ms")
+    print(f"on {cores} cores (cores); the CPU loop ({args.block_ms} ms of CPU time) took {spin_alone * 1e3:.0f} ms of wall time alone")
+    print(f"the GIL is {'on' if gil else 'off'} (gil: {str(gil).lower()}): with it, one thread at a time runs Python code; "
+          f"the process pool has {args.workers} processes (workers)")
     print()
-    print(f"{'how each coroutine waits':<40} {'elapsed':>9} {'x block':>8} {'heartbeat late':>15} {'ticks':>6}")
+    print(f"{'row':<15} {'how each coroutine waits':<40} {'elapsed':>9} {'x block':>8} {'heartbeat late':>15} {'ticks':>6}")
     loop = asyncio.get_running_loop()
     # Forked workers (their parent is this process, whatever the platform's default
     # start method), each of which dies with this process.
@@ -146,16 +169,20 @@ async def demo(args) -> None:
             ("process_pool", f"CPU loop in a process pool({args.workers})", "CPU loop in a process", lambda: loop.run_in_executor(pool, spin, block)),
             ("tokio_sleep", "await asyncio.sleep", "awaits the timer", lambda: asyncio.sleep(block)),
         ]
-        results = []
+        results, late_keys, got = [], [], {}
         for key, how, kind, make in ways:
             group = trace.group(f"{key}: {how}, the event loop")
             lanes = Lanes(trace, group, kind)
 
             def work(lanes=lanes, make=make):
                 return asyncio.gather(*(lanes.timed(i, make) for i in range(n)))
+            cpu_before = cpu_time(pool)
             elapsed, late, ticks = await measure(tick, work, trace, group)
-            print(f"{how:<40} {elapsed * 1e3:>6.0f} ms {elapsed / block:>8.2f} {late * 1e3:>12.1f} ms {ticks:>6}")
-            results.append(f"{key}_x={elapsed / block:.2f} {key}_late_ms={late * 1e3:.1f}")
+            got[key] = (cpu_time(pool) - cpu_before) / elapsed  # cores' worth of CPU time
+            print(f"{key:<15} {how:<40} {elapsed * 1e3:>6.0f} ms {elapsed / block:>8.2f} {late * 1e3:>12.1f} ms {ticks:>6}")
+            results.append(f"{key}_x={elapsed / block:.2f}")
+            if key in LATE_KEYS:
+                late_keys.append(f"{key}_late_ms={late * 1e3:.1f}")
     # The deliberate waits: the CPU loop alone, each way's two warm-up ticks, and each way's
     # blocks run as many at a time as that way allows: one after another on the loop (and
     # in threads, for CPU work under the GIL), `workers` at a time in the process pool and
@@ -165,14 +192,29 @@ async def demo(args) -> None:
     blocks = 1 + n + n + 1 + cpu_in_threads + max(rounds, n / cores) + 1
     ideal = block * blocks + 2 * tick * len(ways)
     print()
+    print(f"x block: elapsed / one block ({args.block_ms} ms): {n} on the one loop, 1 when the blocks overlap.")
+    print("heartbeat late: the longest a tick waited past its time; ticks: how many it got in during the row.")
+    print("summary keys: <row>_x is a row's x block (current_sleep_x ...), <row>_late_ms its heartbeat late,")
+    print("  for current_sleep, spawn_blocking, process_pool and tokio_sleep (the others are in the table only;")
+    print("  the row keys are the Rust program's where the two do the same).")
     print("The event loop is one thread: a blocking call in any coroutine stops all of them, and the heartbeat.")
     print("to_thread frees the loop; CPU work in threads still takes turns under the GIL; processes overlap it.")
+    usable = {"current_cpu": 1, "to_thread_cpu": 1 if gil else min(n, cores), "process_pool": min(args.workers, cores)}
+    short = [f"{key} {got[key]:.2f} of {usable[key]}" for key in usable if got[key] < 0.8 * usable[key]]
+    if short:
+        short[0] += " core"
+        load = f" (load average {os.getloadavg()[0]:.2f})" if hasattr(os, "getloadavg") else ""
+        print(f"busy machine: CPU time / wall time was {', '.join(short)}{load}: "
+              "other programs had the rest, so these x block read high")
+    print()
+    print(f"ideal_s {ideal:.3f}: the time the deliberate waits alone take: the CPU loop alone, then each row's")
+    print(f"  blocks, as many at a time as the row allows and the cores can run, and its {2 * args.tick_ms} ms of warm-up ticks")
     if trace.on:
         trace.write(args.trace)
         print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
     print(
-        f"summary: tasks={n} block_ms={args.block_ms} tick_ms={args.tick_ms} workers={args.workers} cores={cores} gil={str(gil).lower()} "
-        f"spin_alone_ms={spin_alone * 1e3:.0f} {' '.join(results)} ideal_s={ideal:.3f}"
+        f"summary: tasks={n} block_ms={args.block_ms} workers={args.workers} cores={cores} gil={str(gil).lower()} "
+        f"{' '.join(results)} {' '.join(late_keys)} ideal_s={ideal:.3f}"
     )
 
 
