@@ -5,7 +5,7 @@ if runs 1 "$bin/io-bound" --requests 100 --latency-ms 100; then
   row io-bound "100 requests x 100 ms: threads" "$(fmt "$(last speedup_threads)" 1)x" ">= 30x" "$(ge "$(last speedup_threads)" 30)"
   row io-bound "100 requests x 100 ms: async, one thread" "$(fmt "$(last speedup_async)" 1)x, OS threads: $(last threads_async)" ">= 30x" "$(ge "$(last speedup_async)" 30)"
   row io-bound "  async: server's peak in progress" "$(last peak_async) of 100" "100" "$( [ "$(last peak_async)" = 100 ] && echo yes || echo NO)"
-  row io-bound "100 requests: threads behind async" "$(fmt "$(last speedup_threads_behind_async)" 1)x, OS threads: $(last threads_threads_behind_async)" "-" -
+  row io-bound "100 requests: threads behind async" "$(fmt "$(last speedup_threads_behind_async)" 1)x" "-" -
   row io-bound "100 requests x 100 ms: pool of $(last pool)" "$(fmt "$(last speedup_pool)" 1)x" "-" -
   row io-bound "100 requests: ureq inside async (the mistake)" "$(fmt "$(last speedup_blocked_async)" 2)x" "-" -
 fi

@@ -409,9 +409,9 @@ def main():
     p.add_argument("--executor-workers", type=int, default=0,
                    help="threads behind asyncio.to_thread (0: asyncio's default, "
                         "min(32, cores + 4))")
-    p.add_argument("--only", type=lambda v: v.split(","), default=[],
-                   help="run only these methods, comma-separated: " + ",".join(METHODS)
-                        + " (default: all, in table order)")
+    p.add_argument("--only", type=lambda v: v.replace("_", "-").split(","), default=[],
+                   help="run only these methods (the table's first column), comma-separated: "
+                        + ",".join(METHODS) + " (default: all, in table order)")
     p.add_argument("--trace", metavar="FILE",
                    help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev "
                         "or vizviewer)")
@@ -451,20 +451,28 @@ def main():
         url = args.url or f"http://127.0.0.1:{site.port}/"
         trace = Trace(on=args.trace is not None)
         target = Target(url, None if args.url else PAGE, latency + 30, trace)
-        print(f"io-bound (Python): {n} requests to {url}, latency {args.latency_ms} ms")
+        print(f"io-bound (Python): {n} requests to {url}, each answered after "
+              f"{args.latency_ms} ms (latency_ms)")
         print()
+        # key (the table's first column and the summary's), the trace's name, the table's
+        # how, the method, and the rounds of waits it needs if only the waits cost.
         methods = [
-            ("sequential", "sequential", sequential, n),
-            ("threads", "threads (one per request)", thread_per_request, 1),
-            ("pool", f"pool of {args.pool} threads", fixed_pool, math.ceil(n / args.pool)),
-            ("async", "async: asyncio streams", async_on_one_thread, 1),
+            ("sequential", "sequential", "one urlopen after another", sequential, n),
+            ("threads", "threads (one per request)", "a threading.Thread each",
+             thread_per_request, 1),
+            ("pool", f"pool of {args.pool} threads", f"ThreadPoolExecutor({args.pool})",
+             fixed_pool, math.ceil(n / args.pool)),
+            ("async", "async: asyncio streams", "asyncio streams, 1 thread",
+             async_on_one_thread, 1),
             ("threads_behind_async", f"asyncio.to_thread ({executor_workers} thr.)",
+             f"asyncio.to_thread, {executor_workers} thr.",
              lambda t, n_, pool: threads_behind_async(t, n_, pool, args.executor_workers),
              math.ceil(n / executor_workers)),
-            ("blocked_async", "async mistake: blocking call", async_blocking_mistake, n),
+            ("blocked_async", "async mistake: blocking call", "urlopen in a task: mistake",
+             async_blocking_mistake, n),
         ]
         rows = []
-        for key, name, method, rounds in filter(lambda m: chosen(m[0]), methods):
+        for key, name, how, method, rounds in filter(lambda m: chosen(m[0]), methods):
             if site:
                 site.take_peak()
             target.in_flight.most = 0
@@ -480,7 +488,7 @@ def main():
             threads = most and most[0] - (1 if site else 0)  # less the server's thread
             in_flight = target.in_flight.most  # too few in flight: only allocator noise
             kib = max(0, most[1] - before[1]) / in_flight if most and before and in_flight >= 10 else None
-            rows.append(dict(key=key, name=name, secs=elapsed, rounds=rounds, ok=n - len(errors),
+            rows.append(dict(key=key, name=name, how=how, secs=elapsed, rounds=rounds, ok=n - len(errors),
                              errors=errors, peak=site.take_peak() if site else None,
                              threads=threads, kib=kib))
     finally:
@@ -490,20 +498,38 @@ def main():
     base = next((r["secs"] for r in rows if r["key"] == "sequential"), None)
     speedup = lambda r: None if base is None else base / r["secs"]
     dash = lambda v, fmt: "-" if v is None else format(v, fmt)
-    print(f"{'method':<32} {'seconds':>8} {'speedup':>8} {'ideal s':>8} {'peak':>6} "
-          f"{'threads':>8} {'KiB/req':>8} {'ok':>11}")
+    print(f"{'method':<20} {'how':<26} {'seconds':>7} {'speedup':>7} {'ideal_s':>7} "
+          f"{'peak':>5} {'threads':>7} {'kib_per_request':>15}")
     for r in rows:
-        print(f"{r['name']:<32} {r['secs']:>8.3f} {dash(speedup(r), '.2f') + ('x' if base else ''):>8} "
-              f"{r['rounds'] * latency:>8.3f} {dash(r['peak'], ''):>6} "
-              f"{dash(r['threads'], ''):>8} {dash(r['kib'], '.1f'):>8} {str(r['ok']) + '/' + str(n):>11}")
+        print(f"{r['key']:<20} {r['how']:<26} {r['secs']:>7.3f} "
+              f"{dash(speedup(r), '.2f') + ('x' if base else ''):>7} "
+              f"{r['rounds'] * latency:>7.3f} {dash(r['peak'], ''):>5} "
+              f"{dash(r['threads'], ''):>7} {dash(r['kib'], '.1f'):>15}")
+    many = [f"{r['key']} {r['rounds']}" for r in rows if r["rounds"] > 1 or r["key"] == "sequential"]
     print()
+    print("seconds = the row's wall time; speedup = sequential's seconds / the row's seconds.")
+    print(f"ideal_s = the time the server's waits alone would take: {args.latency_ms} ms x the "
+          "rounds")
+    print(f"          of waits the row needs, one after another: 1 where all {n} wait at")
+    print("          once" + (f"; {', '.join(many)}." if many else "."))
     print("peak    = most requests the server was answering at the same moment.")
-    print("threads = most OS threads of this process during the row (/proc/self/status),")
-    print("          less the embedded server's one thread and the sampler's.")
-    print("KiB/req = resident memory the row added / most requests the client had in flight")
-    print("          at once (if 10 or more).")
-    print(f"asyncio.to_thread runs each call on the loop's default executor: "
-          f"{executor_workers} threads here.")
+    print("threads = most OS threads of this process during the row (the kernel's count,")
+    print("          /proc/self/status), less the embedded server's one and the sampler's.")
+    print("kib_per_request = the memory the row added (resident memory: the RAM pages the")
+    print("          process really holds, Linux's VmRSS), in KiB, / the most requests the")
+    print("          client had in flight at once (if 10 or more).")
+    print(f"asyncio.to_thread: runs each call on the loop's default executor, a pool of "
+          f"{executor_workers} threads")
+    print("          here. mistake: urlopen blocks the event loop's one thread.")
+    print()
+    served = site.served if site else None
+    all_ok = served is None or served == len(rows) * n
+    ideal_s = sum(r["rounds"] for r in rows) * latency
+    if served is not None:
+        print(f"served {served}: requests the server answered in all rows")
+    print(f"all_ok {str(all_ok).lower()}: every request got the whole page (and the server "
+          "counted each one)")
+    print(f"ideal_s {ideal_s:.3f}: the column's sum, the waits of the whole run")
 
     for r in rows:
         if r["errors"]:
@@ -524,19 +550,17 @@ def main():
                   "its folder exists", file=sys.stderr)
             return 1
         print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
-    served = site.served if site else None
-    all_ok = served is None or served == len(rows) * n
-    ideal_s = sum(r["rounds"] for r in rows) * latency
-    keys = [f"requests={n} latency_ms={args.latency_ms} pool={args.pool}"]
-    keys += [f"{r['key']}_s={r['secs']:.3f}" for r in rows]
+    # The same keys as Rust's: the speedups, and the async row's peak, OS threads and
+    # memory beside the threads row's; the rest is in the table.
+    keys = [f"requests={n} latency_ms={args.latency_ms}"]
+    keys += [f"pool={args.pool}"] if any(r["key"] == "pool" for r in rows) else []
     keys += [f"speedup_{r['key']}={speedup(r):.2f}" for r in rows
              if base is not None and r["key"] != "sequential"]
+    keys += [f"peak_async={r['peak']}" for r in rows if r["key"] == "async" and r["peak"] is not None]
+    compared = [r for r in rows if r["key"] in ("threads", "async")]
+    keys += [f"threads_{r['key']}={r['threads']}" for r in compared if r["threads"] is not None]
+    keys += [f"kib_per_request_{r['key']}={r['kib']:.1f}" for r in compared if r["kib"] is not None]
     keys += [f"all_ok={str(all_ok).lower()} ideal_s={ideal_s:.3f}"]
-    keys += [] if served is None else [f"served={served}"]
-    keys += [f"peak_{r['key']}={r['peak']}" for r in rows if r["peak"] is not None]
-    keys += [f"threads_{r['key']}={r['threads']}" for r in rows if r["threads"] is not None]
-    keys += [f"kib_per_request_{r['key']}={r['kib']:.1f}" for r in rows if r["kib"] is not None]
-    keys += [f"executor_workers={executor_workers}"]
     print("summary: " + " ".join(keys))
 
 

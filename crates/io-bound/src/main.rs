@@ -54,7 +54,7 @@ struct Args {
     /// Worker threads in the fixed pool (1-1000)
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pool: u32,
-    /// Run only these methods, comma-separated (default: all, in table order)
+    /// Run only these methods (the table's first column), comma-separated (default: all)
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Method>,
     /// Send the requests to this http:// URL instead of the embedded server
@@ -76,7 +76,10 @@ pub enum Method {
     Threads,
     Pool,
     Async,
+    // The table's and the summary's spelling works too: --only threads_behind_async.
+    #[value(alias = "threads_behind_async")]
     ThreadsBehindAsync,
+    #[value(alias = "blocked_async")]
     BlockedAsync,
 }
 
@@ -117,7 +120,7 @@ fn run(args: &Args) -> anyhow::Result<report::Summary> {
         recorder.clone(),
     );
     println!(
-        "io-bound: {n} requests to {}, latency {} ms\n",
+        "io-bound: {n} requests to {}, each answered after {} ms (latency_ms)\n",
         t.url, args.latency_ms
     );
 

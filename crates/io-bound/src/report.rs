@@ -111,73 +111,125 @@ impl Summary {
         }
     }
 
+    /// What the row does, in the table's `how` column.
+    fn how(&self, row: &Row) -> String {
+        match row.key {
+            "sequential" => "one after another".into(),
+            "threads" => "a thread per request".into(),
+            "pool" => format!("{} threads take turns", self.pool),
+            "async" => "reqwest tasks, one thread".into(),
+            "threads_behind_async" => "tasks -> spawn_blocking".into(),
+            _ => "ureq inside tasks: mistake".into(),
+        }
+    }
+
+    fn ideal_s(&self, row: &Row) -> f64 {
+        row.ideal_rounds as f64 * self.latency_ms as f64 / 1e3
+    }
+
+    /// The whole run's ideal time: every row's waits, one row after another.
+    fn total_ideal_s(&self) -> f64 {
+        self.rows.iter().map(|r| self.ideal_s(r)).sum()
+    }
+
     pub fn print_table(&self) {
         let dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
         println!(
-            "{:<32} {:>8} {:>8} {:>8} {:>6} {:>8} {:>8} {:>11}",
-            "method", "seconds", "speedup", "ideal s", "peak", "threads", "KiB/req", "ok"
+            "{:<20} {:<26} {:>7} {:>7} {:>7} {:>5} {:>7} {:>15}",
+            "method", "how", "seconds", "speedup", "ideal_s", "peak", "threads", "kib_per_request"
         );
         for r in &self.rows {
             println!(
-                "{:<32} {:>8.3} {:>8} {:>8.3} {:>6} {:>8} {:>8} {:>11}",
-                r.name,
+                "{:<20} {:<26} {:>7.3} {:>7} {:>7.3} {:>5} {:>7} {:>15}",
+                r.key,
+                self.how(r),
                 r.elapsed.as_secs_f64(),
                 dash(self.speedup(r).map(|s| format!("{s:.2}x"))),
-                r.ideal_rounds as f64 * self.latency_ms as f64 / 1e3,
+                self.ideal_s(r),
                 dash(r.peak.map(|p| p.to_string())),
                 dash(r.threads.map(|t| t.to_string())),
                 dash(r.kib_per_request.map(|k| format!("{k:.1}"))),
-                format!("{}/{}", r.ok, self.requests)
             );
         }
+        let (n, ms) = (self.requests, self.latency_ms);
+        // A pool of 4 sends 20 requests in 5 rounds; a row that sends them all at once, in 1.
         println!();
+        println!(
+            "seconds = the row's wall time; speedup = sequential's seconds / the row's seconds."
+        );
+        let many: Vec<String> = (self.rows.iter())
+            .filter(|r| r.ideal_rounds > 1 || r.key == "sequential")
+            .map(|r| format!("{} {}", r.key, r.ideal_rounds))
+            .collect();
+        println!("ideal_s = the time the server's waits alone would take: {ms} ms x the rounds");
+        println!("          of waits the row needs, one after another: 1 where all {n} wait at");
+        match many.is_empty() {
+            true => println!("          once."),
+            false => println!("          once; {}.", many.join(", ")),
+        }
         println!("peak    = most requests the server was answering at the same moment.");
-        println!("threads = most OS threads of this process during the row (/proc/self/status),");
-        println!("          less the embedded server's one thread and the sampler's.");
-        println!("KiB/req = resident memory (VmRSS) the row added / most requests the client had");
-        println!("          in flight at once (if 10 or more); later rows reuse memory earlier");
-        println!("          rows freed, so compare rows with --only, one method per run.");
+        println!("threads = most OS threads of this process during the row (the kernel's count,");
+        println!("          /proc/self/status), less the embedded server's one and the sampler's.");
+        println!("kib_per_request = the memory the row added (resident memory: the RAM pages the");
+        println!("          process really holds, Linux's VmRSS), in KiB, / the most requests the");
+        println!("          client had in flight at once (if 10 or more); later rows reuse memory");
+        println!("          earlier rows freed, so compare rows with --only, one method per run.");
+        println!("spawn_blocking: tokio runs the blocking call on a thread of its pool, as");
+        println!(
+            "          asyncio.to_thread does. mistake: the blocking call holds the one thread."
+        );
+        println!();
+        if let Some(served) = self.served {
+            println!("served {served}: requests the server answered in all rows");
+        }
+        println!(
+            "all_ok {}: every request got the whole page (and the server counted each one)",
+            self.all_ok()
+        );
+        println!(
+            "ideal_s {:.3}: the column's sum, the waits of the whole run",
+            self.total_ideal_s()
+        );
     }
 }
 
 impl fmt::Display for Summary {
+    /// About 300 characters: the speedups, and what shows async's point (the async row's
+    /// peak, OS threads and memory beside the threads row's); the rest is in the table.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut fields = vec![
             ("requests".to_owned(), self.requests.to_string()),
             ("latency_ms".to_owned(), self.latency_ms.to_string()),
-            ("pool".to_owned(), self.pool.to_string()),
         ];
-        let per_row = |fields: &mut Vec<(String, String)>,
-                       prefix: &str,
-                       suffix: &str,
-                       value: &dyn Fn(&Row) -> Option<String>| {
-            for r in &self.rows {
-                if let Some(v) = value(r) {
-                    fields.push((format!("{prefix}{}{suffix}", r.key), v));
-                }
-            }
-        };
-        per_row(&mut fields, "", "_s", &|r| {
-            Some(format!("{:.3}", r.elapsed.as_secs_f64()))
-        });
-        per_row(&mut fields, "speedup_", "", &|r| {
-            let s = self.speedup(r).filter(|_| r.key != "sequential")?;
-            Some(format!("{s:.2}"))
-        });
-        let rounds: usize = self.rows.iter().map(|r| r.ideal_rounds).sum();
-        let ideal_s = rounds as f64 * self.latency_ms as f64 / 1e3;
-        fields.push(("all_ok".to_owned(), self.all_ok().to_string()));
-        fields.push(("ideal_s".to_owned(), format!("{ideal_s:.3}")));
-        if let Some(served) = self.served {
-            fields.push(("served".to_owned(), served.to_string()));
+        if self.rows.iter().any(|r| r.key == "pool") {
+            fields.push(("pool".to_owned(), self.pool.to_string()));
         }
-        per_row(&mut fields, "peak_", "", &|r| r.peak.map(|p| p.to_string()));
-        per_row(&mut fields, "threads_", "", &|r| {
-            r.threads.map(|t| t.to_string())
-        });
-        per_row(&mut fields, "kib_per_request_", "", &|r| {
-            r.kib_per_request.map(|k| format!("{k:.1}"))
-        });
+        for r in self.rows.iter().filter(|r| r.key != "sequential") {
+            if let Some(s) = self.speedup(r) {
+                fields.push((format!("speedup_{}", r.key), format!("{s:.2}")));
+            }
+        }
+        let async_row = self.rows.iter().find(|r| r.key == "async");
+        if let Some(peak) = async_row.and_then(|r| r.peak) {
+            fields.push(("peak_async".to_owned(), peak.to_string()));
+        }
+        let compared = || {
+            self.rows
+                .iter()
+                .filter(|r| r.key == "threads" || r.key == "async")
+        };
+        for r in compared() {
+            if let Some(t) = r.threads {
+                fields.push((format!("threads_{}", r.key), t.to_string()));
+            }
+        }
+        for r in compared() {
+            if let Some(k) = r.kib_per_request {
+                fields.push((format!("kib_per_request_{}", r.key), format!("{k:.1}")));
+            }
+        }
+        fields.push(("all_ok".to_owned(), self.all_ok().to_string()));
+        fields.push(("ideal_s".to_owned(), format!("{:.3}", self.total_ideal_s())));
         let fields: Vec<(&str, String)> = fields
             .iter()
             .map(|(k, v)| (k.as_str(), v.clone()))

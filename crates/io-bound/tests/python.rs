@@ -16,7 +16,8 @@ fn python_twin_overlaps_the_waits_and_its_async_row_runs_on_one_thread() {
         return;
     };
     assert!(out.status.success(), "{}", local::stderr(&out));
-    let s = local::summary_of(&out);
+    local::assert_every_key_is_named_above(&out);
+    let s = local::figures_of(&out);
     let f = |key: &str| common::number(&s, key);
     let seq = f("sequential_s");
     assert!(seq >= 1.2);

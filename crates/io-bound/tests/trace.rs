@@ -7,7 +7,7 @@ mod common;
 mod local;
 
 use common::{TempDir, Trace, most_at_once, read_trace};
-use local::{command, run, stderr, summary_of};
+use local::{command, figures_of, run, stderr};
 
 const SEQUENTIAL: &str = "sequential";
 const THREADS: &str = "threads (one per request)";
@@ -28,7 +28,7 @@ fn traced(args: &[&str]) -> (Trace, std::collections::HashMap<String, String>) {
     assert!(out.status.success(), "{}", stderr(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("trace written to"), "{stdout}");
-    (read_trace(&path), summary_of(&out))
+    (read_trace(&path), figures_of(&out))
 }
 
 fn highest(trace: &Trace, group: &str) -> f64 {
@@ -119,7 +119,7 @@ fn a_row_of_many_requests_draws_a_sample_and_says_so() {
 #[test]
 fn the_trace_changes_no_figure() {
     let args = ["--requests", "8", "--latency-ms", "100", "--pool", "4"];
-    let plain = summary_of(&run(&args));
+    let plain = figures_of(&run(&args));
     let (_, with_trace) = traced(&args);
     for key in [
         "all_ok",

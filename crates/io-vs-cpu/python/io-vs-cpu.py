@@ -114,7 +114,7 @@ def timed(step, *args, trace=None, kind=None, name=None):
     return value, end - start
 
 
-def print_table(t, latency_ms):
+def print_table(t, latency_ms, headers, fsync):
     total = sum(t.values())
     io, cpu = t["fetch"] + t["write"], t["format"] + t["join"]
     pct = lambda s: 100.0 * s / total
@@ -129,11 +129,25 @@ def print_table(t, latency_ms):
     for step, kind, what in rows:
         print(f"{step:<7} {kind:<4} {what:<36} {t[step] * 1e3:>11.3f} {pct(t[step]):>7.3f}%")
     print(f"{'total':<49} {total * 1e3:>11.3f} {100.0:>7.3f}%")
+    print("kind: I/O = the step waits for the network or the disk; CPU = it only computes.")
+    print("share: the step's part of the total time.")
     print()
-    print(f"I/O steps: {io * 1e3:.3f} ms ({pct(io):.3f}%)   "
-          f"CPU steps: {cpu * 1e6:.1f} us ({pct(cpu):.3f}%)")
-    if latency_ms > 0:
-        print(f"The fetch includes the server's {latency_ms} ms wait; the CPU steps never wait.")
+    # Each figure of the summary line, under its key, with its unit and meaning.
+    wait = f"the server's {latency_ms} ms wait is in it" if latency_ms else "no deliberate wait"
+    print(f"fetch_s  {t['fetch']:.3f}: the fetch (urlopen and read), in seconds ({wait})")
+    print(f"io_s     {io:.3f}: the I/O steps, fetch + write, in seconds: {pct(io):.3f}% of the "
+          "total")
+    print(f"io_share {io / total:.3f}: the same share as a fraction (1.000 = all of the time, "
+          "rounded)")
+    print(f"cpu_us   {cpu * 1e6:.1f}: the CPU steps, f-strings + str.join, in microseconds "
+          f"(us): {pct(cpu):.3f}%")
+    disk = ("with --fsync: until the disk has the bytes" if fsync
+            else "the kernel's page cache takes the bytes: no disk wait")
+    print(f"write_us {t['write'] * 1e6:.1f}: the write alone, in us ({disk})")
+    print(f"total_s  {total:.3f}: the four steps together, in seconds")
+    print(f"headers  {headers}: the lines written to the file, one per header value")
+    ideal = f"the server's {latency_ms} ms" if latency_ms else "none here (--url, or --latency-ms 0)"
+    print(f"ideal_s  {latency_ms / 1e3:.3f}: what the deliberate waits alone would take: {ideal}")
     return total, io, cpu
 
 
@@ -161,7 +175,7 @@ def main():
             url, latency_ms = f"http://127.0.0.1:{server.server_address[1]}/", args.latency_ms
         print("io-vs-cpu (Python): the four steps of one script, each timed")
         print(f"target: {url}" if args.url else
-              f"target: embedded server at {url}, answering after {latency_ms} ms")
+              f"target: embedded server at {url}, answering after {latency_ms} ms (latency_ms)")
 
         t = {}
         trace = Trace(on=args.trace is not None)
@@ -204,7 +218,7 @@ def main():
             contents = f.read()
         if temp_dir is not None:
             shutil.rmtree(temp_dir, ignore_errors=True)
-        total, io, cpu = print_table(t, latency_ms)
+        total, io, cpu = print_table(t, latency_ms, len(lines), args.fsync)
         print()
         note = " (temporary: already removed; pass --out FILE to keep it)" if temp_dir else ""
         print(f"wrote {len(text.encode())} bytes to {path}{note}")
@@ -219,11 +233,10 @@ def main():
                       "that its folder exists", file=sys.stderr)
                 return 1
             print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
-        print(f"summary: latency_ms={latency_ms} fetch_s={t['fetch']:.3f} "
-              f"format_s={t['format']:.3f} join_s={t['join']:.3f} write_s={t['write']:.3f} "
-              f"io_s={io:.3f} cpu_s={cpu:.3f} io_share={io / total:.3f} headers={len(lines)} "
-              f"ideal_s={latency_ms / 1e3:.3f} cpu_us={cpu * 1e6:.1f} "
-              f"write_us={t['write'] * 1e6:.1f} total_s={total:.3f}")
+        print(f"summary: latency_ms={latency_ms} fetch_s={t['fetch']:.3f} io_s={io:.3f} "
+              f"io_share={io / total:.3f} cpu_us={cpu * 1e6:.1f} "
+              f"write_us={t['write'] * 1e6:.1f} total_s={total:.3f} headers={len(lines)} "
+              f"ideal_s={latency_ms / 1e3:.3f}")
     finally:
         if server is not None:
             server.shutdown()

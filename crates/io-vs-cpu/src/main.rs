@@ -95,7 +95,9 @@ fn run(args: &Args) -> anyhow::Result<Summary> {
     println!("io-vs-cpu: the four steps of one script, each timed");
     match args.url {
         Some(_) => println!("target: {url}"),
-        None => println!("target: embedded server at {url}, answering after {latency_ms} ms"),
+        None => println!(
+            "target: embedded server at {url}, answering after {latency_ms} ms (latency_ms)"
+        ),
     }
 
     let trace = args
@@ -135,6 +137,7 @@ fn run(args: &Args) -> anyhow::Result<Summary> {
         join: join_t,
         write: write_t,
         headers: lines.len(),
+        fsync: args.fsync,
     };
     summary.print_table();
     report::print_file(&written);

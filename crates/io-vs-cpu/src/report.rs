@@ -13,6 +13,8 @@ pub struct Summary {
     pub join: Duration,
     pub write: Duration,
     pub headers: usize,
+    /// Whether the write waited for the disk (--fsync).
+    pub fsync: bool,
 }
 
 impl Summary {
@@ -62,20 +64,58 @@ impl Summary {
             );
         }
         println!("{:<49} {:>11.3} {:>7.3}%", "total", ms(self.total()), 100.0);
+        println!("kind: I/O = the step waits for the network or the disk; CPU = it only computes.");
+        println!("share: the step's part of the total time.");
         println!();
+        // Each figure of the summary line, under its key, with its unit and meaning.
+        let us = |d: Duration| d.as_secs_f64() * 1e6;
+        let secs = |d: Duration| d.as_secs_f64();
+        let wait = match self.latency_ms {
+            0 => "no deliberate wait".to_owned(),
+            ms => format!("the server's {ms} ms wait is in it"),
+        };
         println!(
-            "I/O steps: {:.3} ms ({:.3}%)   CPU steps: {:.1} us ({:.3}%)",
-            ms(self.io()),
-            pct(self.io()),
-            self.cpu().as_secs_f64() * 1e6,
+            "fetch_s  {:.3}: the fetch, in seconds ({wait})",
+            secs(self.fetch)
+        );
+        println!(
+            "io_s     {:.3}: the I/O steps, fetch + write, in seconds: {:.3}% of the total",
+            secs(self.io()),
+            pct(self.io())
+        );
+        println!(
+            "io_share {:.3}: the same share as a fraction (1.000 = all of the time, rounded)",
+            self.share(self.io())
+        );
+        println!(
+            "cpu_us   {:.1}: the CPU steps, format + join, in microseconds (us): {:.3}%",
+            us(self.cpu()),
             pct(self.cpu())
         );
-        if self.latency_ms > 0 {
-            println!(
-                "The fetch includes the server's {} ms wait; the CPU steps never wait.",
-                self.latency_ms
-            );
-        }
+        println!(
+            "write_us {:.1}: the write alone, in us ({})",
+            us(self.write),
+            match self.fsync {
+                true => "with --fsync: until the disk has the bytes",
+                false => "the kernel's page cache takes the bytes: no disk wait",
+            }
+        );
+        println!(
+            "total_s  {:.3}: the four steps together, in seconds",
+            secs(self.total())
+        );
+        println!(
+            "headers  {}: the lines written to the file, one per header value",
+            self.headers
+        );
+        let ideal = match self.latency_ms {
+            0 => "none here (--url, or --latency-ms 0)".to_owned(),
+            ms => format!("the server's {ms} ms"),
+        };
+        println!(
+            "ideal_s  {:.3}: what the deliberate waits alone would take: {ideal}",
+            self.latency_ms as f64 / 1e3
+        );
     }
 }
 
@@ -105,17 +145,13 @@ impl fmt::Display for Summary {
             &[
                 ("latency_ms", self.latency_ms.to_string()),
                 ("fetch_s", s(self.fetch)),
-                ("format_s", s(self.format)),
-                ("join_s", s(self.join)),
-                ("write_s", s(self.write)),
                 ("io_s", s(self.io())),
-                ("cpu_s", s(self.cpu())),
                 ("io_share", format!("{:.3}", self.share(self.io()))),
-                ("headers", self.headers.to_string()),
-                ("ideal_s", format!("{:.3}", self.latency_ms as f64 / 1e3)),
                 ("cpu_us", us(self.cpu())),
                 ("write_us", us(self.write)),
                 ("total_s", s(self.total())),
+                ("headers", self.headers.to_string()),
+                ("ideal_s", format!("{:.3}", self.latency_ms as f64 / 1e3)),
             ],
         )
     }

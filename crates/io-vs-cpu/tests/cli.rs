@@ -26,17 +26,17 @@ fn default_run_times_io_above_latency_and_leaves_nothing_behind() {
     for key in [
         "latency_ms",
         "fetch_s",
-        "format_s",
-        "join_s",
-        "write_s",
         "io_s",
-        "cpu_s",
         "io_share",
+        "cpu_us",
+        "write_us",
+        "total_s",
         "headers",
         "ideal_s",
     ] {
         assert!(s.contains_key(key), "missing {key}");
     }
+    local::assert_every_key_is_named_above(&String::from_utf8_lossy(&out.stdout));
     assert!(number(&s, "fetch_s") >= 0.150);
     assert!(number(&s, "io_s") >= 0.150);
     assert!(number(&s, "io_share") > 0.5);

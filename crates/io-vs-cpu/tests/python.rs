@@ -52,6 +52,7 @@ fn python_twin_times_the_fetch_above_the_latency() {
         .filter_map(|kv| kv.split_once('='))
         .collect();
     let f = |key: &str| -> f64 { s[key].parse().unwrap() };
+    local::assert_every_key_is_named_above(&stdout);
     assert!(f("fetch_s") >= 0.1);
     assert!(f("io_share") > 0.5);
     assert_eq!(s["headers"], "11");

@@ -203,33 +203,58 @@ async def main_async(args):
     port = server.sockets[0].getsockname()[1]
     rounds = math.ceil(args.requests / args.limit)
     print(f"{args.requests} requests to http://127.0.0.1:{port}/, each answered after "
-          f"{args.latency_ms} ms; limit {args.limit}, one thread")
+          f"{args.latency_ms} ms (latency_ms)")
+    print(f"at most {args.limit} in flight (limit) in the limited rows; one thread, one event loop")
+    print()
+    print(f"{'method':<10} {'how the requests are limited':<36} {'seconds':>7} {'rounds':>6} "
+          f"{'ratio':>6} {'peak':>6} {'tasks':>6}")
 
-    async def row(name, work, rounds):
+    async def row(key, how, work, rounds):
         start = time.perf_counter()
         await work
         elapsed = time.perf_counter() - start
         peak, alive = server_gauge.take_peak(), tasks.take_peak()
         ratio = elapsed / (rounds * latency)
-        print(f"{name:<34} {elapsed:6.3f} s = {ratio:.2f} x {rounds} x {args.latency_ms} ms   "
-              f"in progress at the server: at most {peak:<5} tasks alive: at most {alive}")
-        return peak, alive, ratio
+        print(f"{key:<10} {how:<36} {elapsed:>7.3f} {rounds:>6} {ratio:>6.2f} {peak:>6} {alive:>6}")
+        return peak, alive, ratio, elapsed
 
     sem = asyncio.Semaphore(args.limit)
     recorder.begin_row("Semaphore, async with in each task", args.limit)
-    s_peak, s_tasks, s_ratio = await row("Semaphore, async with in each task",
+    s_peak, s_tasks, s_ratio, s_secs = await row("semaphore", "asyncio.Semaphore in each task",
                                          limited_by_semaphore(port, args.requests, sem, tasks,
                                                               recorder.permits_left), rounds)
     recorder.begin_row("limit workers, one iterator")
-    b_peak, _, b_ratio = await row("limit workers, one iterator",
+    b_peak, _, b_ratio, _ = await row("buffered", "limit workers, one iterator",
                                    limited_by_workers(port, args.requests, args.limit), rounds)
     recorder.begin_row("no limit, a task per request")
-    u_peak, u_tasks, u_ratio = await row("no limit, a task per request",
+    u_peak, u_tasks, u_ratio, u_secs = await row("unlimited", "no limit, a task per request",
                                          unlimited(port, args.requests, tasks), 1)
     before = await available_now(sem)
     sem.release()  # the mistake: a release without an acquire
     after = await available_now(sem)
-    print(f"permits available: {before} of {args.limit}; after one stray release(): {after}")
+    n, limit, ms = args.requests, args.limit, args.latency_ms
+    print()
+    print("seconds = the row's wall time.")
+    print(f"rounds  = the {ms} ms waits the row needs one after another if only the waits")
+    print(f"          cost: {n} requests, {limit} at a time: {n}/{limit} = {rounds}; with no limit, 1.")
+    print(f"ratio   = seconds / (rounds x {ms} ms): 1.00 is the waits alone; the rest is the")
+    print(f"          work of sending and reading. unlimited: {u_secs:.3f} s = {u_ratio:.2f} x 1 x "
+          f"{ms} ms:")
+    print(f"          its one wait, and {u_secs - latency:.3f} s of work for {n} requests at once "
+          "on one thread;")
+    print(f"          semaphore, for comparison: {s_secs - rounds * latency:.3f} s beyond its "
+          f"{rounds} waits.")
+    print("peak    = most requests the server had in progress at the same moment (its count).")
+    print("tasks   = most request tasks (asyncio.create_task, one per request) alive at once:")
+    print(f"          with `async with sem` inside each task, all {n} exist, {n - limit} of them")
+    print("          waiting for the semaphore;")
+    print(f"          the workers row starts none per request: {limit} workers share one iterator.")
+    print()
+    print(f"permits available after the semaphore row: {before} of {limit}; then one stray "
+          f"release(), with no acquire:")
+    print(f"available_after {after}: asyncio.Semaphore counts it, and now lets {after} in at once")
+    print(f"ideal_s {latency * (2 * rounds + 1):.3f}: what the waits alone would take: "
+          f"({rounds} + {rounds} + 1) rounds x {ms} ms")
     server.close()
     await server.wait_closed()
     if args.trace is not None and not write_trace(trace, args.trace, args.requests):

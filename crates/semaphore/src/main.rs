@@ -109,18 +109,20 @@ fn run(args: &Args) -> anyhow::Result<Summary> {
     let (client, runtime) = setup::client_and_runtime()?;
     let rounds = requests.div_ceil(limit);
     println!(
-        "{requests} requests to {url}, each answered after {} ms; limit {limit}, client on one thread",
+        "{requests} requests to {url}, each answered after {} ms (latency_ms)\n\
+         at most {limit} in flight (limit) in the limited rows; the client runs on one thread",
         latency.as_millis()
     );
+    report::print_header();
     let tasks = Gauge::watched(Arc::new(recording::TasksAlive(recorder.clone())));
-    let measure = |name: &str, requests_done: io::Result<()>, elapsed: Duration, rounds: usize| {
+    let measure = |name: [&str; 2], requests_done: io::Result<()>, elapsed: Duration, rounds| {
         requests_done.context("a request to the local server failed")?;
         let row = Row {
             elapsed,
             server_peak: server.take_peak(),
             tasks_peak: tasks.take_peak(),
         };
-        row.print(name, rounds, latency);
+        row.print(name[0], name[1], rounds, latency);
         anyhow::Ok(row)
     };
 
@@ -135,26 +137,23 @@ fn run(args: &Args) -> anyhow::Result<Summary> {
         &tasks,
         &permits_left,
     )));
-    let semaphore_row = measure("Semaphore, permit before spawn", done, elapsed, rounds)?;
+    let how = ["semaphore", "Semaphore: permit before each spawn"];
+    let semaphore_row = measure(how, done, elapsed, rounds)?;
     let available_after = semaphore.available_permits();
-    println!(
-        "permits available afterwards: {available_after} of {limit} (each was released once, when dropped)"
-    );
 
     recorder.begin_row("buffer_unordered(limit), no tasks", None);
     let (done, elapsed) = runtime.block_on(timed(limited_by_buffer_unordered(
         &client, &url, requests, limit,
     )));
-    let buffered = measure("buffer_unordered(limit), no tasks", done, elapsed, rounds)?;
+    let how = ["buffered", "buffer_unordered(limit), no tasks"];
+    let buffered = measure(how, done, elapsed, rounds)?;
 
     recorder.begin_row("no limit, a task per request", None);
     let (done, elapsed) = runtime.block_on(timed(unlimited(&client, &url, requests, &tasks)));
-    let unlimited = measure("no limit, a task per request", done, elapsed, 1)?;
+    let how = ["unlimited", "no limit, a task per request"];
+    let unlimited = measure(how, done, elapsed, 1)?;
 
-    if let Some(path) = &args.trace {
-        recording::write(&recorder.trace, path, requests)?;
-    }
-    Ok(Summary {
+    let summary = Summary {
         requests,
         limit,
         latency,
@@ -162,7 +161,12 @@ fn run(args: &Args) -> anyhow::Result<Summary> {
         buffered,
         unlimited,
         available_after,
-    })
+    };
+    summary.print_legend();
+    if let Some(path) = &args.trace {
+        recording::write(&recorder.trace, path, requests)?;
+    }
+    Ok(summary)
 }
 
 // ANCHOR: fetch

@@ -21,16 +21,25 @@ impl Row {
         self.elapsed.as_secs_f64() / (rounds as f64 * latency.as_secs_f64())
     }
 
-    pub fn print(&self, name: &str, rounds: usize, latency: Duration) {
+    /// One line of the table, printed as soon as the row is measured.
+    pub fn print(&self, key: &str, how: &str, rounds: usize, latency: Duration) {
         println!(
-            "{name:<34} {:>6.3} s = {:.2} x {rounds} x {} ms   in progress at the server: at most {:<5} tasks alive: at most {}",
+            "{key:<10} {how:<36} {:>7.3} {rounds:>6} {:>6.2} {:>6} {:>6}",
             self.elapsed.as_secs_f64(),
             self.ratio(rounds, latency),
-            latency.as_millis(),
             self.server_peak,
             self.tasks_peak
         );
     }
+}
+
+/// The table's header: the first column is the row's key, as the summary names it.
+pub fn print_header() {
+    println!();
+    println!(
+        "{:<10} {:<36} {:>7} {:>6} {:>6} {:>6} {:>6}",
+        "method", "how the requests are limited", "seconds", "rounds", "ratio", "peak", "tasks"
+    );
 }
 
 /// The figures this run measured, printed as the closing `summary:` line.
@@ -49,12 +58,69 @@ impl Summary {
     pub fn rounds(&self) -> usize {
         self.requests.div_ceil(self.limit)
     }
+
+    /// What the waits alone would take: the two limited rows' rounds and the unlimited
+    /// row's one, each a latency.
+    fn ideal_s(&self) -> f64 {
+        self.latency.as_secs_f64() * (2 * self.rounds() + 1) as f64
+    }
+
+    /// What each column means, with this run's own numbers; then the figures outside it.
+    pub fn print_legend(&self) {
+        let (n, limit, rounds) = (self.requests, self.limit, self.rounds());
+        let ms = self.latency.as_millis();
+        let u = &self.unlimited;
+        println!();
+        println!("seconds = the row's wall time.");
+        println!("rounds  = the {ms} ms waits the row needs one after another if only the waits");
+        println!(
+            "          cost: {n} requests, {limit} at a time: {n}/{limit} = {rounds}; with no limit, 1."
+        );
+        let extra = |row: &Row, rounds: usize| {
+            row.elapsed.as_secs_f64() - rounds as f64 * self.latency.as_secs_f64()
+        };
+        println!(
+            "ratio   = seconds / (rounds x {ms} ms): 1.00 is the waits alone; the rest is the"
+        );
+        println!(
+            "          work of sending and reading. unlimited: {:.3} s = {:.2} x 1 x {ms} ms:",
+            u.elapsed.as_secs_f64(),
+            u.ratio(1, self.latency)
+        );
+        println!(
+            "          its one wait, and {:.3} s of work for {n} requests at once on one thread;",
+            extra(u, 1)
+        );
+        println!(
+            "          semaphore, for comparison: {:.3} s beyond its {rounds} waits.",
+            extra(&self.semaphore, rounds)
+        );
+        println!(
+            "peak    = most requests the server had in progress at the same moment (its count)."
+        );
+        println!(
+            "tasks   = most client tasks (tokio::spawn, asyncio's create_task) alive at once;"
+        );
+        println!(
+            "          buffer_unordered spawns none: one stream runs up to {limit} requests itself."
+        );
+        println!("permit  = what Semaphore::acquire hands out; dropping it gives it back.");
+        println!();
+        println!(
+            "available_after {}: permits free after the semaphore row, of {limit}: each went back once",
+            self.available_after
+        );
+        println!(
+            "ideal_s {:.3}: what the waits alone would take: ({rounds} + {rounds} + 1) rounds x {ms} ms",
+            self.ideal_s()
+        );
+    }
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (rounds, latency) = (self.rounds(), self.latency);
-        let ideal = latency.as_secs_f64() * (2 * rounds + 1) as f64;
+        let ideal = self.ideal_s();
         let ratio = |row: &Row, rounds| format!("{:.3}", row.ratio(rounds, latency));
         write_summary(
             f,

@@ -1,6 +1,7 @@
 //! Runs the built binary and its minimal program as a user does, and checks their claims.
 
 mod common;
+mod local;
 
 use std::process::Command;
 
@@ -19,7 +20,15 @@ fn the_server_sees_exactly_the_limit_and_without_one_everything_at_once() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let s = summary(&String::from_utf8(out.stdout).unwrap());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    local::assert_every_key_is_named_above(&stdout);
+    let s = summary(&stdout);
+    // The table's rounds: 40 / 4 = 10 for the limited rows, 1 without a limit.
+    let rounds: Vec<(String, f64)> = (local::table(&stdout).into_iter())
+        .map(|(row, figures)| (row, figures[1].1))
+        .collect();
+    let expected = [("semaphore", 10.0), ("buffered", 10.0), ("unlimited", 1.0)];
+    assert_eq!(rounds, expected.map(|(r, n)| (r.to_owned(), n)));
     // Counts, exactly: the server never had more than 4 in progress, and did have 4.
     assert_eq!(number(&s, "peak_semaphore"), 4.0, "{s:?}");
     assert_eq!(number(&s, "peak_buffered"), 4.0, "{s:?}");

@@ -21,7 +21,9 @@ fn the_python_twin_keeps_the_limit_and_shows_the_stray_release() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let s = summary(&String::from_utf8(out.stdout).unwrap());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    local::assert_every_key_is_named_above(&stdout);
+    let s = summary(&stdout);
     assert_eq!(number(&s, "peak_semaphore"), 4.0, "{s:?}");
     assert_eq!(number(&s, "peak_buffered"), 4.0, "{s:?}");
     assert_eq!(number(&s, "peak_unlimited"), 40.0, "{s:?}");

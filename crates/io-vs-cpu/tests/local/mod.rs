@@ -68,3 +68,16 @@ pub fn summary_of(out: &Output) -> HashMap<String, String> {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// Every key of the summary line is a figure the reader can find, named the same, in the
+/// lines above it; and the line stays short enough to read (about 300 characters).
+pub fn assert_every_key_is_named_above(stdout: &str) {
+    let (above, line) = stdout
+        .rsplit_once("summary: ")
+        .unwrap_or_else(|| panic!("no summary line:\n{stdout}"));
+    assert!(line.trim_end().len() + 9 <= 300, "summary too long: {line}");
+    for key in crate::common::summary(stdout).keys() {
+        let named = above.contains(&format!("{key} ")) || above.contains(&format!("({key})"));
+        assert!(named, "{key} is not named above the summary:\n{above}");
+    }
+}
