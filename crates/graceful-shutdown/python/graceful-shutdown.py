@@ -129,6 +129,16 @@ async def run_until_signal(self_signal, grace, log):
                     log.grace_ended or now)
     log.moment("shut down")
     log.line(f"shut down {log.shutdown:.3f} s after the signal")
+    c = log.counts
+    print(f"  of {len(JOBS)} jobs (jobs): completed {c['completed']} (completed: ran all their steps), "
+          f"stopped {c['stopped']} (stopped: at a safe")
+    print(f"    point, told by the event), aborted {c['aborted']} (aborted: cancelled mid-step when the grace was over)")
+    print(f"  {log.signal} (signal) came {log.signal_at - log.start:.3f} s after the start (signal_after_s); "
+          f"the grace (grace_s) {grace:.3f} s;")
+    print(f"  the slowest job to stop at a safe point took {log.slowest_stop:.3f} s after the signal (slowest_stop_s);")
+    print(f"  shutdown_s {log.shutdown:.3f}: from the signal until every job had ended; "
+          f"shutdown_over_grace {log.shutdown / grace:.3f}")
+    print("    = shutdown_s / grace_s: about 1 when one job needs the whole grace, below 1 if all stop sooner")
 
 
 def main_returns(join, trace):
@@ -161,8 +171,9 @@ def main_returns(join, trace):
 
     asyncio.run(main())
     time.sleep(0.3)  # past the jobs' end
-    print(f"  main returned {'after joining' if join else 'without joining'}: of {counts['spawned']} jobs, "
-          f"completed {counts['completed']}, dropped unfinished {counts['dropped']}")
+    key = "joined" if join else "unjoined"
+    print(f"  main returned {'after joining' if join else 'without joining'}: of {counts['spawned']} jobs ({key}_spawned), "
+          f"completed {counts['completed']} ({key}_completed), dropped unfinished {counts['dropped']} ({key}_dropped)")
     return counts
 
 
@@ -192,10 +203,16 @@ def main():
     self_signal = None if args.wait_for_signal else (args.signal_after_ms or 350) / 1000
     grace = args.grace_ms / 1000
     print("1. jobs run until a signal; then stop, a grace period, abort")
+    print("   SIGINT: the signal Ctrl-C sends (SIGTERM: the one `kill` sends), here caught by loop.add_signal_handler.")
+    print("   A safe point: a place between two steps, where a job can end with nothing half-done; an asyncio.Event")
+    print("   tells every job to stop at its next one. The grace: how long the jobs get to reach one; then the")
+    print("   jobs still running are aborted: task.cancel() raises CancelledError in the middle of their step.")
     trace = Trace(on=args.trace is not None)
     log = Log(grace, trace)
     asyncio.run(run_until_signal(self_signal, grace, log))
     print("\n2. for contrast: three jobs of 3 x 100 ms spawned, and main returns after 150 ms")
+    print("   joining: awaiting the tasks (asyncio.gather) before main returns. Without it, asyncio.run")
+    print("   cancels the tasks still running when main returns: dropped unfinished, as Rust's runtime drops them.")
     unjoined = main_returns(False, trace)
     joined = main_returns(True, trace)
     signal_after = log.signal_at - log.start
@@ -204,6 +221,10 @@ def main():
     until_signal = signal_after if self_signal is None else min(self_signal, signal_after)
     ideal = until_signal + grace + 0.45 + 0.6
     c = log.counts
+    print()
+    print(f"ideal_s {ideal:.3f}: the time the deliberate waits alone take: until the signal ({until_signal:.3f} s), the grace")
+    print(f"  ({grace:.3f} s), and part 2's 0.450 s (main's 150 ms, then 300 ms past the jobs' end) and 0.600 s")
+    print("  (the jobs' 300 ms, then the same 300 ms)")
     if args.trace:
         trace.write(args.trace)
         print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")

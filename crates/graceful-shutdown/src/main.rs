@@ -88,9 +88,12 @@ fn run(args: &Args) -> anyhow::Result<()> {
     drop(runtime);
     report::part(2, report::UNJOINED);
     let witness = Witness::new(&trace, "2 main returns without joining");
-    let unjoined = report::main_returned("without joining", main_returns(false, witness)?);
+    let unjoined =
+        report::main_returned("without joining", "unjoined", main_returns(false, witness)?);
     let witness = Witness::new(&trace, "2 main returns after joining");
-    let joined = report::main_returned("after joining", main_returns(true, witness)?);
+    let joined = report::main_returned("after joining", "joined", main_returns(true, witness)?);
+    let summary = Summary::new(log, [unjoined, joined], self_signal);
+    summary.explain();
     if let Some(path) = &args.trace {
         let wrote = trace.write(path);
         wrote.with_context(|| format!("cannot write the trace to {}", path.display()))?;
@@ -99,7 +102,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
             path.display()
         );
     }
-    println!("{}", Summary::new(log, [unjoined, joined], self_signal));
+    println!("{summary}");
     Ok(())
 }
 

@@ -163,25 +163,69 @@ impl Log {
             "shut down {:.3} s after the signal",
             self.shutdown.as_secs_f64()
         ));
+        let (signal, at) = self.signal.unwrap_or(("no signal", self.start));
+        let grace = self.grace.as_secs_f64();
+        let shutdown = self.shutdown.as_secs_f64();
+        println!(
+            "  of {} jobs (jobs): completed {} (completed: ran all their steps), stopped {} (stopped: at a safe",
+            self.names.len(),
+            self.completed,
+            self.stopped
+        );
+        println!(
+            "    point, told by the signal), aborted {} (aborted: dropped mid-step when the grace was over)",
+            self.aborted
+        );
+        println!(
+            "  {signal} (signal) came {:.3} s after the start (signal_after_s); the grace (grace_s) {grace:.3} s;",
+            at.duration_since(self.start).as_secs_f64()
+        );
+        println!(
+            "  the slowest job to stop at a safe point took {:.3} s after the signal (slowest_stop_s);",
+            self.slowest_stop.as_secs_f64()
+        );
+        println!(
+            "  shutdown_s {shutdown:.3}: from the signal until every job had ended; shutdown_over_grace {:.3}",
+            shutdown / grace
+        );
+        println!(
+            "    = shutdown_s / grace_s: about 1 when one job needs the whole grace, below 1 if all stop sooner"
+        );
     }
 }
 
-/// The heading of part `n`; a blank line before every part but the first.
 /// The titles of the demo's two parts.
 pub const SHUTDOWN: &str = "jobs run until a signal; then stop, a grace period, abort";
 pub const UNJOINED: &str =
     "for contrast: three jobs of 3 x 100 ms spawned, and main returns after 150 ms";
 
+/// The heading of part `n`, and the words it is the first to use; a blank line before
+/// every part but the first.
 pub fn part(n: u32, title: &str) {
     if n > 1 {
         println!();
     }
     println!("{n}. {title}");
+    let words: &[&str] = match n {
+        1 => &[
+            "SIGINT: the signal Ctrl-C sends (SIGTERM: the one `kill` sends). A safe point: a place between",
+            "two steps, where a job can end with nothing half-done. The grace: how long the jobs get to reach",
+            "one; abort: the runtime drops a job still running then, in the middle of its step (task.cancel()).",
+        ],
+        _ => &[
+            "joining: awaiting each job's handle before main returns (asyncio: await the tasks). Without it,",
+            "the runtime is dropped with main and its unfinished tasks with it (asyncio.run cancels them).",
+        ],
+    };
+    for line in words {
+        println!("   {line}");
+    }
 }
 
-pub fn main_returned(how: &str, c: Counts) -> Counts {
+/// One line of part 2: `key` is the summary's prefix for it (unjoined, joined).
+pub fn main_returned(how: &str, key: &str, c: Counts) -> Counts {
     println!(
-        "  main returned {how}: of {} jobs, completed {}, dropped unfinished {}",
+        "  main returned {how}: of {} jobs ({key}_spawned), completed {} ({key}_completed), dropped unfinished {} ({key}_dropped)",
         c.spawned, c.completed, c.dropped
     );
     c
@@ -206,6 +250,37 @@ impl Summary {
     }
 }
 
+impl Summary {
+    /// The deliberate waits: until the signal (the demo's own delay, or sooner if a real
+    /// signal came first), the grace, and part 2: main's 150 ms then 300 ms past the jobs'
+    /// end, and with the join, the jobs' 300 ms then the same 300 ms. In seconds, with the
+    /// first of them.
+    fn ideal(&self) -> (f64, f64) {
+        let log = &self.log;
+        let at = log.signal.map_or(log.start, |(_, at)| at);
+        let signal_after = at.duration_since(log.start).as_secs_f64();
+        let until_signal = self
+            .self_signal
+            .map_or(signal_after, |d| d.as_secs_f64().min(signal_after));
+        let ideal = until_signal + log.grace.as_secs_f64() + 0.45 + 0.6;
+        (ideal, until_signal)
+    }
+
+    /// What ideal_s is, in this run's figures: printed once, before the summary line.
+    pub fn explain(&self) {
+        let (ideal, until_signal) = self.ideal();
+        let grace = self.log.grace.as_secs_f64();
+        println!();
+        println!(
+            "ideal_s {ideal:.3}: the time the deliberate waits alone take: until the signal ({until_signal:.3} s), the grace"
+        );
+        println!(
+            "  ({grace:.3} s), and part 2's 0.450 s (main's 150 ms, then 300 ms past the jobs' end) and 0.600 s"
+        );
+        println!("  (the jobs' 300 ms, then the same 300 ms)");
+    }
+}
+
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let log = &self.log;
@@ -213,13 +288,7 @@ impl fmt::Display for Summary {
         let signal_after = at.duration_since(log.start).as_secs_f64();
         let (grace, shutdown) = (log.grace.as_secs_f64(), log.shutdown.as_secs_f64());
         let (unjoined, joined) = (&self.unjoined, &self.joined);
-        // The deliberate waits: until the signal (the demo's own delay, or sooner if a
-        // real signal came first), the grace, and part 2: main's 150 ms then 300 ms past
-        // the jobs' end, and with the join, the jobs' 300 ms then the same 300 ms.
-        let until_signal = self
-            .self_signal
-            .map_or(signal_after, |d| d.as_secs_f64().min(signal_after));
-        let ideal = until_signal + grace + 0.45 + 0.6;
+        let (ideal, _) = self.ideal();
         let secs = |s: f64| format!("{s:.3}");
         write_summary(
             f,

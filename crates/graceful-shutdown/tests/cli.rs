@@ -51,6 +51,7 @@ fn run_ok(cmd: &mut Command) -> (String, HashMap<String, String>) {
     assert!(out.status.success(), "{}: {stderr}", out.status);
     assert_eq!(stderr, "");
     let stdout = String::from_utf8(out.stdout).unwrap();
+    local::assert_every_key_is_named_above(&stdout);
     let s = summary(&stdout);
     (stdout, s)
 }

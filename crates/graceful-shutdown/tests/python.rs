@@ -37,7 +37,9 @@ fn the_python_twin_stops_the_short_jobs_and_cancels_the_stuck_one() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let s = summary(&String::from_utf8(out.stdout).unwrap());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    local::assert_every_key_is_named_above(&stdout);
+    let s = summary(&stdout);
     assert_eq!(s["signal"], "SIGINT");
     assert_eq!(s["completed"], "1");
     assert_eq!(s["stopped"], "2");
