@@ -7,6 +7,7 @@ if runs "$cpu_runs" "$bin/gil" --io-ops 2 --io-ms 10; then
   row gil "$cores CPU threads, emulated GIL" "$(fmt "$s")x" "<= 1.1x" "$(le "$s" 1.1)"
   cpu_row gil "$cores CPU threads, no lock" speedup_nogil
   cpu_row gil "$cores CPU threads, native code (GIL released)" speedup_native
+  cpu_row gil "$cores processes, an emulated GIL each" speedup_procs
 fi
 if runs 1 "$bin/gil"; then
   row gil "$cores I/O threads, GIL released (8 x 50 ms)" "$(fmt "$(last speedup_io)")x" "-" -

@@ -133,7 +133,7 @@ def cpu_processes(iterations, n, trace):
     with multiprocessing.Pool(n) as pool:
         parts = pool.map(_process_share, [(iterations, n, k) for k in range(n)])
     elapsed = time.perf_counter() - start
-    record_turns(trace, f"CPU: {n} processes, one GIL each", [s for _, s in parts],
+    record_turns(trace, f"CPU: {n} processes, a GIL each", [s for _, s in parts],
                  "runs bytecode, its own GIL",
                  lambda k, i: f"process-{k} runs bytecode under its own GIL, stretch {i}", "process")
     return elapsed, sum(r for r, _ in parts) & MASK
@@ -247,20 +247,24 @@ def main():
     print(f"  {'run':<38} {'seconds':>8} {'speedup':>8}  result")
     print(f"  {'1 thread':<38} {cpu_1:>8.3f} {cpu_used_1 / cpu_1:>7.2f}x  {result_1:#018x}")
     rows = [(f"{n} threads (one GIL)", cpu_gil, result_gil),
-            (f"{n} processes (one GIL each)", cpu_proc, result_proc)]
+            (f"{n} processes, a GIL each", cpu_proc, result_proc)]
     for name, secs, result in rows:
         same = "same" if result == result_1 else "DIFFERENT"
         print(f"  {name:<38} {secs:>8.3f} {cpu_used_1 / secs:>7.2f}x  {same}")
     print(f"  speedup: the 1-thread run's {cpu_used_1:.3f} s of CPU time over each run's seconds")
-    print(f"  the {n} threads used {cpu_used:.3f} s of CPU in {cpu_gil:.3f} s: "
-          f"{cpu_used / cpu_gil:.2f} cores busy at a time\n")
+    print(f"  busy: the {n} threads used {cpu_used:.3f} s of CPU in {cpu_gil:.3f} s, so they kept "
+          f"{cpu_used / cpu_gil:.2f} cores busy on average (the summary's busy_gil)")
+    note = machine_note(cores, [("1 thread", cpu_used_1 / cpu_1, 1)])
+    if note:
+        print(f"  {note}")
+    print()
 
     native_1, native_cpu_1 = native_threads(args.native_mb, 1, trace, "CPU: 1 thread, native code, GIL off")
     native_n, native_cpu_n = native_threads(args.native_mb, n, trace,
                                             f"CPU: {n} threads, native code, GIL off")
     speedup_native = native_cpu_1 / native_n
     print(f"C extension: hashlib.sha256 over {args.native_mb} MiB, GIL released while it hashes")
-    print(f"  {'run':<38} {'seconds':>8} {'speedup':>8}  cores busy")
+    print(f"  {'run':<38} {'seconds':>8} {'speedup':>8}  busy")
     print(f"  {'1 thread':<38} {native_1:>8.3f} {native_cpu_1 / native_1:>7.2f}x  "
           f"{native_cpu_1 / native_1:.2f}")
     print(f"  {f'{n} threads, native code, GIL off':<38} {native_n:>8.3f} {speedup_native:>7.2f}x  "
@@ -283,16 +287,35 @@ def main():
         print(f"\ntrace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
     per_thread = -(-args.io_ops // n)
     ideal = wait * (args.io_ops + 2 * per_thread)
-    print(f"\nsummary: threads={n} cores={cores} cpu_1_s={cpu_1:.3f} cpu_n_s={cpu_proc:.3f} "
-          f"cpu_n_gil_s={cpu_gil:.3f} io_1_s={io_1:.3f} io_n_gil_s={io_n:.3f} "
-          f"cpu_1_cpu_s={cpu_used_1:.3f} cpu_n_native_s={native_n:.3f} "
-          f"io_n_held_s={io_held:.3f} speedup_nogil={cpu_used_1 / cpu_proc:.2f} "
-          f"speedup_gil={cpu_used_1 / cpu_gil:.2f} speedup_native={speedup_native:.2f} "
-          f"speedup_io={io_1 / io_n:.2f} "
-          f"speedup_io_held={io_1 / io_held:.2f} busy_1={cpu_used_1 / cpu_1:.2f} "
-          f"busy_gil={cpu_used / cpu_gil:.2f} busy_native={native_cpu_n / native_n:.2f} "
+    print(f"\nideal_s = {ideal:.3f} s: the deliberate waits alone, the I/O sleeps: {args.io_ops} x "
+          f"{args.io_ms} ms on one thread, then {per_thread} x {args.io_ms} ms in each N-thread run "
+          f"(CPU work has none)")
+    print(f"\nsummary: threads={n} cores={cores} speedup_gil={cpu_used_1 / cpu_gil:.2f} "
+          f"speedup_procs={cpu_used_1 / cpu_proc:.2f} speedup_native={speedup_native:.2f} "
+          f"speedup_io={io_1 / io_n:.2f} speedup_io_held={io_1 / io_held:.2f} "
+          f"busy_gil={cpu_used / cpu_gil:.2f} io_1_s={io_1:.3f} io_n_held_s={io_held:.3f} "
           f"gil_enabled={str(gil_enabled).lower()} results_equal={str(results_equal).lower()} "
           f"ideal_s={ideal:.3f}")
+
+
+def machine_note(cores, shares):
+    """One line when the speedups above read low because the machine was busy (a run
+    kept fewer than 85% of the cores it had work for busy) or had one core. `shares`:
+    (run, cores it kept busy, cores it had work for). It explains; it changes no figure."""
+    if cores == 1:
+        return ("note: this run had 1 core (taskset, or a one-core machine): threads and "
+                "processes can only take turns on it, so no speedup passes about 1")
+    run, got, could = min(shares, key=lambda s: s[1] / s[2])
+    if got / could >= 0.85:
+        return None
+    try:
+        with open("/proc/loadavg") as f:
+            load = f", load average {float(f.read().split()[0]):.1f} on {cores} cores"
+    except OSError:
+        load = ""
+    could = "1 core" if could == 1 else f"{could} cores"
+    return (f"note: the machine was busy{load}: \"{run}\" kept {got:.2f} of the {could} it had "
+            "work for busy, so its wall time ran long and speedups read low (the figures are as measured)")
 
 
 # ---- the trace writer: the same in every twin (make test compares it with

@@ -2,7 +2,8 @@
 //! global lock a thread must hold to run "bytecode" (CPU work, in slices of CPython's 5 ms
 //! switch interval, handing the lock on after each). The same CPU work runs on one thread,
 //! on N threads with no lock, on N with the GIL, and on N as "native code" that lets go of
-//! the GIL for its whole loop, as a C extension such as NumPy does. Then I/O work runs on
+//! the GIL for its whole loop, as a C extension such as NumPy does, and in N forked
+//! processes, each with a GIL of its own (as each Python process has). Then I/O work runs on
 //! N threads that release the GIL while they wait, and on N that keep holding it.
 //!
 //! Run: `cargo run --release -p gil`, or
@@ -10,13 +11,16 @@
 //!
 //! What to look for: with no lock, and in native code, N threads finish the CPU work up
 //! to N times faster (as many as there are cores); with the GIL they are no faster than
-//! one thread, keep one core busy at most, and the timeline shows them taking turns. I/O
+//! one thread, keep one core busy at most, and the timeline shows them taking turns; N
+//! processes, one GIL each, scale as the threads with no lock do. I/O
 //! threads that release the GIL overlap their waits; holding it across the wait does not.
 //! `--trace t.json` writes the run for Perfetto or vizviewer: one lane per thread, the
 //! GIL's holds taking turns, the no-lock threads' work side by side.
 
 mod gil;
+mod machine;
 mod output;
+mod processes;
 mod recording;
 mod report;
 mod threads;
@@ -33,6 +37,7 @@ use anyhow::Context;
 use clap::Parser;
 
 use gil::Gil;
+use processes::on_processes;
 use report::{CpuFigures, IoFigures, Summary};
 use threads::{Spans, on_threads, share};
 use trace::Trace;
@@ -104,11 +109,14 @@ fn run(args: &Args) -> anyhow::Result<Summary> {
             path.display()
         );
     }
-    Ok(Summary::new(threads, cores, cpu, io, args.io_ops, wait))
+    let summary = Summary::new(threads, cores, cpu, io, args.io_ops, wait);
+    report::explain_ideal(&summary, args.io_ops, wait);
+    Ok(summary)
 }
 
 /// The same CPU work on one thread, on N threads with no lock, on N threads that must
-/// hold the GIL to run it, and on N threads running it as native code without the GIL.
+/// hold the GIL to run it, on N threads running it as native code without the GIL, and
+/// in N processes, each holding a GIL of its own.
 fn cpu_bound_work_under_the_gil(
     n: usize,
     iterations: u64,
@@ -127,7 +135,12 @@ fn cpu_bound_work_under_the_gil(
     let native = on_threads(n, |k, busy| {
         run_native_code(share(iterations, n, k), &native_gil, busy)
     })?;
-    let figures = CpuFigures::new([one, no_lock, with_gil, native], &gil, &native_gil);
+    let processes = on_processes(n, |k, busy| {
+        let own_gil = Gil::new(); // a process of its own: its own interpreter, its own GIL
+        run_bytecode(share(iterations, n, k), Some(&own_gil), switch, busy)
+    })?;
+    let runs = [one, no_lock, with_gil, native, processes];
+    let figures = CpuFigures::new(runs, &gil, &native_gil);
     report::print_cpu_runs(n, &figures);
     Ok(figures)
 }

@@ -13,7 +13,8 @@ use crate::trace::Trace;
 /// The most threads of one run drawn as tracks; a larger run records these and says so.
 const MOST_TRACKS: usize = 100;
 
-/// The four CPU runs: who ran bytecode when, with no lock, with the GIL, in native code.
+/// The five CPU runs: who ran bytecode when, with no lock, with the GIL, in native code,
+/// and in processes that each hold a GIL of their own.
 pub fn record_cpu(trace: &Trace, n: usize, cpu: &CpuFigures) {
     let runs = [
         (
@@ -36,11 +37,17 @@ pub fn record_cpu(trace: &Trace, n: usize, cpu: &CpuFigures) {
             &cpu.native,
             "native code, GIL off",
         ),
+        (
+            format!("CPU: {n} processes, a GIL each"),
+            &cpu.processes,
+            "holds its own GIL",
+        ),
     ];
     for (group, run, kind) in runs {
         record_run(trace, &group, run, kind, |k, turn| match kind {
             "holds the GIL" => format!("worker-{k} holds the GIL, turn {turn}"),
             "native code, GIL off" => format!("worker-{k}: its whole loop in native code"),
+            "holds its own GIL" => format!("process-{k} holds its own GIL, turn {turn}"),
             _ => format!("worker-{k}: its share of the bytecode, stretch {turn}"),
         });
     }
@@ -85,7 +92,11 @@ fn record_run(
     }
     let group_id = trace.group(group);
     for (k, spans) in run.spans.iter().enumerate().take(MOST_TRACKS) {
-        let track = trace.track(group_id, &format!("worker-{k}"));
+        let noun = match kind {
+            "holds its own GIL" => "process",
+            _ => "worker",
+        };
+        let track = trace.track(group_id, &format!("{noun}-{k}"));
         // With no lock to hand on, a thread's switch-interval stretches follow each other
         // with no gap: drawn as one stretch of work. Turns of the GIL stay one by one.
         let spans = if kind == "runs bytecode, no lock" {

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::Args;
 use crate::gil::Gil;
+use crate::machine::{self, Share};
 use crate::output::write_summary;
 use crate::threads::{Run, Span};
 
@@ -32,12 +33,14 @@ fn count(n: usize, noun: &str) -> String {
     }
 }
 
-/// The CPU-bound runs: one thread, N without a lock, N with the GIL, N in native code.
+/// The CPU-bound runs: one thread, N without a lock, N with the GIL, N in native code,
+/// N processes with a GIL each.
 pub struct CpuFigures {
     pub one: Run,
     pub no_lock: Run,
     pub with_gil: Run,
     pub native: Run,
+    pub processes: Run,
     /// The most threads that held the GIL at once, how often it was taken, and how many
     /// recorded slices began before another had ended (with the GIL: 1, many, 0).
     pub most_holders: usize,
@@ -48,9 +51,9 @@ pub struct CpuFigures {
 }
 
 impl CpuFigures {
-    /// The four runs, in that order, and the counts the two locks kept.
-    pub fn new(runs: [Run; 4], gil: &Gil, native_gil: &Gil) -> Self {
-        let [one, no_lock, with_gil, native] = runs;
+    /// The five runs, in that order, and the counts the two locks kept.
+    pub fn new(runs: [Run; 5], gil: &Gil, native_gil: &Gil) -> Self {
+        let [one, no_lock, with_gil, native, processes] = runs;
         CpuFigures {
             most_holders: gil.most_holders(),
             taken: gil.acquisitions(),
@@ -60,6 +63,7 @@ impl CpuFigures {
             no_lock,
             with_gil,
             native,
+            processes,
         }
     }
 }
@@ -80,28 +84,52 @@ pub fn print_cpu_runs(n: usize, cpu: &CpuFigures) {
             (&format!("{n} threads, no lock"), &cpu.no_lock),
             (&format!("{n} threads, emulated GIL"), &cpu.with_gil),
             (&format!("{n} threads, native code, GIL off"), &cpu.native),
+            (&format!("{n} processes, a GIL each"), &cpu.processes),
         ],
         cpu_speedup,
     );
     println!(
-        "  speedup: the 1-thread run's {:.3} s of CPU time over each run's seconds\n",
+        "  speedup: the 1-thread run's {:.3} s of CPU time over each run's seconds\n  \
+         busy: the run's CPU seconds (all its threads, or all its processes) over its wall\n  \
+         seconds, the cores it kept busy on average (the summary's busy_gil is the GIL row's)",
         cpu.one.cpu.as_secs_f64()
     );
+    let could = |run: &Run| run.spans.len().min(cores()) as f64;
+    let shares = [
+        ("1 thread", &cpu.one),
+        ("no lock", &cpu.no_lock),
+        ("native code", &cpu.native),
+        ("processes", &cpu.processes),
+    ]
+    .map(|(run, r)| Share {
+        run,
+        got: cores_busy(r),
+        could: could(r),
+    });
+    if let Some(note) = machine::note(cores(), &shares) {
+        println!("  {note}");
+    }
+    println!();
     print_timeline("no lock: when each thread was at work", &cpu.no_lock);
     print_timeline("emulated GIL: who held the GIL when", &cpu.with_gil);
     print_timeline(
         "native code: when each thread ran it, GIL released",
         &cpu.native,
     );
+    print_timeline("processes: when each held its own GIL", &cpu.processes);
     println!(
         "  the GIL was taken {} times; at most {} thread held it at once; \
          {} slices began before another had ended",
         cpu.taken, cpu.most_holders, cpu.overlaps
     );
     println!(
-        "  native code: {} threads ran it at once; they took the GIL {} times, around each call\n",
+        "  native code: {} threads ran it at once; they took the GIL {} times, around each call",
         most_at_once(&cpu.native.spans),
         cpu.native_taken
+    );
+    println!(
+        "  processes: {} ran bytecode at once, each holding the GIL of its own process\n",
+        most_at_once(&cpu.processes.spans)
     );
 }
 
@@ -121,6 +149,11 @@ pub fn print_io_runs(n: usize, io: &IoFigures) {
         most_at_once(&io.released.spans),
         most_at_once(&io.held.spans)
     );
+}
+
+/// The cores this process may run on (taskset narrows them).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// CPU time over wall time: how many cores the run kept busy on average.
@@ -146,7 +179,7 @@ pub fn wall_speedup(one: &Run, run: &Run) -> f64 {
 pub fn print_table(rows: &[(&str, &Run)], speedup: fn(&Run, &Run) -> f64) {
     println!(
         "  {:<36} {:>8} {:>8} {:>11}  result",
-        "run", "seconds", "speedup", "cores busy"
+        "run", "seconds", "speedup", "busy"
     );
     let baseline = rows[0].1;
     for (k, (name, run)) in rows.iter().enumerate() {
@@ -195,8 +228,13 @@ pub fn print_timeline(title: &str, run: &Run) {
             })
             .collect();
         let total: f64 = spans.iter().map(|s| (s.end - s.start).as_secs_f64()).sum();
+        let noun = if title.starts_with("processes") {
+            "process"
+        } else {
+            "thread"
+        };
         println!(
-            "    thread {k:<2} |{row}| {:>3.0}% of the time",
+            "    {noun} {k:<2} |{row}| {:>3.0}% of the time",
             100.0 * total / run.elapsed.as_secs_f64()
         );
     }
@@ -267,10 +305,22 @@ impl Summary {
     }
 }
 
+/// What `ideal_s` is for this demo, said once.
+pub fn explain_ideal(summary: &Summary, ops: u64, wait: Duration) {
+    let per_thread = ops.div_ceil(summary.threads as u64);
+    println!(
+        "ideal_s = {:.3} s: the deliberate waits alone, the I/O sleeps: {ops} x {} ms on one \
+         thread, then {per_thread} x {} ms in each N-thread run (CPU work has none)\n",
+        summary.ideal_s,
+        wait.as_millis(),
+        wait.as_millis()
+    );
+}
+
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (cpu, io) = (&self.cpu, &self.io);
-        let results_equal = [&cpu.no_lock, &cpu.with_gil, &cpu.native]
+        let results_equal = [&cpu.no_lock, &cpu.with_gil, &cpu.native, &cpu.processes]
             .iter()
             .all(|r| r.result == cpu.one.result)
             && io.released.result == io.one.result
@@ -282,23 +332,16 @@ impl fmt::Display for Summary {
             &[
                 ("threads", self.threads.to_string()),
                 ("cores", self.cores.to_string()),
-                ("cpu_1_s", secs(&cpu.one)),
-                ("cpu_1_cpu_s", format!("{:.3}", cpu.one.cpu.as_secs_f64())),
-                ("cpu_n_s", secs(&cpu.no_lock)),
-                ("cpu_n_gil_s", secs(&cpu.with_gil)),
-                ("cpu_n_native_s", secs(&cpu.native)),
-                ("io_1_s", secs(&io.one)),
-                ("io_n_gil_s", secs(&io.released)),
-                ("io_n_held_s", secs(&io.held)),
                 ("speedup_nogil", ratio(cpu_speedup(&cpu.one, &cpu.no_lock))),
                 ("speedup_gil", ratio(cpu_speedup(&cpu.one, &cpu.with_gil))),
                 ("speedup_native", ratio(cpu_speedup(&cpu.one, &cpu.native))),
+                (
+                    "speedup_procs",
+                    ratio(cpu_speedup(&cpu.one, &cpu.processes)),
+                ),
                 ("speedup_io", ratio(wall_speedup(&io.one, &io.released))),
                 ("speedup_io_held", ratio(wall_speedup(&io.one, &io.held))),
-                ("busy_1", ratio(cores_busy(&cpu.one))),
-                ("busy_nogil", ratio(cores_busy(&cpu.no_lock))),
                 ("busy_gil", ratio(cores_busy(&cpu.with_gil))),
-                ("busy_native", ratio(cores_busy(&cpu.native))),
                 ("gil_most_holders", cpu.most_holders.to_string()),
                 ("gil_taken", cpu.taken.to_string()),
                 ("gil_overlaps", cpu.overlaps.to_string()),
@@ -310,6 +353,8 @@ impl fmt::Display for Summary {
                     "io_most_waiting",
                     most_at_once(&io.released.spans).to_string(),
                 ),
+                ("io_1_s", secs(&io.one)),
+                ("io_n_held_s", secs(&io.held)),
                 ("results_equal", results_equal.to_string()),
                 ("ideal_s", format!("{:.3}", self.ideal_s)),
             ],

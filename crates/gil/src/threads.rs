@@ -25,6 +25,18 @@ pub struct Spans {
 }
 
 impl Spans {
+    /// An empty list, its spans measured from `t0`.
+    pub fn new(t0: Instant) -> Self {
+        Spans {
+            t0,
+            list: Vec::new(),
+        }
+    }
+
+    pub fn into_list(self) -> Vec<Span> {
+        self.list
+    }
+
     pub fn record(&mut self, began: Instant) {
         self.list.push(Span {
             start: began - self.t0,
@@ -59,11 +71,8 @@ where
                 let spawned = thread::Builder::new()
                     .name(format!("worker-{k}"))
                     .spawn_scoped(scope, move || {
-                        let mut spans = Spans {
-                            t0,
-                            list: Vec::new(),
-                        };
-                        (work(k, &mut spans), spans.list)
+                        let mut spans = Spans::new(t0);
+                        (work(k, &mut spans), spans.into_list())
                     });
                 // On failure, the threads already started finish when the scope ends.
                 handles.push(spawned.with_context(|| {

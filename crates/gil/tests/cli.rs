@@ -72,10 +72,13 @@ fn io_threads_that_release_the_gil_wait_together() {
     ]);
     let s = summary(&out);
     let one = number(&s, "io_1_s");
-    let released = number(&s, "io_n_gil_s");
     let held = number(&s, "io_n_held_s");
     assert!(one >= 0.8, "{out}");
-    assert!(released < 0.5 * one, "waits did not overlap: {out}");
+    // speedup_io is io_1_s over the released run's seconds: above 2, it took under half.
+    assert!(
+        number(&s, "speedup_io") > 2.0,
+        "waits did not overlap: {out}"
+    );
     assert!(held >= 0.8, "{out}");
     assert!(number(&s, "io_most_waiting") >= 2.0, "{out}");
     assert_eq!(s["ideal_s"], "1.200", "0.8 s on one thread, 0.2 s twice");
@@ -139,9 +142,7 @@ fn native_code_runs_on_every_thread_at_once() {
     // same moment, while with the GIL never two held it.
     assert_eq!(s["native_most_running"], "2", "{out}");
     assert_eq!(s["gil_most_holders"], "1", "{out}");
-    for key in ["speedup_native", "busy_native", "cpu_n_native_s"] {
-        assert!(number(&s, key) > 0.0, "{key}: {out}");
-    }
+    assert!(number(&s, "speedup_native") > 0.0, "{out}");
     // How far it scales is a speed, measured in `make bench` (crates/gil/bench.sh): two
     // timed runs on a busy machine meet different moments of its load, so a test that
     // compared them could fail for reasons that have nothing to do with the lock.
@@ -167,15 +168,57 @@ fn on_one_core_every_cpu_speedup_is_about_1_never_more() {
         let out = String::from_utf8(out.stdout).unwrap();
         let s = summary(&out);
         assert_eq!(s["cores"], "1", "{out}");
-        let keys = ["speedup_nogil", "speedup_gil", "speedup_native"];
-        let busy = ["busy_nogil", "busy_gil", "busy_native"];
-        let figures: Vec<f64> = keys.iter().chain(&busy).map(|k| number(&s, k)).collect();
+        let keys = [
+            "speedup_nogil",
+            "speedup_gil",
+            "speedup_native",
+            "speedup_procs",
+            "busy_gil",
+        ];
+        let figures: Vec<f64> = keys.iter().map(|k| number(&s, k)).collect();
+        assert!(out.contains("note: this run had 1 core"), "{out}");
         if figures.iter().all(|&x| x <= 1.15) {
             return;
         }
         tries.push(figures);
     }
     panic!("on one core a speedup or cores-busy figure passed 1.15 in all three runs: {tries:?}");
+}
+
+/// Each process has its own GIL: N processes, each holding the lock of its own process,
+/// scale where N threads under one GIL do not. A speed, so only on 2 or more cores and in
+/// one of three runs: with the other core busy (`yes > /dev/null`) the processes still get
+/// about 1.5 cores and the GIL's threads at most 1. On one core every speedup is about 1
+/// (the test above).
+#[test]
+fn processes_each_with_its_own_gil_scale_where_threads_under_one_do_not() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut tries = Vec::new();
+    for _ in 0..3 {
+        let out = run(&[
+            "--threads",
+            "2",
+            "--work",
+            "200",
+            "--io-ops",
+            "2",
+            "--io-ms",
+            "5",
+        ]);
+        let s = summary(&out);
+        assert_eq!(s["results_equal"], "true", "{out}");
+        assert!(out.contains("2 processes, a GIL each"), "{out}");
+        if cores < 2 {
+            eprintln!("1 core: the processes' scaling is not checked here");
+            return;
+        }
+        let (procs, gil) = (number(&s, "speedup_procs"), number(&s, "speedup_gil"));
+        if procs >= 1.25 && procs >= gil + 0.25 {
+            return;
+        }
+        tries.push((procs, gil));
+    }
+    panic!("2 processes with a GIL each were not 1.25x and 0.25 above one GIL: {tries:?}");
 }
 
 #[test]

@@ -37,16 +37,13 @@ fn python_twin_shows_the_real_gil() {
     let s = summary(&stdout);
     assert_eq!(s["results_equal"], "true", "{stdout}");
     // Threads that wait in time.sleep overlap: 4 x 150 ms in about half the time.
-    assert!(
-        number(&s, "io_n_gil_s") < 0.75 * number(&s, "io_1_s"),
-        "{stdout}"
-    );
+    assert!(number(&s, "speedup_io") > 1.0 / 0.75, "{stdout}");
     // The GIL lets one thread run bytecode at a time: the process's CPU time is at most
     // about its wall time, one core busy (a busy machine only lowers it). A free-threaded build
     // (python3.13t) has no GIL, so there the claim does not hold.
     // The C-extension row ran and was measured (its scaling is the Rust test's to check).
     assert!(number(&s, "speedup_native") > 0.0, "{stdout}");
-    assert!(number(&s, "busy_native") > 0.0, "{stdout}");
+    assert!(number(&s, "speedup_procs") > 0.0, "{stdout}");
     if s["gil_enabled"] == "true" {
         assert!(number(&s, "busy_gil") < 1.3, "{stdout}");
     }

@@ -61,6 +61,7 @@ fn the_gils_holds_never_overlap_while_the_no_lock_threads_work_together() {
     for group in [
         "CPU: 2 threads, no lock",
         "CPU: 2 threads, native code, GIL off",
+        "CPU: 2 processes, a GIL each",
     ] {
         let work = trace.slices_of(group);
         assert_eq!(most_at_once(&work), 2, "{group}: {work:?}");
