@@ -32,7 +32,9 @@ async fn main() {
             );
         }
     });
-    sleep(Duration::from_millis(signal_at)).await;
-    signal.notify_waiters(); // wakes the tasks waiting right now
-    waiter.await.unwrap();
+    tokio::spawn(async move {
+        sleep(Duration::from_millis(signal_at)).await;
+        signal.notify_waiters(); // wakes the tasks waiting right now
+    });
+    waiter.await.unwrap(); // the program ends when the waiter does
 }

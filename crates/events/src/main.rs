@@ -20,6 +20,7 @@ mod trace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -109,22 +110,31 @@ fn run(args: &Args) -> anyhow::Result<()> {
 }
 
 // ANCHOR: release
-/// asyncio.Event with N waiters: N tasks wait, one `notify_waiters()` wakes them all.
+/// asyncio.Event with N waiters: N tasks wait, one `notify_waiters()` wakes them all. It
+/// wakes only those already waiting, so each task registers first (`enable`) and says so.
 async fn one_event_many_waiters(n: u32, tr: &Arc<Tr>) -> anyhow::Result<Released> {
     let event = Arc::new(Notify::new());
-    let woke = Arc::new(Mutex::new(Vec::new()));
+    let (woke, ready) = (
+        Arc::new(Mutex::new(Vec::new())),
+        Arc::new(AtomicU32::new(0)),
+    );
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..n {
-        let (event, woke, tr) = (event.clone(), woke.clone(), tr.clone());
+        let (event, woke, ready, tr) = (event.clone(), woke.clone(), ready.clone(), tr.clone());
         tasks.spawn(async move {
             let since = Instant::now();
-            event.notified().await; // waits here until the event
+            let mut notified = std::pin::pin!(event.notified());
+            notified.as_mut().enable(); // in the queue of waiters from here on
+            ready.fetch_add(1, Ordering::Relaxed);
+            notified.await; // waits here until the event
             let at = Instant::now();
             woke.lock().unwrap_or_else(|p| p.into_inner()).push(at);
             tr.waited(i, since, at);
         });
     }
-    sleep(Duration::from_millis(10)).await; // every task runs up to its .await
+    while ready.load(Ordering::Relaxed) < n {
+        tokio::task::yield_now().await; // let every task reach its wait
+    }
     let signalled = Instant::now();
     event.notify_waiters(); // one call wakes every task waiting now
     while let Some(done) = tasks.join_next().await {

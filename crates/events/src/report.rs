@@ -308,7 +308,7 @@ impl fmt::Display for Summary {
         let (r, l, w, m) = (&self.released, &self.late, &self.latest, &self.met);
         let last = r.latencies().last().copied().unwrap_or_default();
         let parties = m.each.len() as u32;
-        let ideal = Duration::from_millis(10) + self.wait + self.stagger * (parties - 1);
+        let ideal = self.wait + self.stagger * (parties - 1);
         write_summary(
             f,
             &[

@@ -32,9 +32,11 @@ async fn main() {
             );
         }
     });
-    sleep(Duration::from_millis(signal_at)).await;
     // notify_one() stores a permit when nobody waits yet: the waiter takes it when it
     // comes (notify_waiters() wakes only those already waiting, and is lost otherwise).
-    signal.notify_one();
-    waiter.await.unwrap();
+    tokio::spawn(async move {
+        sleep(Duration::from_millis(signal_at)).await;
+        signal.notify_one();
+    });
+    waiter.await.unwrap(); // the program ends when the waiter does
 }
