@@ -38,7 +38,7 @@ async def one_event_many_waiters(n, trace, tracks):
     async with asyncio.TaskGroup() as group:
         for i in range(n):
             group.create_task(waiter(i))
-        await asyncio.sleep(0)  # every task runs up to its await (an Event is a level anyway)
+        await asyncio.sleep(0.020)  # every task runs up to its await, and waits
         signalled = time.perf_counter()
         event.set()  # wakes every task waiting
     return signalled, woke
@@ -114,7 +114,7 @@ async def latest_value(updates, trace, group, reader_track):
     return seen, last, sent_in
 
 
-async def meet_at_a_barrier(n, stagger, trace, group):
+async def meet_at_a_barrier(n, stagger, trace, tracks):
     barrier = asyncio.Barrier(n)
     start = time.perf_counter()
     each = []
@@ -124,8 +124,8 @@ async def meet_at_a_barrier(n, stagger, trace, group):
         arrived = time.perf_counter()
         index = await barrier.wait()  # waits for the last one
         released = time.perf_counter()
-        if i < 20:
-            track = trace.track(group, f"party {i + 1}")
+        if i < len(tracks):
+            track = tracks[i]
             trace.slice(track, "works", "on its way", start, arrived)
             trace.slice(track, "waits", "waits at the barrier", arrived, released)
         each.append((arrived, released, index == 0))
@@ -142,7 +142,9 @@ async def demo(args, trace):
     waiters = [trace.track(groups[0], f"waiter {i + 1}") for i in range(min(args.waiters, 20))]
     late_tracks = [trace.track(groups[1], f"latecomer {i + 1}") for i in range(min(args.late, 5))]
     reader = trace.track(groups[2], "reader")
-    trace.note("only the first 20 waiters and 5 latecomers of each part are drawn")
+    parties = [trace.track(groups[3], f"party {i + 1}") for i in range(min(args.parties, 20))]
+    if args.waiters > 20 or args.late > 5 or args.parties > 20:
+        trace.note("only the first 20 waiters and parties, and 5 latecomers, are drawn")
     print(f"1. one event, {args.waiters} waiters (asyncio.Event): {args.waiters} tasks await "
           "event.wait(); one event.set() wakes them")
     signalled, woke = await one_event_many_waiters(args.waiters, trace, waiters)
@@ -169,7 +171,7 @@ async def demo(args, trace):
     stagger = args.stagger_ms / 1000
     print(f"4. a barrier of {args.parties} (asyncio.Barrier): party i arrives i x {args.stagger_ms} "
           "ms after the first")
-    each = await meet_at_a_barrier(args.parties, stagger, trace, groups[3])
+    each = await meet_at_a_barrier(args.parties, stagger, trace, parties)
     arrive = (max(e[0] for e in each) - min(e[0] for e in each)) * 1e3
     release = (max(e[1] for e in each) - min(e[1] for e in each)) * 1e3
     leaders = sum(e[2] for e in each)
@@ -204,7 +206,7 @@ def main() -> int:
     if args.trace:
         trace.write(args.trace)
         print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
-    ideal = args.wait_ms / 1000 + args.stagger_ms / 1000 * (args.parties - 1)
+    ideal = 0.020 + args.wait_ms / 1000 + args.stagger_ms / 1000 * (args.parties - 1)
     print(f"summary: waiters={args.waiters} released={s['released']} release_ms={s['release_ms']:.3f} "
           f"edge_woke={s['edge']} permit_woke={s['permit']} level_woke={s['level']} "
           f"sent={args.updates} seen={s['seen']} latest_ok={'yes' if s['last'] == args.updates else 'no'} "

@@ -75,7 +75,10 @@ fn run(args: &Args) -> anyhow::Result<()> {
         .enable_time()
         .build()
         .context("cannot start the runtime; check the process's limits (ulimit -u, -v)")?;
-    let tr = Arc::new(Tr::new(args.trace.is_some()));
+    let tr = Arc::new(Tr::new(
+        args.trace.is_some(),
+        [args.waiters, args.late, args.parties],
+    ));
     let wait = Duration::from_millis(args.wait_ms);
     let stagger = Duration::from_millis(args.stagger_ms);
     let summary = runtime.block_on(async {
@@ -135,6 +138,7 @@ async fn one_event_many_waiters(n: u32, tr: &Arc<Tr>) -> anyhow::Result<Released
     while ready.load(Ordering::Relaxed) < n {
         tokio::task::yield_now().await; // let every task reach its wait
     }
+    sleep(Duration::from_millis(20)).await; // all wait, holding no thread
     let signalled = Instant::now();
     event.notify_waiters(); // one call wakes every task waiting now
     while let Some(done) = tasks.join_next().await {

@@ -179,13 +179,14 @@ pub struct Tr {
     waiters: Vec<Track>,
     late: Vec<Track>,
     reader: Track,
-    parties: std::sync::Mutex<Vec<Track>>,
+    parties: Vec<Track>,
 }
 
 const DRAWN: u32 = 20;
 
 impl Tr {
-    pub fn new(on: bool) -> Self {
+    /// A trace for `counts`: the waiters, latecomers and parties of the run.
+    pub fn new(on: bool, counts: [u32; 3]) -> Self {
         let trace = if on {
             Trace::new(std::time::Instant::now())
         } else {
@@ -198,23 +199,27 @@ impl Tr {
             "a barrier",
         ];
         let groups = names.map(|n| trace.group(n));
-        let waiters = (0..DRAWN)
-            .map(|i| trace.track(groups[0], &format!("waiter {}", i + 1)))
-            .collect();
-        let late = (0..DRAWN.min(5))
-            .map(|i| trace.track(groups[1], &format!("latecomer {}", i + 1)))
-            .collect();
+        let tracks = |group: Group, word: &str, n: u32, most: u32| -> Vec<Track> {
+            (1..=n.min(most))
+                .map(|i| trace.track(group, &format!("{word} {i}")))
+                .collect()
+        };
+        let waiters = tracks(groups[0], "waiter", counts[0], DRAWN);
+        let late = tracks(groups[1], "latecomer", counts[1], 5);
         let reader = trace.track(groups[2], "reader");
-        trace.note(&format!(
-            "only the first {DRAWN} waiters and 5 latecomers of each part are drawn"
-        ));
+        let parties = tracks(groups[3], "party", counts[2], DRAWN);
+        if counts[0] > DRAWN || counts[1] > 5 || counts[2] > DRAWN {
+            trace.note(&format!(
+                "only the first {DRAWN} waiters and parties, and 5 latecomers, are drawn"
+            ));
+        }
         Tr {
             trace,
             groups,
             waiters,
             late,
             reader,
-            parties: std::sync::Mutex::default(),
+            parties,
         }
     }
 
@@ -271,23 +276,12 @@ impl Tr {
     }
 
     pub fn party(&self, i: u32, start: Instant, arrived: Instant, released: Instant) {
-        if self.trace.is_on() && i < DRAWN {
-            let track = self
-                .trace
-                .track(self.groups[3], &format!("party {}", i + 1));
-            self.parties
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(track);
+        if let (true, Some(&track)) = (self.trace.is_on(), self.parties.get(i as usize)) {
             self.trace
                 .slice(track, "works", "on its way", start.into(), arrived.into());
-            self.trace.slice(
-                track,
-                "waits",
-                "waits at the barrier",
-                arrived.into(),
-                released.into(),
-            );
+            let (from, to) = (arrived.into(), released.into());
+            self.trace
+                .slice(track, "waits", "waits at the barrier", from, to);
         }
     }
 }
@@ -308,7 +302,7 @@ impl fmt::Display for Summary {
         let (r, l, w, m) = (&self.released, &self.late, &self.latest, &self.met);
         let last = r.latencies().last().copied().unwrap_or_default();
         let parties = m.each.len() as u32;
-        let ideal = self.wait + self.stagger * (parties - 1);
+        let ideal = Duration::from_millis(20) + self.wait + self.stagger * (parties - 1);
         write_summary(
             f,
             &[
