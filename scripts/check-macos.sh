@@ -22,7 +22,7 @@ for d in crates/*/; do
   packages+=(-p "$c")
 done
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/macos"
-if ! out=$(cargo check --quiet --offline "${packages[@]}" --all-targets --target "$target" --message-format short 2>&1); then
+if ! out=$(cargo check --quiet --offline --keep-going "${packages[@]}" --all-targets --target "$target" --message-format short 2>&1); then
   printf '%s\n' "$out" | grep -E '^(crates/|error)' | head -n 30
   echo "check-macos: the crates above do not build for macOS" >&2
   exit 1
