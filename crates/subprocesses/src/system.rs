@@ -136,5 +136,10 @@ pub fn limits() -> (Option<u64>, Option<u64>) {
             .map(|(s, _)| s)
             .filter(|s| *s != RLIM_INFINITY)
     };
-    (soft(Resource::RLIMIT_NPROC), soft(Resource::RLIMIT_NOFILE))
+    // nix names the process limit on Linux only: elsewhere only open files are checked.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let processes = soft(Resource::RLIMIT_NPROC);
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let processes = None;
+    (processes, soft(Resource::RLIMIT_NOFILE))
 }
