@@ -4,7 +4,9 @@
 Part one forks one child: both print their pids, the child's os.getppid() is the
 parent's pid, and the child's change to a variable stays in the child; a thread's change
 reaches main, as threads share the memory. Part two times what a thread and a process
-cost to start and finish. Part three splits a CPU-bound sum (of i*i for i below --size)
+cost to start and finish, and what handing them the same data costs: a thread gets a
+reference (shared memory), a multiprocessing child gets the bytes pickled and sent
+through a pipe. Part four splits a CPU-bound sum (of i*i for i below --size)
 over --children forked processes, each sending its part back through a pipe; the parent
 adds the parts, checks them against a sequential run, and reaps every child with
 os.waitpid. Unlike threads, the processes each have their own interpreter and their own
@@ -21,7 +23,10 @@ workers and pickles results back through pipes. Here the steps are written out.
 import argparse
 import ctypes
 import ctypes.util
+import multiprocessing
 import os
+import pickle
+import queue
 import resource
 import signal
 import struct
@@ -258,6 +263,77 @@ def what_a_thread_and_a_process_cost():
     return thread_us, fork_us
 
 
+HANDOFF_ROUNDS = 9
+
+
+def handoff_worker(conn):
+    """The child's side: each message is unpickled from the pipe, read once, answered."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    while (data := conn.recv()) is not None:
+        conn.send(sum(data[::4096]))
+
+
+def median_ms(once):
+    times, last = [], None
+    for _ in range(HANDOFF_ROUNDS):
+        started = time.perf_counter()
+        last = once()
+        times.append(time.perf_counter() - started)
+    return sorted(times)[HANDOFF_ROUNDS // 2] * 1e3, last
+
+
+def data_to_a_thread_and_to_a_process(largest_mib):
+    """The same bytes handed to a waiting thread (queue.Queue: a reference, no copy) and to
+    a waiting multiprocessing child (Connection.send: pickled, written to a pipe, read and
+    unpickled there). Each receiver adds one byte of every 4 KiB page (a check that it
+    has the data, the same small work for both) and answers with the sum."""
+    sizes = sorted({1 << 10, 64 << 10, 1 << 20, largest_mib << 20})
+    to_thread, from_thread = queue.Queue(), queue.Queue()
+
+    def thread_worker():
+        while (data := to_thread.get()) is not None:
+            from_thread.put(sum(data[::4096]))  # the parent's own bytes object
+
+    worker = threading.Thread(target=thread_worker, daemon=True)
+    worker.start()
+    parent_end, child_end = multiprocessing.Pipe()
+    child = multiprocessing.Process(target=handoff_worker, args=(child_end,), daemon=True)
+    child.start()
+    rows = []
+    try:
+        for size in sizes:
+            data = bytes(i & 0xFF for i in range(256)) * (size // 256)
+
+            def by_thread():
+                to_thread.put(data)
+                return from_thread.get()
+
+            def by_process():
+                parent_end.send(data)
+                return parent_end.recv()
+
+            thread_ms, t_sum = median_ms(by_thread)
+            pipe_ms, p_sum = median_ms(by_process)
+            pickle_ms, _ = median_ms(lambda: len(pickle.dumps(data)))
+            rows.append((size, thread_ms, pipe_ms, pickle_ms, t_sum == p_sum == sum(data[::4096])))
+    finally:
+        to_thread.put(None)
+        parent_end.send(None)
+        child.join()
+    print(f"handing data over and getting its byte sum back, median of {HANDOFF_ROUNDS} each:")
+    print(f"  {'data':>10}  {'thread ms':>12}  {'pipe ms':>12}  {'ratio':>7}  {'of it, pickling':>16}")
+    for size, thread_ms, pipe_ms, pickle_ms, _ in rows:
+        name = f"{size >> 20} MiB" if size >= 1 << 20 else f"{size >> 10} KiB"
+        print(f"  {name:>10}  {thread_ms:>12.3f}  {pipe_ms:>12.3f}  {pipe_ms / thread_ms:>6.1f}x  "
+              f"{pickle_ms:>13.3f} ms")
+    print("  thread: queue.Queue hands it a reference to the same bytes object (shared memory,\n"
+          "  no copy); pipe: multiprocessing's Connection.send pickles the bytes, writes them to\n"
+          "  a pipe, and the child reads and unpickles its own copy (pickling: pickle.dumps alone).\n"
+          "  Both then add one byte of each 4 KiB page and send the sum back. ratio: pipe ms\n"
+          "  over thread ms\n")
+    return rows
+
+
 def children_cpu_s():
     t = os.times()
     return t.children_user + t.children_system
@@ -419,6 +495,9 @@ def main():
                              "(Python needs about 90 ns per i; the Rust default is 500000000)")
     parser.add_argument("--fail-child", type=in_range(1, 256), metavar="K",
                         help="make child K (1-based) exit with status 3 instead of sending its part")
+    parser.add_argument("--handoff-mib", type=in_range(1, 1024), default=16,
+                        help="the largest buffer handed to a thread and to a child process, in MiB "
+                             "(the others are 1 KiB, 64 KiB and 1 MiB)")
     parser.add_argument("--trace", metavar="FILE",
                         help="write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer)")
     args = parser.parse_args()
@@ -435,6 +514,9 @@ def main():
         ppid_matches, separate = parent_and_child(trace)
         thread_write_seen = a_thread_shares_the_memory()
         thread_us, fork_us = what_a_thread_and_a_process_cost()
+        handoff = data_to_a_thread_and_to_a_process(args.handoff_mib)
+        size, handoff_thread_ms, handoff_pipe_ms, _, _ = handoff[-1]
+        handoff_equal = all(row[4] for row in handoff)
         parallel, parallel_s, children_cpu = forked_sum(args.children, args.size, args.fail_child, trace)
         sequential, sequential_s, sequential_cpu = sequential_sum(args.size, trace)
         formula = closed_form(args.size)
@@ -445,6 +527,11 @@ def main():
         busy = children_cpu / parallel_s
         print(f"speedup {speedup:.2f}x: the sum's {sequential_cpu:.3f} s of CPU work done in "
               f"{parallel_s:.3f} s of wall time by the children, who kept {busy:.2f} cores busy")
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        note = machine_note(cores, [("sequential", sequential_cpu / sequential_s, 1),
+                                    ("forked", busy, min(args.children, cores))])
+        if note:
+            print(note)
         left = children_left()
         if args.trace:
             trace.note("the 200 thread starts and 200 forks that measure their cost are not drawn")
@@ -454,17 +541,37 @@ def main():
         print(f"error: {e}", file=sys.stderr)
         return 1
 
-    print(f"summary: children={args.children} parent_pid={os.getpid()} "
+    results_equal = sequential == parallel == formula and handoff_equal
+    print(f"summary: children={args.children} "
           f"child_ppid_matches={str(ppid_matches).lower()} "
           f"memory_separate={str(separate).lower()} "
           f"thread_write_seen={str(thread_write_seen).lower()} "
           f"thread_start_join_us={thread_us:.1f} fork_reap_us={fork_us:.1f} "
-          f"sequential_s={sequential_s:.3f} sequential_cpu_s={sequential_cpu:.3f} "
-          f"parallel_s={parallel_s:.3f} children_cpu_s={children_cpu:.3f} "
-          f"cores_busy={busy:.2f} speedup={speedup:.2f} "
-          f"results_equal={str(sequential == parallel).lower()} "
-          f"formula_matches={str(sequential == formula).lower()} total={parallel} "
-          f"children_left={left} ideal_s=0.000")
+          f"sequential_cpu_s={sequential_cpu:.3f} parallel_s={parallel_s:.3f} cores_busy={busy:.2f} "
+          f"speedup={speedup:.2f} results_equal={str(results_equal).lower()} "
+          f"children_left={left} handoff_mib={size >> 20} "
+          f"handoff_thread_ms={handoff_thread_ms:.3f} handoff_pipe_ms={handoff_pipe_ms:.3f} "
+          f"ideal_s=0.000")
+
+
+def machine_note(cores, shares):
+    """One line when the speedup above reads low because the machine was busy (a run
+    kept fewer than 90% of the cores it had work for busy) or had one core. `shares`:
+    (run, cores it kept busy, cores it had work for). It explains; it changes no figure."""
+    if cores == 1:
+        return ("note: this run had 1 core (taskset, or a one-core machine): threads and "
+                "processes can only take turns on it, so no speedup passes about 1")
+    run, got, could = min(shares, key=lambda s: s[1] / s[2])
+    if got / could >= 0.9:
+        return None
+    try:
+        with open("/proc/loadavg") as f:
+            load = f", load average {float(f.read().split()[0]):.1f} on {cores} cores"
+    except OSError:
+        load = ""
+    could = "1 core" if could == 1 else f"{could} cores"
+    return (f"note: the machine was busy{load}: \"{run}\" kept {got:.2f} of the {could} it had "
+            "work for busy, so its wall time ran long and speedups read low (the figures are as measured)")
 
 
 # ---- the trace writer: the same in every twin (make test compares it with

@@ -1,7 +1,8 @@
 //! fork() makes a second process: a copy of this one, with its own memory. A forked
 //! child's write to a variable never reaches the parent, though both see it at the same
 //! address; a thread's write to the same kind of variable does, as threads share memory.
-//! Then: what a thread and a process each cost to start, and a CPU-bound sum (of i*i for
+//! Then: what a thread and a process each cost to start, what handing them the same data
+//! costs (a reference to a thread; the bytes through a pipe to a child), and a CPU-bound sum (of i*i for
 //! i below --size) split over --children processes that send their parts back through
 //! pipes, checked against a sequential run, every child reaped with waitpid.
 //!
@@ -17,7 +18,9 @@
 mod args;
 mod children;
 mod clock;
+mod handoff;
 mod limits;
+mod machine;
 mod output;
 mod recording;
 mod report;
@@ -60,6 +63,11 @@ struct Args {
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
     fail_child: Option<u32>,
 
+    /// The largest buffer handed to a thread and to a child process, in MiB (the others
+    /// are 1 KiB, 64 KiB and 1 MiB)
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    handoff_mib: u64,
+
     /// Write the run to FILE as a Chrome trace (open it in ui.perfetto.dev or vizviewer).
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
@@ -92,14 +100,16 @@ fn run(args: &Args) -> anyhow::Result<Summary> {
     let copied = a_child_gets_a_copy_of_the_memory(&trace)?;
     let shared = a_thread_shares_the_memory();
     let costs = what_a_thread_and_a_process_cost()?;
+    let handoff = handoff::to_a_thread_and_to_a_process(args.handoff_mib)?;
+    handoff::print(&handoff);
     let forked = forked_sum(n, size, args.fail_child, &trace)?;
     let began = Instant::now();
     let sequential = sequential_sum(size)?;
     recording::sequential(&trace, size, began, Instant::now());
-    let sums = report::check(sequential, forked, closed_form(size));
+    let sums = report::check(sequential, forked, closed_form(size), n);
     let left = children::children_left()?;
     recording::write(&trace, args.trace.as_deref())?;
-    Ok(Summary::new(n, copied, shared, costs, sums, left))
+    Ok(Summary::new(n, copied, shared, costs, handoff, sums, left))
 }
 
 // ANCHOR: copy

@@ -5,16 +5,16 @@ use std::fmt;
 
 use nix::errno::Errno;
 use nix::sys::wait::WaitStatus;
-use nix::unistd::{Pid, getpid};
 
 use crate::children::{Child, describe};
 use crate::clock::Timed;
+use crate::handoff::Handoff;
+use crate::machine::{self, Share};
 use crate::output::write_summary;
 
 /// What the run measured, printed last as the `summary:` line.
 pub struct Summary {
     children: u32,
-    parent_pid: Pid,
     /// The child's ppid was our pid; its write did not reach the parent's copy.
     ppid_matches: bool,
     memory_separate: bool,
@@ -23,6 +23,9 @@ pub struct Summary {
     /// Medians: a thread started and joined; a process forked, exited and reaped.
     thread_us: f64,
     fork_us: f64,
+    /// The largest buffer handed to a thread and to a child.
+    handoff: Handoff,
+    handoff_sums_equal: bool,
     sums: Sums,
     children_left: usize,
 }
@@ -33,12 +36,16 @@ impl Summary {
         (ppid_matches, memory_separate): (bool, bool),
         thread_write_seen: bool,
         (thread_us, fork_us): (f64, f64),
+        mut handoff: Vec<Handoff>,
         sums: Sums,
         children_left: usize,
     ) -> Self {
+        let handoff_sums_equal = handoff.iter().all(|h| h.sums_equal);
+        let largest = handoff.pop().expect("at least one size is handed over");
         Summary {
             children,
-            parent_pid: getpid(),
+            handoff: largest,
+            handoff_sums_equal,
             ppid_matches,
             memory_separate,
             thread_write_seen,
@@ -58,16 +65,13 @@ impl fmt::Display for Summary {
             f,
             &[
                 ("children", self.children.to_string()),
-                ("parent_pid", self.parent_pid.to_string()),
                 ("child_ppid_matches", self.ppid_matches.to_string()),
                 ("memory_separate", self.memory_separate.to_string()),
                 ("thread_write_seen", self.thread_write_seen.to_string()),
                 ("thread_start_join_us", format!("{:.1}", self.thread_us)),
                 ("fork_reap_us", format!("{:.1}", self.fork_us)),
-                ("sequential_s", secs(s.sequential.wall)),
                 ("sequential_cpu_s", secs(s.sequential.cpu)),
                 ("parallel_s", secs(s.forked.wall)),
-                ("children_cpu_s", secs(s.forked.cpu)),
                 ("cores_busy", format!("{:.2}", s.forked.cpu / s.forked.wall)),
                 // Against the sequential run's CPU time, not its wall time: other programs
                 // can stretch a wall time, and N children get N shares of a contended core.
@@ -75,10 +79,17 @@ impl fmt::Display for Summary {
                     "speedup",
                     format!("{:.2}", s.sequential.cpu / s.forked.wall),
                 ),
-                ("results_equal", s.results_equal.to_string()),
-                ("formula_matches", s.formula_matches.to_string()),
-                ("total", s.total.to_string()),
+                (
+                    "results_equal",
+                    (s.results_equal && s.formula_matches && self.handoff_sums_equal).to_string(),
+                ),
                 ("children_left", self.children_left.to_string()),
+                ("handoff_mib", (self.handoff.bytes >> 20).to_string()),
+                (
+                    "handoff_thread_ms",
+                    format!("{:.3}", self.handoff.thread_ms),
+                ),
+                ("handoff_pipe_ms", format!("{:.3}", self.handoff.pipe_ms)),
                 ("ideal_s", "0.000".to_string()),
             ],
         )
@@ -91,7 +102,6 @@ pub struct Sums {
     forked: Timed,
     results_equal: bool,
     formula_matches: bool,
-    total: u128,
 }
 
 /// What a thread and a process cost to start and finish.
@@ -104,7 +114,12 @@ pub fn print_costs(rounds: usize, thread_us: f64, fork_us: f64) {
 
 /// Checks the forked total against the sequential one and the closed form, and prints
 /// the check and the speedup.
-pub fn check(sequential: (u128, Timed), forked: (u128, Timed), formula: u128) -> Sums {
+pub fn check(
+    sequential: (u128, Timed),
+    forked: (u128, Timed),
+    formula: u128,
+    children: u32,
+) -> Sums {
     let ((seq_total, seq), (total, par)) = (sequential, forked);
     let (results_equal, formula_matches) = (seq_total == total, seq_total == formula);
     println!(
@@ -118,12 +133,28 @@ pub fn check(sequential: (u128, Timed), forked: (u128, Timed), formula: u128) ->
         par.wall,
         par.cpu / par.wall
     );
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let children = (children as usize).min(cores) as f64;
+    let shares = [
+        Share {
+            run: "sequential",
+            got: seq.cpu / seq.wall,
+            could: 1.0,
+        },
+        Share {
+            run: "forked",
+            got: par.cpu / par.wall,
+            could: children,
+        },
+    ];
+    if let Some(note) = machine::note(cores, &shares) {
+        println!("{note}");
+    }
     Sums {
         sequential: seq,
         forked: par,
         results_equal,
         formula_matches,
-        total,
     }
 }
 

@@ -59,19 +59,17 @@ fn children_share_the_sum_and_are_all_reaped() {
     let out = demo(&["--children", "3", "--size", "30000"]);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "exit {:?}\n{stdout}", out.status);
-    for key in [
-        "child_ppid_matches",
-        "memory_separate",
-        "results_equal",
-        "formula_matches",
-    ] {
+    for key in ["child_ppid_matches", "memory_separate", "results_equal"] {
         assert_eq!(summary(&stdout)[key], "true", "{key}\n{stdout}");
     }
     assert_eq!(summary(&stdout)["children"], "3");
     assert_eq!(summary(&stdout)["children_left"], "0");
     assert_eq!(summary(&stdout)["ideal_s"], "0.000");
     // 30000 * 29999 * 59999 / 6
-    assert_eq!(summary(&stdout)["total"], "8999550005000");
+    assert!(
+        stdout.contains("both == n(n-1)(2n-1)/6 = 8999550005000: true"),
+        "{stdout}"
+    );
     // One status for part one's child, one per table row.
     assert_eq!(
         stdout.matches("exited with status 0").count(),
@@ -92,7 +90,10 @@ fn the_child_reports_the_parents_pid_and_its_own_copy_of_the_value() {
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{stdout}");
-    assert_eq!(summary(&stdout)["parent_pid"], demo_pid.to_string());
+    assert!(
+        stdout.starts_with(&format!("parent  pid {demo_pid}: ")),
+        "{stdout}"
+    );
     assert!(
         stdout.contains(&format!("parent pid (getppid) = {demo_pid}")),
         "{stdout}"
@@ -473,4 +474,37 @@ fn more_children_than_the_process_limit_allows_fail_before_the_first_fork() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(summary(&stdout)["children"], "3");
+}
+
+/// Sharing with a process is slower than with a thread (note 004): the thread is handed a
+/// reference, the child the bytes themselves, through a pipe. At 8 MiB the copy through
+/// the kernel is most of the child's time, so its round trip takes well over the thread's,
+/// on one core or two; the sums both send back are the data's. A timed claim, so it must
+/// hold in one of three runs.
+#[test]
+fn handing_data_to_a_child_takes_longer_than_to_a_thread() {
+    let mut tries = Vec::new();
+    for _ in 0..3 {
+        let out = demo(&["--children", "1", "--size", "1000", "--handoff-mib", "8"]);
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(out.status.success(), "{stdout}");
+        let s = summary(&stdout);
+        assert_eq!(s["results_equal"], "true", "{stdout}");
+        assert_eq!(s["handoff_mib"], "8", "{stdout}");
+        for size in ["1 KiB", "64 KiB", "1 MiB", "8 MiB"] {
+            assert!(
+                stdout.contains(&format!("{size:>10}  ")),
+                "{size}: {stdout}"
+            );
+        }
+        let (thread, pipe) = (
+            number(&s, "handoff_thread_ms"),
+            number(&s, "handoff_pipe_ms"),
+        );
+        if pipe > 1.5 * thread {
+            return;
+        }
+        tries.push((thread, pipe));
+    }
+    panic!("8 MiB through a pipe was not 1.5x the thread's hand-off: {tries:?}");
 }

@@ -36,8 +36,6 @@ fn python_twin_forks_sums_and_reaps() {
         "memory_separate=true",
         "thread_write_seen=true",
         "results_equal=true",
-        "formula_matches=true",
-        "total=8999550005000",
         "children_left=0",
         "ideal_s=0.000",
     ] {

@@ -92,7 +92,6 @@ fn the_trace_changes_no_figure() {
         "child_ppid_matches",
         "memory_separate",
         "results_equal",
-        "total",
         "children_left",
     ] {
         assert_eq!(with[key], without[key], "{key}");

@@ -300,13 +300,13 @@ def main():
 
 def machine_note(cores, shares):
     """One line when the speedups above read low because the machine was busy (a run
-    kept fewer than 85% of the cores it had work for busy) or had one core. `shares`:
+    kept fewer than 90% of the cores it had work for busy) or had one core. `shares`:
     (run, cores it kept busy, cores it had work for). It explains; it changes no figure."""
     if cores == 1:
         return ("note: this run had 1 core (taskset, or a one-core machine): threads and "
                 "processes can only take turns on it, so no speedup passes about 1")
     run, got, could = min(shares, key=lambda s: s[1] / s[2])
-    if got / could >= 0.85:
+    if got / could >= 0.9:
         return None
     try:
         with open("/proc/loadavg") as f:

@@ -11,7 +11,7 @@ pub struct Share<'a> {
 }
 
 /// Below this share of what it could use, a run was held back by other programs.
-const HELD_BACK: f64 = 0.85;
+const HELD_BACK: f64 = 0.9;
 
 /// The one-minute load average: how many programs, on average, were running or waiting
 /// for a core. Linux shows it in /proc/loadavg; elsewhere the note goes without it.
@@ -20,7 +20,7 @@ pub fn load_average() -> Option<f64> {
     text.split_whitespace().next()?.parse().ok()
 }
 
-/// The note, when there is one to make: on one core, or when a run got less than 85% of
+/// The note, when there is one to make: on one core, or when a run got less than 90% of
 /// the cores it could use (the lowest such run is named).
 pub fn note(cores: usize, shares: &[Share]) -> Option<String> {
     if cores == 1 {
