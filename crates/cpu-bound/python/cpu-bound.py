@@ -135,6 +135,9 @@ def main():
             print(f"  {label:<26} {'':>7} {base:>8.3f}  (the base of every speedup)")
     print(f"  speedup: the sequential thread's own CPU time ({base:.3f} s) over the method's wall s,\n"
           "  as on the Rust side; the plain ratio of wall times on a quiet machine")
+    note = machine_note(cores, [("sequential", base / rows[0][2], 1)])
+    if note:
+        print(f"  {note}")
     print(f"  first job's sum {expected[0]}, last job's sum {expected[-1]}")
     children_left = len(multiprocessing.active_children())
     print(f"  every job checked against n(n-1)(2n-1)/6; child processes left: {children_left}\n")
@@ -152,19 +155,40 @@ def main():
         by_log = math.floor(sum(math.log10(k) for k in range(2, args.factorial + 1))) + 1
         verdict = "agrees" if digits == by_log else "DISAGREES"
         print(f"{args.factorial}! = {text[:20]}... ({digits} digits; log10 says {by_log}: {verdict})")
-        print(f"  math.factorial and str() on one thread: {secs:.3f} s\n")
+        print(f"  math.factorial and str() on one thread: {secs:.3f} s (all of it serial: no\n"
+              "  parallel part for Amdahl's law to speed up; the Rust side splits it)\n")
 
     if args.trace:
         trace.write(args.trace)
         print(f"trace written to {args.trace} (open it in ui.perfetto.dev or vizviewer)")
     secs = [r[2] for r in rows]
     results_equal = all(r[3] for r in rows)
-    print(f"summary: cores={cores} workers={args.workers} jobs={args.jobs} size={args.size} "
-          f"sequential_s={secs[0]:.3f} sequential_cpu_s={base:.3f} threads_s={secs[1]:.3f} "
-          f"processes_s={secs[2]:.3f} speedup_threads={base / secs[1]:.2f} "
+    print("ideal_s = 0.000: the run waits for nothing on purpose; every second of it is CPU work")
+    print(f"summary: cores={cores} workers={args.workers} jobs={args.jobs} "
+          f"sequential_cpu_s={base:.3f} speedup_threads={base / secs[1]:.2f} "
           f"speedup_processes={base / secs[2]:.2f} "
           f"results_equal={str(results_equal).lower()} children_left={children_left} "
           f"factorial_digits={digits} ideal_s=0.000")
+
+
+def machine_note(cores, shares):
+    """One line when the speedups above read low because the machine was busy (a run
+    kept fewer than 90% of the cores it had work for busy) or had one core. `shares`:
+    (run, cores it kept busy, cores it had work for). It explains; it changes no figure."""
+    if cores == 1:
+        return ("note: this run had 1 core (taskset, or a one-core machine): threads and "
+                "processes can only take turns on it, so no speedup passes about 1")
+    run, got, could = min(shares, key=lambda s: s[1] / s[2])
+    if got / could >= 0.9:
+        return None
+    try:
+        with open("/proc/loadavg") as f:
+            load = f", load average {float(f.read().split()[0]):.1f} on {cores} cores"
+    except OSError:
+        load = ""
+    could = "1 core" if could == 1 else f"{could} cores"
+    return (f"note: the machine was busy{load}: \"{run}\" kept {got:.2f} of the {could} it had "
+            "work for busy, so its wall time ran long and speedups read low (the figures are as measured)")
 
 
 # ---- the trace writer: the same in every twin (make test compares it with

@@ -1,12 +1,17 @@
 //! A forked child's life, after `fork` in main.rs: it dies with its parent, computes its
 //! jobs and sends each one's record down its pipe. It allocates nothing, takes no lock and
-//! prints nothing (see the SAFETY note on `fork`).
+//! prints nothing (see the SAFETY note on `fork`). Then the parent's side: reading every
+//! pipe and reaping every child.
 
 use std::fs::File;
 use std::io::Write;
 use std::time::Instant;
 
+use anyhow::{Context, anyhow};
+use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::Pid;
+
+use crate::lanes::Lanes;
 
 /// A child killed with its parent (SIGINT, SIGTERM, SIGKILL) stops at once, rather
 /// than computing on for nobody: Linux sends it SIGKILL when the parent dies.
@@ -42,4 +47,38 @@ pub fn sends_results(
         }
     }
     0
+}
+
+/// The parent's side, after the forks: reads each child's records to the end of its pipe
+/// (its jobs' sums, and when it ran them, for the trace), then reaps it with waitpid,
+/// whatever failed before, so no zombie is left. `failure` is a failed pipe or fork.
+pub fn read_then_reap(
+    children: Vec<(Pid, File)>,
+    mut failure: Option<anyhow::Error>,
+    sizes: &[u64],
+    lanes: &Lanes,
+) -> anyhow::Result<Vec<u128>> {
+    let mut results = vec![None; sizes.len()];
+    for (k, (pid, mut pipe)) in children.into_iter().enumerate() {
+        let mut ran = Vec::new();
+        if failure.is_none() {
+            failure = crate::records::read(&mut pipe, &mut results, &mut ran).err();
+        }
+        for (j, from_ns, to_ns) in ran {
+            lanes.job_ns(k, j, sizes[j], from_ns, to_ns); // the child's times, recorded here
+        }
+        drop(pipe); // a child still writing gets EPIPE and exits
+        match waitpid(pid, None) {
+            Ok(WaitStatus::Exited(_, 0)) => {}
+            Ok(status) => failure = failure.or(Some(anyhow!("a child ended with {status:?}"))),
+            Err(e) => failure = failure.or(Some(anyhow!(e).context("waitpid failed"))),
+        }
+    }
+    match failure {
+        Some(error) => Err(error.context("the forked processes failed; try fewer --workers")),
+        None => results
+            .into_iter()
+            .collect::<Option<_>>()
+            .context("a job got no result; this is a bug in the demo"),
+    }
 }

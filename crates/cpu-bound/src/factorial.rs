@@ -54,9 +54,9 @@ fn multiply(a: &[u64], b: &[u64]) -> Vec<u64> {
 /// pool and on a pool of `workers`, taking turns twice (the best of each counts), so only
 /// the threads differ; the speedup is the one thread's CPU time over the pool's wall time,
 /// as in the table. The digit count is checked against floor(log10 n!) + 1.
-pub fn show(n: u32, workers: usize) -> anyhow::Result<usize> {
+pub fn show(n: u32, workers: usize) -> anyhow::Result<Factorial> {
     if n == 0 {
-        return Ok(0);
+        return Ok(Factorial::default());
     }
     let pool = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
@@ -67,20 +67,25 @@ pub fn show(n: u32, workers: usize) -> anyhow::Result<usize> {
             .context(crate::LIMITS_HINT)
     };
     let pools = [pool(1)?, pool(workers)?];
-    let (mut best, mut alone_cpu) = ([f64::MAX; 2], f64::MAX);
+    let (mut best, mut alone_cpu, mut serial_cpu) = ([f64::MAX; 2], f64::MAX, f64::MAX);
     let mut products = [Vec::new(), Vec::new()];
     for _ in 0..2 {
         for (k, pool) in pools.iter().enumerate() {
             let start = Instant::now();
-            let (product, cpu) = pool.install(|| {
-                let cpu = crate::report::thread_cpu_s();
-                (in_parts(n, workers), crate::report::thread_cpu_s() - cpu)
+            let (product, [whole, serial]) = pool.install(|| {
+                let cpu = crate::report::thread_cpu_s;
+                let began = cpu();
+                let parts = multiplied_out(n, workers);
+                let last_step = cpu();
+                let product = multiplied_together(parts);
+                (product, [cpu() - began, cpu() - last_step])
             });
             products[k] = product;
             best[k] = best[k].min(start.elapsed().as_secs_f64());
             if k == 0 {
                 // The one pool thread did all the work: its CPU time is the work itself.
-                alone_cpu = alone_cpu.min(cpu);
+                alone_cpu = alone_cpu.min(whole);
+                serial_cpu = serial_cpu.min(serial);
             }
         }
     }
@@ -102,34 +107,67 @@ pub fn show(n: u32, workers: usize) -> anyhow::Result<usize> {
     } else {
         "DIFFERENT NUMBER"
     };
+    let speedup = alone_cpu / best[1].max(1e-9);
     println!(
         "  {workers} parts, then multiplied together: on 1 thread {:.3} s ({alone_cpu:.3} s of \
-         its CPU), on {workers} threads {:.3} s (speedup {:.2}x, over that CPU time), {same}",
-        best[0],
-        best[1],
-        alone_cpu / best[1].max(1e-9),
+         its CPU), on {workers} threads {:.3} s (speedup {speedup:.2}x, over that CPU time), {same}",
+        best[0], best[1],
     );
-    println!("  (the last multiplication runs on one thread: Amdahl's law caps the speedup)\n");
+    // Amdahl's law: a serial share f of the work leaves at most 1 / (f + (1 - f) / N).
+    let f = (serial_cpu / alone_cpu.max(1e-9)).clamp(0.0, 1.0);
+    let amdahl_max = 1.0 / (f + (1.0 - f) / workers as f64);
+    println!(
+        "  the serial part, multiplying the {workers} parts together, is one thread's work: \
+         {serial_cpu:.3} s of the\n  {alone_cpu:.3} s ({:.0}%). Amdahl's law: with that share \
+         serial, {workers} threads can reach at most\n  1 / ({f:.2} + {:.2} / {workers}) = \
+         {amdahl_max:.2}x (amdahl_max; the run got {speedup:.2}x)\n",
+        100.0 * f,
+        1.0 - f
+    );
     if digits.len() != expected || together != alone {
         bail!("{n}! came out wrong; this is a bug in the demo");
     }
-    Ok(digits.len())
+    Ok(Factorial {
+        digits: digits.len(),
+        speedup,
+        amdahl_max,
+    })
+}
+
+/// What the factorial measured: its digits, its speedup on the pool of workers, and the
+/// most Amdahl's law allows it, from the serial part's share of one thread's CPU time.
+#[derive(Default)]
+pub struct Factorial {
+    pub digits: usize,
+    pub speedup: f64,
+    pub amdahl_max: f64,
 }
 
 /// n! in `parts` ranges, each multiplied out on its own (in parallel on the current rayon
 /// pool), then the partial products multiplied together, which is one thread's work.
-#[inline(never)]
+#[cfg(test)]
 pub fn in_parts(n: u32, parts: usize) -> Vec<u64> {
+    multiplied_together(multiplied_out(n, parts))
+}
+
+/// The parallel part: 1..=n cut into `parts` ranges, each multiplied out on its own, in
+/// parallel on the current rayon pool.
+#[inline(never)]
+pub fn multiplied_out(n: u32, parts: usize) -> Vec<Vec<u64>> {
     let n = n.max(1);
     let parts = (parts.max(1) as u32).min(n);
     // Equal counts make equal work: a range's cost grows with the size of its running
     // product, which grows about as fast in every range.
     let cut = |i: u32| (n as u64 * i as u64 / parts as u64) as u32;
     let ranges: Vec<_> = (0..parts).map(|i| cut(i) + 1..=cut(i + 1)).collect();
-    ranges
-        .into_par_iter()
-        .map(product)
-        .reduce(|| vec![1], |a, b| multiply(&a, &b))
+    ranges.into_par_iter().map(product).collect()
+}
+
+/// The serial part: the partial products multiplied together, one after another, on the
+/// calling thread.
+#[inline(never)]
+pub fn multiplied_together(parts: Vec<Vec<u64>>) -> Vec<u64> {
+    parts.iter().fold(vec![1], |acc, part| multiply(&acc, part))
 }
 
 /// The decimal digits of a limb list.

@@ -19,6 +19,7 @@
 mod child;
 mod factorial;
 mod lanes;
+mod machine;
 mod output;
 mod records;
 mod report;
@@ -34,7 +35,6 @@ use std::time::Instant;
 
 use anyhow::{Context, anyhow};
 use clap::Parser;
-use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Pid, fork, pipe};
 use rayon::prelude::*;
 
@@ -102,9 +102,11 @@ fn run(args: &Args) -> anyhow::Result<Summary> {
         .collect();
     let timings = report::take_turns(&methods, &lanes, &sizes, args.rounds)?;
     let checks = report::check_and_print(&timings, &sizes);
-    let digits = factorial::show(args.factorial, workers)?;
+    let factorial = factorial::show(args.factorial, workers)?;
     lanes::write(&trace, args.trace.as_deref())?;
-    Ok(Summary::new(cores, workers, args, &timings, checks, digits))
+    Ok(Summary::new(
+        cores, workers, args, &timings, checks, factorial,
+    ))
 }
 
 // ANCHOR: job
@@ -220,29 +222,8 @@ fn in_forked_processes(sizes: &[u64], workers: usize, lanes: &Lanes) -> anyhow::
             }
         }
     }
-    let mut results = vec![None; sizes.len()];
-    for (k, (pid, mut pipe)) in children.into_iter().enumerate() {
-        let mut ran = Vec::new();
-        if failure.is_none() {
-            failure = records::read(&mut pipe, &mut results, &mut ran).err();
-        }
-        for (j, from_ns, to_ns) in ran {
-            lanes.job_ns(k, j, sizes[j], from_ns, to_ns); // the child's times, recorded here
-        }
-        drop(pipe); // a child still writing gets EPIPE and exits
-        match waitpid(pid, None) {
-            Ok(WaitStatus::Exited(_, 0)) => {}
-            Ok(status) => failure = failure.or(Some(anyhow!("a child ended with {status:?}"))),
-            Err(e) => failure = failure.or(Some(anyhow!(e).context("waitpid failed"))),
-        }
-    }
-    match failure {
-        Some(error) => Err(error.context("the forked processes failed; try fewer --workers")),
-        None => results
-            .into_iter()
-            .collect::<Option<_>>()
-            .context("a job got no result; this is a bug in the demo"),
-    }
+    // Read every pipe, then reap every child, also after a failure: no zombie is left.
+    child::read_then_reap(children, failure, sizes, lanes)
 }
 
 // ANCHOR: rayon

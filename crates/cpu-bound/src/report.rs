@@ -8,7 +8,9 @@ use nix::sys::wait::{WaitPidFlag, waitpid};
 use nix::time::ClockId;
 use nix::unistd::Pid;
 
+use crate::factorial::Factorial;
 use crate::lanes::Lanes;
+use crate::machine::{self, Share};
 use crate::output::write_summary;
 
 /// A way of running the jobs: its name, its workers, and the function that runs them.
@@ -157,13 +159,23 @@ pub fn check_and_print(timings: &[Timing], sizes: &[u64]) -> Checks {
          over the way's wall s; the plain ratio of wall times on a quiet machine, but other\n  \
          programs' share of a busy core is not work that more threads could save"
     );
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let sequential = Share {
+        run: "sequential",
+        got: base / timings[0].seconds.max(1e-9),
+        could: 1.0,
+    };
+    if let Some(note) = machine::note(cores, &[sequential]) {
+        println!("  {note}");
+    }
     if let (Some(first), Some(last)) = (expected.first(), expected.last()) {
         println!("  first job's sum {first}, last job's sum {last}");
     }
     let children_left = children_left();
     println!(
         "  every job checked against n(n-1)(2n-1)/6; child processes left after the run: \
-         {children_left}\n"
+         {children_left}\n  ideal_s = 0.000: the run waits for nothing on purpose; every \
+         second of it is CPU work\n"
     );
     Checks {
         results_equal: timings.iter().all(|t| t.results == expected),
@@ -184,12 +196,10 @@ pub struct Summary {
     cores: usize,
     workers: usize,
     jobs: u64,
-    size: u64,
-    rounds: u32,
     seconds: [f64; 4],
     sequential_cpu_s: f64,
     checks: Checks,
-    factorial_digits: usize,
+    factorial: Factorial,
 }
 
 impl Summary {
@@ -199,27 +209,26 @@ impl Summary {
         args: &crate::Args,
         timings: &[Timing],
         checks: Checks,
-        factorial_digits: usize,
+        factorial: Factorial,
     ) -> Summary {
         Summary {
             cores,
             workers,
             jobs: args.jobs,
-            size: args.size,
-            rounds: args.rounds,
             seconds: [0, 1, 2, 3].map(|i| timings[i].seconds),
             sequential_cpu_s: timings[0].cpu_seconds,
             checks,
-            factorial_digits,
+            factorial,
         }
     }
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        let [seq, threads, processes, rayon] = self.seconds;
+        let [_, threads, processes, rayon] = self.seconds;
         let base = self.sequential_cpu_s;
         let secs = |s: f64| format!("{s:.3}");
+        let ratio = |x: f64| format!("{x:.2}");
         let speedup = |s: f64| format!("{:.2}", base / s.max(1e-9));
         write_summary(
             f,
@@ -227,19 +236,15 @@ impl fmt::Display for Summary {
                 ("cores", self.cores.to_string()),
                 ("workers", self.workers.to_string()),
                 ("jobs", self.jobs.to_string()),
-                ("size", self.size.to_string()),
-                ("rounds", self.rounds.to_string()),
-                ("sequential_s", secs(seq)),
                 ("sequential_cpu_s", secs(base)),
-                ("threads_s", secs(threads)),
-                ("processes_s", secs(processes)),
-                ("rayon_s", secs(rayon)),
                 ("speedup_threads", speedup(threads)),
                 ("speedup_processes", speedup(processes)),
                 ("speedup_rayon", speedup(rayon)),
                 ("results_equal", self.checks.results_equal.to_string()),
                 ("children_left", self.checks.children_left.to_string()),
-                ("factorial_digits", self.factorial_digits.to_string()),
+                ("factorial_digits", self.factorial.digits.to_string()),
+                ("factorial_speedup", ratio(self.factorial.speedup)),
+                ("amdahl_max", ratio(self.factorial.amdahl_max)),
                 ("ideal_s", "0.000".to_string()),
             ],
         )

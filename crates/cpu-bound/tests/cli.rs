@@ -8,7 +8,8 @@ mod common;
 use std::process::Command;
 
 use common::{
-    assert_one_error_line_on_a_full_disk, example, first_line_then_close, python_twin, summary,
+    assert_one_error_line_on_a_full_disk, example, first_line_then_close, number, python_twin,
+    summary,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_cpu-bound");
@@ -50,7 +51,44 @@ fn every_method_gives_the_closed_form_for_every_job() {
     assert_eq!(s["factorial_digits"], "615", "{out}");
     assert_eq!(s["jobs"], "7");
     assert_eq!(s["workers"], "3");
-    assert_eq!(s["rounds"], "2");
+    assert!(out.contains("each way runs 2 rounds"), "{out}");
+}
+
+/// Amdahl's law, measured: the factorial's last multiplication is one thread's work, so
+/// its share f of one thread's CPU time caps what N threads can do at 1 / (f + (1 - f) / N),
+/// below N. The bound is worked out from CPU times (load cannot move it much); the speedup
+/// is timed, so it must stay under the bound (with a margin) in one of three runs.
+#[test]
+fn the_factorial_speedup_stays_under_amdahls_bound() {
+    let mut tries = Vec::new();
+    for _ in 0..3 {
+        let args = [
+            "--size",
+            "1000",
+            "--jobs",
+            "2",
+            "--rounds",
+            "1",
+            "--workers",
+            "2",
+        ];
+        let out = run(&[&args[..], &["--factorial", "8000"]].concat());
+        let s = summary(&out);
+        let (bound, speedup) = (number(&s, "amdahl_max"), number(&s, "factorial_speedup"));
+        assert!(
+            bound > 1.0 && bound < 2.0,
+            "2 workers, some work serial: {out}"
+        );
+        assert!(
+            out.contains("Amdahl's law: with that share serial"),
+            "{out}"
+        );
+        if speedup <= 1.1 * bound {
+            return;
+        }
+        tries.push((speedup, bound));
+    }
+    panic!("the factorial's speedup passed Amdahl's bound in all three runs: {tries:?}");
 }
 
 #[test]
