@@ -200,9 +200,9 @@ async def demo(args) -> None:
     print("The event loop is one thread: a blocking call in any coroutine stops all of them, and the heartbeat.")
     print("to_thread frees the loop; CPU work in threads still takes turns under the GIL; processes overlap it.")
     usable = {"current_cpu": 1, "to_thread_cpu": 1 if gil else min(n, cores), "process_pool": min(args.workers, cores)}
-    short = [f"{key} {got[key]:.2f} of {usable[key]}" for key in usable if got[key] < 0.8 * usable[key]]
+    short = [f"{key} {got[key]:.2f} of {usable[key]} core{'s' if usable[key] > 1 else ''}"
+             for key in usable if got[key] < 0.8 * usable[key]]
     if short:
-        short[0] += " core"
         load = f" (load average {os.getloadavg()[0]:.2f})" if hasattr(os, "getloadavg") else ""
         print(f"busy machine: CPU time / wall time was {', '.join(short)}{load}: "
               "other programs had the rest, so these x block read high")

@@ -178,15 +178,20 @@ impl Report {
             "current_cpu" => 1.0,
             _ => self.workers.min(self.cores as u32) as f64, // multi_cpu, rayon
         };
-        let mut short: Vec<String> = self
+        let short: Vec<String> = self
             .rows
             .iter()
             .filter(|(key, _, _)| matches!(key.as_str(), "current_cpu" | "multi_cpu" | "rayon"))
             .filter(|(key, _, got)| *got < 0.8 * usable(key))
-            .map(|(key, _, got)| format!("{key} {got:.2} of {}", usable(key)))
+            .map(|(key, _, got)| {
+                let of = usable(key);
+                let unit = if of == 1.0 { "core" } else { "cores" };
+                format!("{key} {got:.2} of {of} {unit}")
+            })
             .collect();
-        let first = short.first_mut()?; // none short: a quiet machine, nothing to say
-        first.push_str(" core");
+        if short.is_empty() {
+            return None; // a quiet machine: nothing to say
+        }
         let load = std::fs::read_to_string("/proc/loadavg")
             .ok()
             .and_then(|l| {
