@@ -144,8 +144,11 @@ fn on_one_core_no_way_is_faster_than_sequential() {
     ];
     let mut tries = Vec::new();
     for _ in 0..3 {
-        let s = summary(&run(&args));
+        let out = run(&args);
+        let s = summary(&out);
         assert_eq!(s["cores"], "1", "the child saw more than one core: {s:?}");
+        // The one line that says why no speedup passes about 1.
+        assert!(out.contains("note: this run had 1 core"), "{out}");
         assert_eq!(s["results_equal"], "true");
         let speedups: Vec<f64> = ["speedup_threads", "speedup_processes", "speedup_rayon"]
             .map(|k| s[k].parse().unwrap())

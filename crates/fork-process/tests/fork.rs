@@ -181,6 +181,8 @@ fn on_one_core_the_speedup_is_about_1_never_more() {
         };
         let stdout = String::from_utf8(out.stdout).unwrap();
         assert!(out.status.success(), "{stdout}");
+        // The one line that says why no speedup passes about 1.
+        assert!(stdout.contains("note: this run had 1 core"), "{stdout}");
         let figures = [
             number(&summary(&stdout), "speedup"),
             number(&summary(&stdout), "cores_busy"),

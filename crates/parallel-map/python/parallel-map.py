@@ -186,6 +186,10 @@ def main():
         print(f"  {name:<40} {secs:>10.6f} {per_map:>12} {speedup}")
     print("  speedup of the pools: the sequential thread's own CPU time over the pool's wall\n"
           "  seconds (as on the Rust side); of the tiny items: a plain ratio of wall times")
+    note = machine_note(cores, [("sequential", sequential_cpu_s / sequential_s, 1)])
+    if note:
+        print(f"  {note}")
+    print("  ideal_s = 0.000: the run waits for nothing on purpose; every second of it is CPU work")
 
     if args.trace:
         trace.note("the tiny items' maps are not recorded")
@@ -199,6 +203,26 @@ def main():
           f"tiny_speedup={tiny_sequential_s / tiny_parallel_s:.4f} threads_used={len(by_worker)} "
           f"order_kept={str(order_kept).lower()} results_equal={str(results_equal).lower()} "
           f"ideal_s=0.000")
+
+
+def machine_note(cores, shares):
+    """One line when the speedups above read low because the machine was busy (a run
+    kept fewer than 90% of the cores it had work for busy) or had one core. `shares`:
+    (run, cores it kept busy, cores it had work for). It explains; it changes no figure."""
+    if cores == 1:
+        return ("note: this run had 1 core (taskset, or a one-core machine): threads and "
+                "processes can only take turns on it, so no speedup passes about 1")
+    run, got, could = min(shares, key=lambda s: s[1] / s[2])
+    if got / could >= 0.9:
+        return None
+    try:
+        with open("/proc/loadavg") as f:
+            load = f", load average {float(f.read().split()[0]):.1f} on {cores} cores"
+    except OSError:
+        load = ""
+    could = "1 core" if could == 1 else f"{could} cores"
+    return (f"note: the machine was busy{load}: \"{run}\" kept {got:.2f} of the {could} it had "
+            "work for busy, so its wall time ran long and speedups read low (the figures are as measured)")
 
 
 # ---- the trace writer: the same in every twin (make test compares it with

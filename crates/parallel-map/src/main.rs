@@ -16,6 +16,7 @@
 //! slice per call, side by side.
 
 mod lanes;
+mod machine;
 mod output;
 mod report;
 mod trace;

@@ -1,6 +1,7 @@
 //! The harness: n_jobs as joblib reads it, the calibration of an item's work, the turns
 //! the two maps take, the tables, and the summary line. The idea is in main.rs.
 
+use crate::machine::{self, Share};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::hint::black_box;
@@ -255,7 +256,20 @@ pub fn print_times(
         "  (the 40 items: each the mean of 2 runs, in the order sequential, pool, pool,\n   \
          sequential.) speedup of the pool: the sequential thread's own CPU time over the\n   \
          pool's wall seconds, so time other programs took from that thread is not counted\n   \
-         as work the pool saved; of the tiny items: a plain ratio of wall times\n"
+         as work the pool saved; of the tiny items: a plain ratio of wall times"
+    );
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let sequential = Share {
+        run: "sequential",
+        got: t.sequential_cpu_s / t.sequential_s.max(1e-9),
+        could: 1.0,
+    };
+    if let Some(note) = machine::note(cores, &[sequential]) {
+        println!("  {note}");
+    }
+    println!(
+        "  ideal_s = 0.000: the run waits for nothing on purpose; every second of it is CPU \
+         work\n"
     );
 }
 

@@ -99,8 +99,11 @@ fn on_one_core_the_pool_is_no_faster() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let s = summary(&String::from_utf8(out.stdout).unwrap());
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let s = summary(&stdout);
         assert_eq!(s["cores"], "1", "the demo saw more than one core: {s:?}");
+        // The one line that says why no speedup passes about 1.
+        assert!(stdout.contains("note: this run had 1 core"), "{stdout}");
         assert_eq!(s["results_equal"], "true");
         let speedup: f64 = s["speedup"].parse().unwrap();
         if speedup <= 1.15 {
