@@ -30,6 +30,8 @@ pub fn threads_at_once(tasks: u32, workers: u32) -> u64 {
 /// allocation aborts the process; so the check counts every arena the threads may make.
 pub fn check(tasks: u32, workers: u32) -> anyhow::Result<()> {
     let threads = threads_at_once(tasks, workers);
+    // nix names the process limit on Linux only; elsewhere only the address space is checked.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     if let Ok((soft, _)) = getrlimit(Resource::RLIMIT_NPROC) {
         if soft != RLIM_INFINITY && threads + 1 > soft {
             bail!(
@@ -88,10 +90,16 @@ fn arena_max() -> u64 {
     if let Some(max) = set.and_then(|v| v.parse::<u64>().ok()).filter(|&m| m > 0) {
         return max;
     }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     let online = nix::unistd::sysconf(nix::unistd::SysconfVar::_NPROCESSORS_ONLN)
         .ok()
         .flatten()
         .and_then(|n| u64::try_from(n).ok());
+    // Elsewhere there is no glibc and no arena to count: this only has to build.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let online = std::thread::available_parallelism()
+        .ok()
+        .map(|n| n.get() as u64);
     8 * online.unwrap_or(1).max(1)
 }
 
