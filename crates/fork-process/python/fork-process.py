@@ -321,14 +321,15 @@ def data_to_a_thread_and_to_a_process(largest_mib):
         parent_end.send(None)
         child.join()
     print(f"handing data over and getting its byte sum back, median of {HANDOFF_ROUNDS} each:")
-    print(f"  {'data':>10}  {'thread ms':>12}  {'pipe ms':>12}  {'ratio':>7}  {'of it, pickling':>16}")
+    print(f"  {'data':>10}  {'thread ms':>12}  {'pipe ms':>12}  {'ratio':>7}  {'pickle.dumps':>16}")
     for size, thread_ms, pipe_ms, pickle_ms, _ in rows:
         name = f"{size >> 20} MiB" if size >= 1 << 20 else f"{size >> 10} KiB"
         print(f"  {name:>10}  {thread_ms:>12.3f}  {pipe_ms:>12.3f}  {pipe_ms / thread_ms:>6.1f}x  "
               f"{pickle_ms:>13.3f} ms")
     print("  thread: queue.Queue hands it a reference to the same bytes object (shared memory,\n"
           "  no copy); pipe: multiprocessing's Connection.send pickles the bytes, writes them to\n"
-          "  a pipe, and the child reads and unpickles its own copy (pickling: pickle.dumps alone).\n"
+          "  a pipe, and the child reads and unpickles its own copy (pickle.dumps: the pickling\n"
+          "  alone, timed apart, a copy of the bytes into a new object).\n"
           "  Both then add one byte of each 4 KiB page and send the sum back. ratio: pipe ms\n"
           "  over thread ms\n")
     return rows
@@ -427,7 +428,8 @@ def forked_sum(children, size, fail, trace):
     cpu = children_cpu_s() - cpu_before  # counted once the children are reaped
 
     record_the_sum(trace, running, statuses, forked_at, summed, reaped_at)
-    print(f"forked: {len(running)} children; the parent reaped each with waitpid:")
+    print(f"forked: {len(running)} children; the parent reaped each with waitpid (took its exit status: until\n"
+          "  then the kernel keeps a finished child as a zombie, to hand that status over):")
     print(f"  {'child':>5}  {'pid':>8}  {'range of i':<27}  {'part of the sum':<40}  exit status")
     failures = []
     for (number, pid, (start, stop), _), part, status in zip(running, parts, statuses):
@@ -472,7 +474,7 @@ def children_left():
     try:
         os.waitpid(-1, os.WNOHANG)
     except ChildProcessError:
-        print("children left: none (waitpid(-1, WNOHANG) says ECHILD: nothing to reap)")
+        print("children left: none (waitpid(-1, WNOHANG), \"any child, and do not wait\", says ECHILD: this process has no child at all, running or waiting to be reaped)")
         return 0
     raise RuntimeError("a child was still unreaped at the end; this is a bug in the demo")
 
@@ -533,6 +535,7 @@ def main():
         if note:
             print(note)
         left = children_left()
+        print("ideal_s = 0.000: the run waits for nothing on purpose; all of it is work")
         if args.trace:
             trace.note("the 200 thread starts and 200 forks that measure their cost are not drawn")
             trace.write(args.trace)

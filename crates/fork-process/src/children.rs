@@ -252,7 +252,9 @@ pub fn none_failed(fork_error: Option<anyhow::Error>, failures: Vec<String>) -> 
 pub fn children_left() -> anyhow::Result<usize> {
     match waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
         Err(Errno::ECHILD) => {
-            println!("children left: none (waitpid(-1, WNOHANG) says ECHILD: nothing to reap)");
+            println!(
+                "children left: none (waitpid(-1, WNOHANG), \"any child, and do not wait\", says ECHILD: this process has no child at all, running or waiting to be reaped)"
+            );
             Ok(0)
         }
         Ok(status) => {

@@ -174,7 +174,8 @@ pub fn children_table(
     statuses: &[Result<WaitStatus, Errno>],
 ) -> Vec<String> {
     println!(
-        "forked: {} children; the parent reaped each with waitpid:",
+        "forked: {} children; the parent reaped each with waitpid (took its exit status: until\n  \
+         then the kernel keeps a finished child as a zombie, to hand that status over):",
         running.len()
     );
     println!(
