@@ -186,14 +186,18 @@ fn on_one_core_every_cpu_speedup_is_about_1_never_more() {
 }
 
 /// Each process has its own GIL: N processes, each holding the lock of its own process,
-/// scale where N threads under one GIL do not. A speed, so only on 2 or more cores and in
-/// one of three runs: with the other core busy (`yes > /dev/null`) the processes still get
-/// about 1.5 cores and the GIL's threads at most 1. On one core every speedup is about 1
-/// (the test above).
+/// scale where N threads under one GIL do not. By structure, whatever the load: the two
+/// processes were inside their own GIL at the same moment (on one core too, where they
+/// take turns by time slice), which one GIL never allows. By speed only where the machine
+/// gave the run two cores, which the no-lock threads of the same run show (their speedup
+/// 1.6 or more): there the processes must reach 1.25x and 0.25 above the GIL's threads, in
+/// one of three runs. With the other core busy (`yes > /dev/null`) the no-lock threads
+/// reach about 1.3 and the processes 1.05 to 1.2 (measured): no run shows two free cores,
+/// and the test says it could not check the speed.
 #[test]
 fn processes_each_with_its_own_gil_scale_where_threads_under_one_do_not() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut tries = Vec::new();
+    let (mut tries, mut two_cores_seen) = (Vec::new(), false);
     for _ in 0..3 {
         let out = run(&[
             "--threads",
@@ -208,17 +212,28 @@ fn processes_each_with_its_own_gil_scale_where_threads_under_one_do_not() {
         let s = summary(&out);
         assert_eq!(s["results_equal"], "true", "{out}");
         assert!(out.contains("2 processes, a GIL each"), "{out}");
+        assert!(out.contains("processes: 2 ran bytecode at once"), "{out}");
         if cores < 2 {
             eprintln!("1 core: the processes' scaling is not checked here");
             return;
         }
+        let nogil = number(&s, "speedup_nogil");
         let (procs, gil) = (number(&s, "speedup_procs"), number(&s, "speedup_gil"));
-        if procs >= 1.25 && procs >= gil + 0.25 {
-            return;
+        if nogil >= 1.6 {
+            two_cores_seen = true;
+            if procs >= 1.25 && procs >= gil + 0.25 {
+                return;
+            }
         }
-        tries.push((procs, gil));
+        tries.push((nogil, procs, gil));
     }
-    panic!("2 processes with a GIL each were not 1.25x and 0.25 above one GIL: {tries:?}");
+    if !two_cores_seen {
+        eprintln!("no run got two cores (no-lock speedups {tries:?}): the speed is not checked");
+        return;
+    }
+    panic!(
+        "where the no-lock threads scaled, 2 processes did not (no lock, procs, GIL): {tries:?}"
+    );
 }
 
 #[test]
