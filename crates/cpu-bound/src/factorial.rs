@@ -61,6 +61,7 @@ pub fn show(n: u32, workers: usize) -> anyhow::Result<Factorial> {
     let pool = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
+            .stack_size(crate::limits::STACK)
             .build()
             // rayon's error repeats its cause as its source: say it once.
             .map_err(|e| anyhow!("{e}"))

@@ -19,6 +19,7 @@
 mod child;
 mod factorial;
 mod lanes;
+mod limits;
 mod machine;
 mod output;
 mod records;
@@ -83,6 +84,8 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> anyhow::Result<Summary> {
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
     let workers = args.workers.map_or(cores, |w| w as usize);
+    // Before any thread starts: workers too many for `ulimit -v` are one line, not an abort.
+    limits::check(workers, args.factorial > 0)?;
     let sizes: Vec<u64> = (0..args.jobs).map(|x| args.size + x).collect();
     let trace = match args.trace {
         Some(_) => Trace::new(Instant::now()),
@@ -162,7 +165,8 @@ fn on_threads(sizes: &[u64], workers: usize, lanes: &Lanes) -> anyhow::Result<Ve
                 mine.map(|j| (j, timed(lanes, k, j, sizes[j])))
                     .collect::<Vec<_>>()
             };
-            let handle = thread::Builder::new().spawn_scoped(scope, worker);
+            let builder = thread::Builder::new().stack_size(limits::STACK);
+            let handle = builder.spawn_scoped(scope, worker);
             handles.push(handle.context(LIMITS_HINT)?);
         }
         for handle in handles {
@@ -229,7 +233,8 @@ fn in_forked_processes(sizes: &[u64], workers: usize, lanes: &Lanes) -> anyhow::
 // ANCHOR: rayon
 /// rayon splits the jobs among its pool's threads and balances them by work stealing.
 fn on_rayon(sizes: &[u64], workers: usize, lanes: &Lanes) -> anyhow::Result<Vec<u128>> {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(workers).build();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(workers);
+    let pool = pool.stack_size(limits::STACK).build(); // the stack limits::check counts
     // rayon's error repeats its cause as its source: say it once.
     let pool = pool.map_err(|e| anyhow!("{e}")).context(LIMITS_HINT)?;
     let worker = || rayon::current_thread_index().unwrap_or(0); // which lane, for the trace

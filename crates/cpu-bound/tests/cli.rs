@@ -258,3 +258,26 @@ fn a_memory_limit_too_small_for_the_threads_gives_one_error_line() {
         "{stderr}"
     );
 }
+
+/// The check counts what the threads map, no more: a limit they fit in is not refused.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_memory_limit_the_threads_fit_in_is_not_refused() {
+    let out = Command::new("sh")
+        .args(["-c", r#"ulimit -v 600000; exec "$0" "$@""#, BIN])
+        .args([
+            "--workers",
+            "4",
+            "--size",
+            "1000",
+            "--factorial",
+            "100",
+            "--rounds",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr, "");
+}

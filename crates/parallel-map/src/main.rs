@@ -16,6 +16,7 @@
 //! slice per call, side by side.
 
 mod lanes;
+mod limits;
 mod machine;
 mod output;
 mod report;
@@ -74,6 +75,8 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> anyhow::Result<Summary> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let n_jobs = report::threads_for(args.n_jobs, cores);
+    // Before any thread starts: a pool too big for `ulimit -v` is one line, not an abort.
+    limits::check_pool(n_jobs)?;
     let rounds = report::rounds_per_ms(|r| func(A, 0, r)) * args.item_ms;
     report::header(args.n_jobs, n_jobs, cores, args.item_ms, rounds);
 
@@ -166,6 +169,7 @@ fn sequential_map(f: impl Fn(u64) -> u64) -> Vec<Item> {
 fn build_pool(n_jobs: usize) -> anyhow::Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(n_jobs)
+        .stack_size(limits::STACK) // what limits::check_pool counts
         .build()
         // rayon's error repeats its cause as its source: say it once.
         .map_err(|e| anyhow!("{e}"))
