@@ -144,12 +144,15 @@ pub fn start_connects(addr: SocketAddr, n: usize) -> Vec<std::net::TcpStream> {
             let fd = socket(
                 AddressFamily::Inet,
                 SockType::Stream,
-                SockFlag::SOCK_NONBLOCK,
+                SockFlag::empty(),
                 None,
             )
             .expect("a socket (is ulimit -n at least 1100?)");
-            match connect(fd.as_raw_fd(), &target) {
-                Ok(()) | Err(Errno::EINPROGRESS) => std::net::TcpStream::from(fd),
+            // Non-blocking before the connect (SOCK_NONBLOCK is Linux's; this is anyone's).
+            let stream = std::net::TcpStream::from(fd);
+            stream.set_nonblocking(true).unwrap();
+            match connect(stream.as_raw_fd(), &target) {
+                Ok(()) | Err(Errno::EINPROGRESS) => stream,
                 Err(e) => panic!("connect to {addr}: {e}"),
             }
         })
