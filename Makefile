@@ -18,7 +18,7 @@ all: build ## build the release binaries once, then run every demo, framed and t
 build: ## build every demo in release mode
 	cargo build --release --workspace
 
-test: ## the project's test command: fmt, clippy, shellcheck, README code, copies, every crate's tests and examples, exercises both ways, standalone and scaffold checks
+test: ## the project's test command: fmt, clippy, shellcheck, README code, copies, every crate's tests and examples, exercises both ways, standalone, scaffold and macOS checks
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	@scripts/shellcheck.sh
@@ -28,6 +28,7 @@ test: ## the project's test command: fmt, clippy, shellcheck, README code, copie
 	scripts/check-exercises.sh
 	scripts/check-standalone.sh
 	scripts/check-scaffold.sh
+	scripts/check-macos.sh
 
 readme: ## rewrite the READMEs' Rust blocks from the files they come from
 	@scripts/readme-code.sh --fix
