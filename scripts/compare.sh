@@ -79,7 +79,7 @@ done
 echo
 echo "Wall times include each program's start-up (CPython's is tens of milliseconds)."
 if printf '%s\n' "${lines[@]}" | grep -q '^gil|'; then
-  echo "gil: on the Python side speedup_gil is CPython's own threads under its real GIL, and"
-  echo "speedup_nogil is processes, each with a GIL of its own; on the Rust side, the emulated"
-  echo "GIL and plain threads."
+  echo "gil: speedup_gil is CPython's own threads under its real GIL on the Python side, and"
+  echo "threads under the emulated GIL on the Rust side; speedup_procs is processes, each with"
+  echo "a GIL of its own, on both sides."
 fi
