@@ -153,25 +153,36 @@ POLICIES = [("once", "once, with a timeout"), ("now", "retry at once"),
             ("backoff", "back-off + jitter, deadline"), ("breaker", "back-off + circuit breaker")]
 
 
-def record(trace, name, start, done, arrivals):
+def record(trace, name, start, outage, done, arrivals):
+    """As src/recording.rs: each run's times from its own start, so the runs line up."""
     if not trace.on:
         return
+    zero = trace.start
+
+    def at(t):
+        return zero + max(0.0, t - start)
+
     group = trace.group(name)
+    service = trace.track(group, "service")
+    trace.slice(service, "service down", "service down (every request a 503)",
+                zero + outage[0], zero + outage[1])
+    kinds = {"ok": "200 ok", "failed": "503", "timed out": "timed out"}
     for i, tries in enumerate(done):
         track = trace.track(group, f"call {i}")
         for n, (t0, t1, outcome) in enumerate(tries):
             if n > 0:
-                trace.slice(track, "wait", "back-off", tries[n - 1][1], t0)
+                trace.slice(track, "back-off", "back-off", at(tries[n - 1][1]), at(t0))
             if outcome == "shed":
-                trace.instant(track, "shed", t0)
+                trace.instant(track, "shed", at(t0))
             else:
-                trace.slice(track, outcome, f"attempt {n + 1} {outcome}", t0, t1)
-    last = max((at for at, _ in arrivals), default=0.0)
-    at = 0.0
-    while at <= last + 0.010:
-        n = sum(1 for t, _ in arrivals if at <= t < at + 0.010)
-        trace.counter(group, "service requests/s", start + at, n / 0.010)
-        at += 0.010
+                kind = kinds[outcome]
+                trace.slice(track, kind, f"attempt {n + 1}: {kind}", at(t0), at(t1))
+    last = max((t for t, _ in arrivals), default=0.0)
+    t = 0.0
+    while t <= last + 0.010:
+        n = sum(1 for a, _ in arrivals if t <= a < t + 0.010)
+        trace.counter(group, "service requests/s", zero + t, n / 0.010)
+        t += 0.010
 
 
 async def demo(a, trace):
@@ -193,7 +204,7 @@ async def demo(a, trace):
             service.begin(start)
             done = await calls(port, key, a, start)
             arrivals = list(service.arrivals)
-            record(trace, name, start, done, arrivals)
+            record(trace, name, start, (a.outage_from_ms / 1e3, a.outage_to_ms / 1e3), done, arrivals)
             times = [t[-1][1] - t[0][0] for t in done]
             row = {
                 "ok": 100 * sum(t[-1][2] == "ok" for t in done) / len(done),

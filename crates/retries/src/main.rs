@@ -177,7 +177,7 @@ fn run(args: &Args) -> anyhow::Result<Summary> {
         server.begin(start, args.seed);
         let calls = runtime.block_on(calls(&client, &url, policy, &knobs, args, start));
         let arrivals = server.arrivals();
-        recording::record(&trace, name, start, &calls, &arrivals);
+        recording::record(&trace, name, start, outage, &calls, &arrivals);
         let row = Row::new(name, &calls, &arrivals);
         report::print_row(&row, outage.1 - outage.0);
         rows.push(row);

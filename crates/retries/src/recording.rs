@@ -1,5 +1,7 @@
-//! What `--trace` draws: each policy a group; each call a track of its attempts (and the
-//! back-off waits between them); the service's requests per 10 ms as a counter.
+//! What `--trace` draws: each policy a group, its times from the start of ITS run (so the
+//! four runs line up, outage under outage); a track for the service's outage; each call a
+//! track of its attempts and the back-off waits between them; the service's own count of
+//! requests per 10 ms, as a rate.
 
 use std::time::{Duration, Instant};
 
@@ -11,53 +13,63 @@ pub fn record(
     trace: &Trace,
     name: &str,
     start: Instant,
+    outage: (Duration, Duration),
     calls: &[(Duration, Vec<Try>)],
     arrivals: &[(Duration, Fate)],
 ) {
     if !trace.is_on() {
         return;
     }
+    let zero = trace.start();
+    let at = |t: Instant| zero + t.saturating_duration_since(start);
     let group = trace.group(name);
+    let service = trace.track(group, "service");
+    trace.slice(
+        service,
+        "service down",
+        "service down (every request a 503)",
+        zero + outage.0,
+        zero + outage.1,
+    );
     for (i, (_, tries)) in calls.iter().enumerate() {
         let track = trace.track(group, &format!("call {i}"));
         for (n, t) in tries.iter().enumerate() {
             if n > 0 {
-                trace.slice(track, "wait", "back-off", tries[n - 1].to, t.from);
-            }
-            let kind = match t.outcome {
-                Outcome::Ok => "ok",
-                Outcome::Failed => "failed",
-                Outcome::TimedOut => "timed out",
-                Outcome::Shed => "shed",
-            };
-            if t.outcome == Outcome::Shed {
-                trace.instant(track, "shed", t.from);
-            } else {
                 trace.slice(
                     track,
-                    kind,
-                    &format!("attempt {} {kind}", n + 1),
-                    t.from,
-                    t.to,
+                    "back-off",
+                    "back-off",
+                    at(tries[n - 1].to),
+                    at(t.from),
                 );
             }
+            let kind = match t.outcome {
+                Outcome::Ok => "200 ok",
+                Outcome::Failed => "503",
+                Outcome::TimedOut => "timed out",
+                Outcome::Shed => {
+                    trace.instant(track, "shed", at(t.from));
+                    continue;
+                }
+            };
+            let label = format!("attempt {}: {kind}", n + 1);
+            trace.slice(track, kind, &label, at(t.from), at(t.to));
         }
     }
-    // The service's own count: requests arrived in each 10 ms, as a rate.
     let bucket = Duration::from_millis(10);
     let last = arrivals.iter().map(|a| a.0).max().unwrap_or_default();
-    let mut at = Duration::ZERO;
-    while at <= last + bucket {
+    let mut from = Duration::ZERO;
+    while from <= last + bucket {
         let n = arrivals
             .iter()
-            .filter(|a| a.0 >= at && a.0 < at + bucket)
+            .filter(|a| a.0 >= from && a.0 < from + bucket)
             .count();
         trace.counter(
             group,
             "service requests/s",
-            start + at,
+            zero + from,
             n as f64 / bucket.as_secs_f64(),
         );
-        at += bucket;
+        from += bucket;
     }
 }

@@ -16,7 +16,10 @@ fn the_python_twins_retries_multiply_the_load_and_its_breaker_sheds_it() {
     let out = twin.output().unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && stderr.is_empty(), "{stdout}{stderr}");
+    assert!(
+        out.status.success() && stderr.is_empty(),
+        "{stdout}{stderr}"
+    );
     let s = summary(&stdout);
     assert_eq!(number(&s, "calls"), 100.0);
     let once = number(&s, "load_once");
@@ -34,7 +37,10 @@ fn the_python_twins_retries_multiply_the_load_and_its_breaker_sheds_it() {
     assert!(number(&s, "ok_now") > number(&s, "ok_once"), "{stdout}");
     assert!(number(&s, "ok_backoff") > number(&s, "ok_once"), "{stdout}");
     let deadline = number(&s, "deadline_ms");
-    assert!(number(&s, "slowest_backoff_ms") <= deadline + 50.0, "{stdout}");
+    assert!(
+        number(&s, "slowest_backoff_ms") <= deadline + 50.0,
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -44,7 +50,14 @@ fn the_python_twins_trace_shows_every_attempt_the_service_counted() {
     };
     let dir = common::TempDir::new();
     let path = dir.join("trace.json");
-    let args = ["--calls", "40", "--spread-ms", "200", "--outage-from-ms", "50"];
+    let args = [
+        "--calls",
+        "40",
+        "--spread-ms",
+        "200",
+        "--outage-from-ms",
+        "50",
+    ];
     let out = twin
         .args(args)
         .args(["--outage-to-ms", "150", "--trace"])
@@ -83,7 +96,9 @@ fn the_python_twin_gives_one_error_line_on_a_full_disk() {
 
 #[test]
 fn the_python_twin_rejects_a_bad_fraction_naming_the_flag() {
-    let Some(mut twin) = python_twin() else { return };
+    let Some(mut twin) = python_twin() else {
+        return;
+    };
     let out = twin.args(["--fail", "1.5"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--fail"));
