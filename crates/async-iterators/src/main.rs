@@ -79,7 +79,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn run(args: &Args) -> anyhow::Result<()> {
-    let tr = Arc::new(Tr::new(args.trace.is_some()));
+    let tr = Arc::new(Tr::new(args.trace.is_some(), args.jobs));
     let job = Duration::from_millis(args.job_ms);
     let (lazy, pull, flow, mut closing) = runtime()?.block_on(async {
         report::lazy_header(args.buffer);

@@ -199,7 +199,8 @@ pub struct Tr {
 const DRAWN: u64 = 16;
 
 impl Tr {
-    pub fn new(on: bool) -> Self {
+    /// A trace with a track for each of the first `DRAWN` of `jobs` jobs.
+    pub fn new(on: bool, jobs: u64) -> Self {
         let trace = if on {
             Trace::new(std::time::Instant::now())
         } else {
@@ -207,11 +208,16 @@ impl Tr {
         };
         let pulls = trace.group("backpressure");
         let producers = PULLS.map(|p| trace.track(pulls, p));
-        let jobs = trace.group("jobs");
-        let sequential = trace.track(jobs, "sequential .then");
-        let slots = (1..=DRAWN)
-            .map(|i| trace.track(jobs, &format!("buffer_unordered job {i}")))
+        let job_group = trace.group("jobs");
+        let sequential = trace.track(job_group, "sequential .then");
+        let slots = (1..=jobs.min(DRAWN))
+            .map(|i| trace.track(job_group, &format!("buffer_unordered job {i}")))
             .collect();
+        if jobs > DRAWN {
+            trace.note(&format!(
+                "only the first {DRAWN} buffer_unordered jobs are drawn"
+            ));
+        }
         let group = trace.group("closing");
         let closes = ["close().await", "Drop spawns"].map(|c| trace.track(group, c));
         Tr {
