@@ -31,22 +31,16 @@ async fn main() {
     let deadline = start + Duration::from_millis(500);
     let mut cap = Duration::from_millis(10);
     loop {
-        let attempt = Instant::now();
-        match tokio::time::timeout(Duration::from_millis(100), flaky()).await {
+        let at = start.elapsed().as_millis();
+        let reply = tokio::time::timeout(Duration::from_millis(100), flaky()).await;
+        let n = ATTEMPTS.load(Ordering::SeqCst);
+        match reply {
             Ok(Ok(page)) => {
-                println!(
-                    "attempt {} at {:>3} ms: {page}",
-                    ATTEMPTS.load(Ordering::SeqCst),
-                    (attempt - start).as_millis()
-                );
+                println!("attempt {n} at {at:>3} ms: {page}");
                 break;
             }
-            Ok(Err(why)) => println!(
-                "attempt {} at {:>3} ms: {why}",
-                ATTEMPTS.load(Ordering::SeqCst),
-                (attempt - start).as_millis()
-            ),
-            Err(_) => println!("attempt timed out"),
+            Ok(Err(why)) => println!("attempt {n} at {at:>3} ms: {why}"),
+            Err(_) => println!("attempt {n} at {at:>3} ms: timed out"),
         }
         let wait = cap.mul_f64(jitter()); // full jitter: anywhere in [0, cap)
         if Instant::now() + wait > deadline {
