@@ -149,13 +149,14 @@ pub async fn call(
     mut jitter: Rng,
 ) -> Vec<Try> {
     let start = Instant::now();
-    // Only the back-off policies keep a deadline; the others stop at `attempts`.
+    // Only the back-off policies keep a deadline; the others stop at `attempts` (an hour
+    // stands for "none": `Instant + Duration::MAX` would overflow).
     let backs_off = matches!(policy, Policy::Backoff | Policy::Breaker);
     let deadline = start
         + if backs_off {
             knobs.deadline
         } else {
-            Duration::MAX / 4
+            Duration::from_secs(3600)
         };
     let mut tries = Vec::new();
     for n in 0..knobs.attempts {
