@@ -62,10 +62,16 @@ def check_room_for_threads(n, flag):
         return
     per_thread = STACK_BYTES + 4096
     room = max(0, limit - address_space_in_use())
-    if n * per_thread > room:
-        sys.exit(f"error: {flag} {n} needs {n * per_thread >> 20} MiB of address space for the "
-                 f"threads' stacks alone, and the memory limit leaves {room >> 20} MiB "
-                 f"(ulimit -v {limit // 1024}); lower {flag} or raise ulimit -v")
+    # glibc gives threads that allocate at the same moment malloc arenas of their own, 64 MiB
+    # of address space each, up to 8 per processor (MALLOC_ARENA_MAX): count them all.
+    arena_max = int(os.environ.get("MALLOC_ARENA_MAX", "0") or 0) or 8 * (os.cpu_count() or 1)
+    arenas = min(n, arena_max) if sys.platform == "linux" else 0
+    needed = n * per_thread + arenas * (64 << 20)
+    if needed > room:
+        sys.exit(f"error: {flag} {n} needs about {needed >> 20} MiB of address space for the "
+                 f"threads' stacks and glibc's malloc arenas, and the memory limit leaves "
+                 f"{room >> 20} MiB (ulimit -v {limit // 1024}); lower {flag}, raise "
+                 f"ulimit -v, or set MALLOC_ARENA_MAX=1")
 
 
 def limits_to_raise():

@@ -36,16 +36,39 @@ pub fn check_room_for_threads(threads: usize, flag: &str) -> anyhow::Result<()> 
     }
     let per_thread = STACK_BYTES as u64 + GUARD_BYTES;
     let room = limit.saturating_sub(address_space_in_use());
-    if threads * per_thread > room {
+    // With glibc, threads that allocate at the same moment get malloc arenas of their own,
+    // 64 MiB of address space each, up to 8 per processor: count them all, or whether the
+    // run fits would depend on how the threads happened to meet.
+    let arenas = if cfg!(all(target_os = "linux", target_env = "gnu")) {
+        threads.min(arena_max())
+    } else {
+        0
+    };
+    let needed = threads * per_thread + arenas * ARENA_BYTES;
+    if needed > room {
         bail!(
-            "{flag} {threads} needs {} MiB of address space for the threads' stacks alone, and \
-             the memory limit leaves {} MiB (ulimit -v {}); lower {flag} or raise ulimit -v",
-            threads * per_thread / MIB,
+            "{flag} {threads} needs about {} MiB of address space for the threads' stacks and \
+             glibc's malloc arenas, and the memory limit leaves {} MiB (ulimit -v {}); lower \
+             {flag}, raise ulimit -v, or set MALLOC_ARENA_MAX=1",
+            needed / MIB,
             room / MIB,
             limit / 1024
         );
     }
     Ok(())
+}
+
+/// The address space glibc reserves for each malloc arena.
+const ARENA_BYTES: u64 = 64 * MIB;
+
+/// glibc's limit on malloc arenas: MALLOC_ARENA_MAX, or 8 per processor online.
+fn arena_max() -> u64 {
+    let set = std::env::var("MALLOC_ARENA_MAX").ok();
+    if let Some(max) = set.and_then(|v| v.parse::<u64>().ok()).filter(|&m| m > 0) {
+        return max;
+    }
+    let online = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+    8 * online.max(1)
 }
 
 /// What to tell the user when a thread could not start after all: the limits that are set.
