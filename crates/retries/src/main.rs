@@ -21,6 +21,13 @@ mod report;
 mod server;
 mod trace;
 
+#[cfg(test)]
+#[path = "../tests/local/burst.rs"]
+mod test_burst;
+#[cfg(test)]
+#[path = "../tests/common/mod.rs"]
+mod test_common;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};

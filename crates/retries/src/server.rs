@@ -176,3 +176,25 @@ async fn serve(stream: TcpStream, faults: Faults, book: Arc<Mutex<Book>>) -> io:
     stream.get_mut().shutdown().await
 }
 // ANCHOR_END: serve
+
+#[cfg(test)]
+mod tests {
+    use super::{Faults, Server};
+    use crate::{test_burst::assert_a_clean_burst, test_common::listen_overflows};
+    use std::time::Duration;
+
+    /// The service listens with a backlog of 1024: a burst of 1,000 callers at once
+    /// overflows no listen queue (std's and mio's 128 would, measured in semaphore).
+    #[test]
+    fn a_burst_of_1000_clients_overflows_no_listen_queue() {
+        let faults = Faults {
+            fail: 0.0,
+            stall: 0.0,
+            stall_for: Duration::ZERO,
+            outage: (Duration::ZERO, Duration::ZERO),
+            seed: 1,
+        };
+        let server = Server::start(faults).unwrap();
+        assert_a_clean_burst(&server.addr().to_string(), 1000, listen_overflows, None);
+    }
+}

@@ -1,5 +1,5 @@
 //! A burst of clients connecting at once, for the servers' listen-queue tests (the demo's
-//! own server, and the twin's). The same file in io-bound, io-vs-cpu and semaphore.
+//! own server, and the twin's). The same file in io-bound, io-vs-cpu, semaphore and retries.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
