@@ -16,8 +16,10 @@
 //! `bounded_ahead` <= `buffer` while `unbounded_ahead` is near `items`; `unordered_ms`
 //! about `seq_ms` / `in_flight`; `close_awaited=1`, `drop_done_at_exit=0`, `drop_lost=1`.
 
+mod closing;
 mod output;
 mod report;
+mod streams;
 mod trace;
 
 use std::path::PathBuf;
@@ -25,7 +27,6 @@ use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -33,7 +34,7 @@ use clap::Parser;
 use futures::{Stream, StreamExt, stream};
 use tokio::time::{Instant, sleep};
 
-use report::{Closing, Flow, Lazy, Pull, Summary, Tr};
+use report::{Flow, Lazy, Pull, Summary, Tr};
 
 /// Stream as the async iterator: lazy, pulled (backpressure), buffer_unordered, no async Drop.
 #[derive(Parser, Debug)]
@@ -92,10 +93,10 @@ fn run(args: &Args) -> anyhow::Result<()> {
         let flow = sequential_then_unordered(args.jobs, job, args.in_flight as usize, &tr).await;
         report::flow(&flow);
         report::closing_header();
-        let closing = close_or_drop(&tr).await;
+        let closing = closing::close_or_drop(&tr).await;
         anyhow::Ok((lazy, pull, flow, closing))
     })?;
-    closing.lost = drop_as_the_runtime_ends()?; // on this same thread, after the first runtime
+    closing.lost = closing::drop_as_the_runtime_ends()?; // on this same thread, after the first runtime
     report::closing(&closing);
     if let Some(path) = &args.trace {
         tr.write(path)?;
@@ -115,34 +116,12 @@ fn run(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-// ANCHOR: hand
-/// A hand-written Stream: `poll_next` is `__anext__`. It counts `1..=n`, and every step
-/// it takes is counted in `steps`, so we can see when it runs.
-struct Counter {
-    next: u64,
-    n: u64,
-    steps: Arc<AtomicU64>,
-}
-
-impl Stream for Counter {
-    type Item = u64;
-    fn poll_next(mut self: Pin<&mut Self>, _cx: &mut TaskContext<'_>) -> Poll<Option<u64>> {
-        if self.next >= self.n {
-            return Poll::Ready(None); // StopAsyncIteration
-        }
-        self.next += 1;
-        self.steps.fetch_add(1, Relaxed); // a step runs only here, when polled
-        Poll::Ready(Some(self.next))
-    }
-}
-// ANCHOR_END: hand
-
 // ANCHOR: lazy
 /// Make each stream, give the runtime a turn, count the producer's steps; then pull once.
 async fn laziness(buffer: u64) -> Lazy {
     let before_after = |steps: &Arc<AtomicU64>| steps.load(Relaxed);
     let hand_steps = Arc::new(AtomicU64::new(0));
-    let mut hand = Counter {
+    let mut hand = streams::Counter {
         next: 0,
         n: 100,
         steps: hand_steps.clone(),
@@ -158,7 +137,7 @@ async fn laziness(buffer: u64) -> Lazy {
         }
     }));
     let channel_steps = Arc::new(AtomicU64::new(0));
-    let mut channel = channel_stream(buffer, 100, channel_steps.clone(), None);
+    let mut channel = streams::channel_stream(buffer, 100, channel_steps.clone(), None);
     tokio::task::yield_now().await; // the runtime has a turn: whatever is eager runs now
     let before = [&hand_steps, &unfold_steps, &channel_steps].map(before_after);
     let _ = (hand.next().await, unfold.next().await, channel.next().await);
@@ -167,54 +146,6 @@ async fn laziness(buffer: u64) -> Lazy {
     Lazy { before, after }
 }
 // ANCHOR_END: lazy
-
-// ANCHOR: channel
-/// A spawned producer that sends `n` items into a channel of `buffer` (unbounded if
-/// `buffer` is None), read as a Stream (what tokio-stream's ReceiverStream does, in an
-/// unfold). The task runs as soon as the runtime gets a turn: eager, like create_task.
-fn channel_stream(
-    buffer: u64,
-    n: u64,
-    produced: Arc<AtomicU64>,
-    done: Option<tokio::sync::oneshot::Sender<Instant>>,
-) -> Pin<Box<dyn Stream<Item = u64>>> {
-    let (tx, rx) = tokio::sync::mpsc::channel(buffer as usize);
-    tokio::spawn(async move {
-        for i in 1..=n {
-            if tx.send(i).await.is_err() {
-                break; // the reader is gone
-            }
-            produced.fetch_add(1, Relaxed);
-        }
-        if let Some(done) = done {
-            let _ = done.send(Instant::now());
-        }
-    });
-    Box::pin(stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    }))
-}
-// ANCHOR_END: channel
-
-/// The same producer, into an unbounded channel: `send` never waits.
-fn unbounded_stream(
-    n: u64,
-    produced: Arc<AtomicU64>,
-    done: tokio::sync::oneshot::Sender<Instant>,
-) -> Pin<Box<dyn Stream<Item = u64>>> {
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        for i in 1..=n {
-            let _ = tx.send(i); // never waits: the items pile up in the channel
-            produced.fetch_add(1, Relaxed);
-            tokio::task::yield_now().await; // a fair producer: it gives others a turn
-        }
-        let _ = done.send(Instant::now());
-    });
-    Box::pin(stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    }))
-}
 
 // ANCHOR: pull
 /// A consumer that takes 1 ms per item pulls from three producers; after each item it
@@ -243,8 +174,8 @@ async fn backpressure(items: u64, buffer: u64, tr: &Arc<Tr>) -> [Pull; 3] {
                     }
                 }))
             }
-            1 => channel_stream(buffer, items, produced.clone(), Some(done_tx)),
-            _ => unbounded_stream(items, produced.clone(), done_tx),
+            1 => streams::channel_stream(buffer, items, produced.clone(), Some(done_tx)),
+            _ => streams::unbounded_stream(items, produced.clone(), done_tx),
         };
         let (mut consumed, mut most_ahead) = (0u64, 0u64);
         while items_stream.next().await.is_some() {
@@ -300,90 +231,3 @@ async fn sequential_then_unordered(jobs: u64, job: Duration, n: usize, tr: &Arc<
     Flow { seq, unordered }
 }
 // ANCHOR_END: flow
-
-// ANCHOR: guard
-/// A connection that must be flushed and closed: `async with`'s `__aexit__` would await
-/// that. Rust has no async Drop: the close is an explicit `close().await`; a Drop cannot
-/// await, so it can only do sync work, or spawn the close for later.
-struct Conn {
-    counts: Arc<[AtomicU64; 3]>, // closed by close().await, spawned by Drop, done by those
-    open: bool,
-}
-
-impl Conn {
-    async fn close(mut self) {
-        sleep(Duration::from_millis(5)).await; // the flush: it needs to await
-        self.counts[0].fetch_add(1, Relaxed);
-        self.open = false; // so Drop has nothing left to do
-    }
-}
-
-impl Drop for Conn {
-    fn drop(&mut self) {
-        if !self.open {
-            return;
-        }
-        // No .await here. The best a Drop can do is hand the close to the runtime.
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let counts = self.counts.clone();
-            counts[1].fetch_add(1, Relaxed);
-            runtime.spawn(async move {
-                sleep(Duration::from_millis(5)).await;
-                counts[2].fetch_add(1, Relaxed); // runs later, if the runtime still runs
-            });
-        }
-    }
-}
-// ANCHOR_END: guard
-
-fn counts() -> Arc<[AtomicU64; 3]> {
-    Arc::new([AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)])
-}
-
-/// The explicit close, then the Drop that spawns: what is done at the end of the scope.
-async fn close_or_drop(tr: &Arc<Tr>) -> Closing {
-    let c = counts();
-    let from = Instant::now();
-    {
-        let conn = Conn {
-            counts: c.clone(),
-            open: true,
-        };
-        conn.close().await; // `async with`'s exit, written out
-    }
-    let close_awaited = c[0].load(Relaxed); // done by the end of the scope
-    tr.close(0, from, Instant::now());
-    let d = counts();
-    let from = Instant::now();
-    {
-        let _conn = Conn {
-            counts: d.clone(),
-            open: true,
-        };
-    } // dropped here: Drop spawns the close
-    let drop_done_at_exit = d[2].load(Relaxed);
-    sleep(Duration::from_millis(20)).await;
-    let drop_done_later = d[2].load(Relaxed);
-    tr.close(1, from, Instant::now());
-    Closing {
-        close_awaited,
-        drop_spawned: d[1].load(Relaxed),
-        drop_done_at_exit,
-        drop_done_later,
-        lost: [0, 0],
-    }
-}
-
-// ANCHOR: lost
-/// A Drop in a runtime that ends right after: its spawned close is dropped, never run.
-fn drop_as_the_runtime_ends() -> anyhow::Result<[u64; 2]> {
-    let c = counts();
-    runtime()?.block_on(async {
-        let _conn = Conn {
-            counts: c.clone(),
-            open: true,
-        };
-    }); // the runtime ends here, with the spawned close still waiting
-    Ok([c[1].load(Relaxed), c[2].load(Relaxed)])
-}
-// ANCHOR_END: lost
